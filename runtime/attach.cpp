@@ -1,0 +1,106 @@
+#include "runtime/attach.h"
+
+#include <bpf/bpf.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace scry {
+
+namespace {
+
+int perf_event_open(perf_event_attr* attr, int cpu) {
+  return int(syscall(SYS_perf_event_open, attr, -1 /* all tasks */, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+}
+
+bool attach_perf(bpf_program* prog, const ProbeSpec& p, int cpu, Attachments& out, std::string& error) {
+  perf_event_attr attr{};
+  attr.size = sizeof attr;
+  attr.type = PERF_TYPE_SOFTWARE;
+  attr.config = PERF_COUNT_SW_CPU_CLOCK;
+  if (p.freq_hz) {
+    attr.freq = 1;
+    attr.sample_freq = p.freq_hz;
+  } else {
+    attr.sample_period = p.period_ns;
+  }
+  int fd = perf_event_open(&attr, cpu);
+  if (fd < 0) {
+    error = "could not attach " + p.name + ": perf_event_open: " + strerror(errno);
+    return false;
+  }
+  bpf_link* link = bpf_program__attach_perf_event(prog, fd);
+  if (!link) {
+    int e = errno;
+    close(fd);
+    error = "could not attach " + p.name + ": " + strerror(e);
+    return false;
+  }
+  out.links.emplace_back(link);  // the link closes the perf event fd
+  return true;
+}
+
+}  // namespace
+
+size_t probe_count(const Manifest& m) { return m.probes.size(); }
+
+bool attach_probes(bpf_object* obj, const Manifest& m, Attachments& out, std::string& error) {
+  for (auto& p : m.probes) {
+    bpf_program* prog = bpf_object__find_program_by_name(obj, p.prog_name.c_str());
+    if (!prog) {
+      error = "internal error: program " + p.prog_name + " of " + p.name + " is missing";
+      out.detach_all();
+      return false;
+    }
+    bool ok = true;
+    switch (p.kind) {
+      case ProbeKind::Begin:
+      case ProbeKind::End:
+        continue;
+      case ProbeKind::Tracepoint: {
+        bpf_link* link = bpf_program__attach_tracepoint(prog, p.category.c_str(), p.event.c_str());
+        if (!link) {
+          error = "could not attach " + p.name + ": " + strerror(errno);
+          ok = false;
+        } else {
+          out.links.emplace_back(link);
+        }
+        break;
+      }
+      case ProbeKind::Interval:
+        // One timer, on CPU 0, like bpftrace.
+        ok = attach_perf(prog, p, 0, out, error);
+        break;
+      case ProbeKind::Profile: {
+        int ncpu = libbpf_num_possible_cpus();
+        for (int cpu = 0; cpu < ncpu && ok; cpu++) ok = attach_perf(prog, p, cpu, out, error);
+        break;
+      }
+    }
+    if (!ok) {
+      out.detach_all();
+      return false;
+    }
+  }
+  return true;
+}
+
+bool run_special(bpf_object* obj, const Manifest& m, ProbeKind kind, std::string& error) {
+  for (auto& p : m.probes) {
+    if (p.kind != kind) continue;
+    bpf_program* prog = bpf_object__find_program_by_name(obj, p.prog_name.c_str());
+    if (!prog) continue;
+    uint64_t ctx[1] = {0};
+    LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx, .ctx_size_in = sizeof ctx);
+    if (bpf_prog_test_run_opts(bpf_program__fd(prog), &opts) != 0) {
+      error = "could not run " + p.name + ": " + strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace scry

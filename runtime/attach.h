@@ -1,0 +1,27 @@
+// Attaching probes to their events (the run-time half of each probe provider).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "runtime/loader.h"
+#include "runtime/manifest.h"
+
+namespace scry {
+
+// Owns every link; destroying it detaches all probes.
+struct Attachments {
+  std::vector<BpfLinkPtr> links;
+  void detach_all() { links.clear(); }
+};
+
+// Attaches every probe except BEGIN and END (those are run, not attached). On failure sets
+// `error` to a message naming the probe and returns false; nothing stays attached then.
+bool attach_probes(bpf_object* obj, const Manifest& m, Attachments& out, std::string& error);
+
+// Runs the BEGIN or END programs once, in declaration order (BPF_PROG_TEST_RUN).
+bool run_special(bpf_object* obj, const Manifest& m, ProbeKind kind, std::string& error);
+
+// The number bpftrace shows in "Attaching N probes...".
+size_t probe_count(const Manifest& m);
+
+}  // namespace scry

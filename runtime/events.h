@@ -1,0 +1,27 @@
+// The ring buffer consumer: turns records into output in the order the probes caused them.
+#pragma once
+#include <bpf/libbpf.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "runtime/manifest.h"
+
+namespace scry {
+
+struct EventContext {
+  const Manifest* manifest = nullptr;
+  std::vector<int> map_fds;  // by map id
+  std::vector<std::string> probe_names;
+  FILE* out = stdout;
+  bool exit_requested = false;
+};
+
+// ring_buffer_sample_fn: handles one record; returns 1 after an exit() record to stop.
+int handle_event(void* ctx, void* data, size_t size);
+
+// Prints one map as print() and the end of the run do.
+void print_map(EventContext& ec, uint32_t map_id, uint64_t top, uint64_t div);
+
+}  // namespace scry

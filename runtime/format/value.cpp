@@ -1,0 +1,175 @@
+#include "runtime/format/value.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "runtime/format/hist.h"
+
+namespace scry::fmt {
+
+namespace {
+
+uint64_t get64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+std::string int_text(uint64_t v, bool is_signed) {
+  return is_signed ? std::to_string(int64_t(v)) : std::to_string(v);
+}
+
+int64_t div_signed(int64_t v, uint64_t div) { return div ? v / int64_t(div) : v; }
+uint64_t div_unsigned(uint64_t v, uint64_t div) { return div ? v / div : v; }
+
+// avg and stats: {count, total}; the average truncates toward zero like C division.
+int64_t average(const uint8_t* p, bool is_signed) {
+  uint64_t count = get64(p), total = get64(p + 8);
+  if (!count) return 0;
+  return is_signed ? int64_t(total) / int64_t(count) : int64_t(total / count);
+}
+
+uint64_t total_count(const MapSpec& spec, const uint8_t* p) {
+  uint64_t t = 0;
+  for (uint32_t i = 0; i < spec.value.buckets(); i++) t += get64(p + 8 * i);
+  return t;
+}
+
+// The value maps are sorted by, ascending (bpftrace puts the largest last).
+struct SortKey {
+  bool is_signed;
+  uint64_t v;
+  bool less(const SortKey& o) const { return is_signed ? int64_t(v) < int64_t(o.v) : v < o.v; }
+};
+
+SortKey sort_key(const MapSpec& spec, const MapEntry& e) {
+  const Type& t = spec.value;
+  const uint8_t* p = e.value.data();
+  switch (t.kind) {
+    case TypeKind::Integer:
+    case TypeKind::Sum:
+    case TypeKind::Min:
+    case TypeKind::Max: return {t.is_signed, get64(p)};
+    case TypeKind::Count: return {false, get64(p)};
+    case TypeKind::Avg:
+    case TypeKind::Stats: return {true, uint64_t(average(p, t.is_signed))};
+    case TypeKind::Hist:
+    case TypeKind::LHist: return {false, total_count(spec, p)};
+    default: return {false, 0};
+  }
+}
+
+// Keys order ties: integers numerically, strings bytewise, tuples element by element.
+bool key_less(const Type& t, const uint8_t* a, const uint8_t* b) {
+  switch (t.kind) {
+    case TypeKind::Integer:
+      return t.is_signed ? int64_t(get64(a)) < int64_t(get64(b)) : get64(a) < get64(b);
+    case TypeKind::Probe: return get64(a) < get64(b);
+    case TypeKind::String:
+      return strncmp(reinterpret_cast<const char*>(a), reinterpret_cast<const char*>(b), t.size) < 0;
+    case TypeKind::Tuple:
+      for (size_t i = 0; i < t.elems.size(); i++) {
+        const uint8_t* x = a + t.offsets[i];
+        const uint8_t* y = b + t.offsets[i];
+        if (key_less(t.elems[i], x, y)) return true;
+        if (key_less(t.elems[i], y, x)) return false;
+      }
+      return false;
+    default: return false;
+  }
+}
+
+bool blank_after(const Type& t) { return t.kind == TypeKind::Avg || t.kind == TypeKind::Stats; }
+
+std::string value_text(const MapSpec& spec, const uint8_t* p, uint64_t div,
+                       const std::vector<std::string>& probe_names) {
+  const Type& t = spec.value;
+  switch (t.kind) {
+    case TypeKind::Count: return std::to_string(div_unsigned(get64(p), div));
+    case TypeKind::Integer:
+    case TypeKind::Sum:
+    case TypeKind::Min:
+    case TypeKind::Max:
+      return t.is_signed ? std::to_string(div_signed(int64_t(get64(p)), div))
+                         : std::to_string(div_unsigned(get64(p), div));
+    case TypeKind::Avg: return std::to_string(div_signed(average(p, t.is_signed), div));
+    case TypeKind::Stats:
+      return "count " + std::to_string(get64(p)) + ", average " +
+             std::to_string(average(p, t.is_signed)) + ", total " + int_text(get64(p + 8), t.is_signed);
+    default: return format_scalar(t, p, probe_names);
+  }
+}
+
+}  // namespace
+
+std::string format_scalar(const Type& t, const uint8_t* p, const std::vector<std::string>& probe_names) {
+  switch (t.kind) {
+    case TypeKind::Integer: return int_text(get64(p), t.is_signed);
+    case TypeKind::String: {
+      const char* s = reinterpret_cast<const char*>(p);
+      return std::string(s, strnlen(s, t.size));
+    }
+    case TypeKind::Probe: {
+      uint64_t id = get64(p);
+      return id < probe_names.size() ? probe_names[id] : "?";
+    }
+    case TypeKind::Tuple: {
+      std::string s = "(";
+      for (size_t i = 0; i < t.elems.size(); i++)
+        s += (i ? ", " : "") + format_scalar(t.elems[i], p + t.offsets[i], probe_names);
+      return s + ")";
+    }
+    default: return "";
+  }
+}
+
+std::string format_key(const MapSpec& spec, const uint8_t* key, const std::vector<std::string>& probe_names) {
+  const Type& k = spec.key;
+  if (k.kind == TypeKind::None) return "";
+  if (k.kind != TypeKind::Tuple) return "[" + format_scalar(k, key, probe_names) + "]";
+  std::string s = "[";
+  for (size_t i = 0; i < k.elems.size(); i++)
+    s += (i ? ", " : "") + format_scalar(k.elems[i], key + k.offsets[i], probe_names);
+  return s + "]";
+}
+
+std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div,
+                       const std::vector<std::string>& probe_names) {
+  if (entries.empty()) return blank_after(spec.value) ? "\n\n" : "\n";
+  std::sort(entries.begin(), entries.end(), [&](const MapEntry& a, const MapEntry& b) {
+    return key_less(spec.key, a.key.data(), b.key.data());
+  });
+  std::stable_sort(entries.begin(), entries.end(), [&](const MapEntry& a, const MapEntry& b) {
+    return sort_key(spec, a).less(sort_key(spec, b));
+  });
+  if (top && top < entries.size()) entries.erase(entries.begin(), entries.end() - long(top));
+  std::string out;
+  for (auto& e : entries) {
+    std::string head = spec.name + format_key(spec, e.key.data(), probe_names) + ": ";
+    if (spec.value.kind == TypeKind::Hist || spec.value.kind == TypeKind::LHist) {
+      std::vector<uint64_t> buckets(spec.value.buckets());
+      for (size_t i = 0; i < buckets.size(); i++) buckets[i] = get64(e.value.data() + 8 * i);
+      out += head + "\n";
+      out += spec.value.kind == TypeKind::Hist
+                 ? log2_hist_rows(buckets, div ? div : 1)
+                 : linear_hist_rows(buckets, spec.value.lmin, spec.value.lmax, spec.value.lstep, div ? div : 1);
+      out += "\n";
+    } else {
+      out += head + value_text(spec, e.value.data(), div, probe_names) + "\n";
+    }
+  }
+  if (blank_after(spec.value)) out += "\n";
+  return out;
+}
+
+std::string format_exit_maps(const Manifest& m, const std::vector<std::vector<MapEntry>>& entries,
+                             const std::vector<std::string>& probe_names) {
+  std::string out = "\n\n";
+  std::vector<size_t> order(m.maps.size());
+  for (size_t i = 0; i < order.size(); i++) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m.maps[a].name < m.maps[b].name; });
+  for (size_t i : order) out += format_map(m.maps[i], entries[i], 0, 0, probe_names);
+  return out;
+}
+
+}  // namespace scry::fmt

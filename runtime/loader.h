@@ -1,0 +1,38 @@
+// Loading a BPF object with libbpf. RAII owners for libbpf objects; one log callback.
+#pragma once
+#include <bpf/libbpf.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace scry {
+
+// Everything libbpf logs goes through here: kept for error reports, printed with -v.
+void route_libbpf_logs(bool verbose);
+std::string take_libbpf_log();
+
+struct BpfObjectDeleter {
+  void operator()(bpf_object* o) const { bpf_object__close(o); }
+};
+struct BpfLinkDeleter {
+  void operator()(bpf_link* l) const { bpf_link__destroy(l); }
+};
+using BpfObjectPtr = std::unique_ptr<bpf_object, BpfObjectDeleter>;
+using BpfLinkPtr = std::unique_ptr<bpf_link, BpfLinkDeleter>;
+
+// Why a load failed: the verifier's reason and, when the BTF line info says, the script line.
+struct LoadError {
+  std::string message;     // one line, for the user
+  std::string program;     // the BPF program that was rejected, if known
+  int line = 0;            // script line the verifier stopped at (0: unknown)
+  std::string log;         // the full verifier log
+};
+
+// Opens the ELF object from memory and loads every program and map into the kernel.
+BpfObjectPtr load_object(const std::vector<uint8_t>& elf, LoadError& err);
+
+// Parses a verifier log for the last "; source @ file:line" annotation and the reason.
+void explain_verifier_log(const std::string& log, LoadError& err);
+
+}  // namespace scry

@@ -1,0 +1,62 @@
+// The Manifest: everything the runtime needs besides the BPF ELF object. Plain data; the
+// runtime never sees the AST or LLVM, only (ELF bytes, Manifest).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "src/types/type.h"
+
+namespace scry {
+
+enum class ProbeKind { Begin, End, Tracepoint, Interval, Profile };
+
+struct ProbeSpec {
+  ProbeKind kind = ProbeKind::Begin;
+  std::string name;       // as the `probe` builtin prints it: "tracepoint:syscalls:sys_enter_openat"
+  std::string prog_name;  // function name in the ELF object
+  std::string category, event;  // tracepoint
+  uint64_t period_ns = 0;       // interval
+  uint64_t freq_hz = 0;         // profile
+};
+
+struct MapSpec {
+  std::string name;      // "@x", "@" for the anonymous map
+  std::string bpf_name;  // map name in the ELF object
+  Type key;              // None: a scalar map (key is the u64 0)
+  Type value;
+  uint32_t max_entries = 0;
+  bool percpu = false;   // aggregations keep one value per CPU, summed when read
+  uint32_t key_size() const { return key.kind == TypeKind::None ? 8 : key.size; }
+};
+
+struct PrintfSpec {
+  std::string format;
+  std::vector<Type> args;
+  std::vector<uint32_t> offsets;  // of each argument, from the start of the event
+};
+
+// Every ring buffer record starts with these two u64 words.
+enum class EventType : uint64_t { Printf = 1, Exit = 2, Print = 3, Clear = 4, Zero = 5, Time = 6 };
+struct EventHeader {
+  uint64_t type;
+  uint64_t id;  // printf / map / time format index
+};
+// Print events carry, after the header: u64 top, u64 div.
+
+// Slots of the per-CPU "drops" counter array: what was lost, so it can be reported.
+constexpr uint32_t kDropRingbuf = 0;
+inline uint32_t drop_slot_for_map(uint32_t map_id) { return 1 + map_id; }
+
+struct Manifest {
+  std::vector<ProbeSpec> probes;
+  std::vector<MapSpec> maps;
+  std::vector<PrintfSpec> printfs;
+  std::vector<std::string> time_formats;
+  std::string ringbuf_map = "events";
+  std::string drops_map = "drops";
+  std::string globals_map = "globals";  // u64 slots: [0] start time (for `elapsed`)
+  uint32_t ringbuf_size = 1 << 22;
+};
+
+}  // namespace scry

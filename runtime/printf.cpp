@@ -1,0 +1,114 @@
+#include "runtime/printf.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace scry {
+
+std::vector<FormatSpec> parse_format(const std::string& fmt, std::string& error) {
+  std::vector<FormatSpec> out;
+  for (size_t i = 0; i < fmt.size(); i++) {
+    if (fmt[i] != '%') continue;
+    if (i + 1 < fmt.size() && fmt[i + 1] == '%') {
+      i++;
+      continue;
+    }
+    FormatSpec s;
+    s.start = i;
+    size_t j = i + 1;
+    while (j < fmt.size() && std::strchr("-+ #0", fmt[j])) s.flags += fmt[j++];
+    while (j < fmt.size() && isdigit((unsigned char)fmt[j])) s.width += fmt[j++];
+    if (j < fmt.size() && fmt[j] == '.') {
+      j++;
+      s.precision = ".";
+      while (j < fmt.size() && isdigit((unsigned char)fmt[j])) s.precision += fmt[j++];
+    }
+    for (const char* len : {"hh", "ll", "h", "l", "j", "z", "t"}) {
+      if (fmt.compare(j, std::strlen(len), len) == 0) {
+        s.length = len;
+        j += s.length.size();
+        break;
+      }
+    }
+    if (j >= fmt.size() || !std::strchr("diuxXocsp", fmt[j])) {
+      error = "invalid conversion '" + fmt.substr(i, j - i + (j < fmt.size() ? 1 : 0)) +
+              "' (supported: %d %i %u %x %X %o %c %s %p with flags, width, precision and h/l/ll)";
+      return out;
+    }
+    s.conv = fmt[j];
+    s.end = j + 1;
+    out.push_back(s);
+    i = j;
+  }
+  return out;
+}
+
+static uint64_t read_u64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t size,
+                          const std::vector<std::string>& probe_names) {
+  std::string err;
+  auto specs = parse_format(spec.format, err);
+  std::string out;
+  size_t pos = 0;
+  char buf[512];
+  auto literal = [&](size_t from, size_t to) {
+    for (size_t k = from; k < to; k++) {
+      out += spec.format[k];
+      if (spec.format[k] == '%') k++;  // "%%"
+    }
+  };
+  for (size_t i = 0; i < specs.size() && i < spec.args.size(); i++) {
+    const FormatSpec& s = specs[i];
+    literal(pos, s.start);
+    pos = s.end;
+    const Type& t = spec.args[i];
+    uint32_t off = spec.offsets[i];
+    if (off + t.size > size) break;
+    std::string conv = "%" + s.flags + s.width + s.precision;
+    if (s.conv == 's') {
+      std::string str;
+      if (t.kind == TypeKind::Probe) {
+        uint64_t id = read_u64(data + off);
+        str = id < probe_names.size() ? probe_names[id] : "?";
+      } else {
+        const char* p = reinterpret_cast<const char*>(data + off);
+        str.assign(p, strnlen(p, t.size));
+      }
+      snprintf(buf, sizeof buf, (conv + "s").c_str(), str.c_str());
+      out += buf;
+      continue;
+    }
+    uint64_t v = read_u64(data + off);
+    // Length modifiers truncate like C's printf does with a narrower argument.
+    if (s.length == "hh") v = std::strchr("di", s.conv) ? uint64_t(int64_t(int8_t(v))) : uint8_t(v);
+    else if (s.length == "h") v = std::strchr("di", s.conv) ? uint64_t(int64_t(int16_t(v))) : uint16_t(v);
+    // Without l/ll the argument is an int, as in C (bpftrace prints %x of -1 as ffffffff).
+    else if (s.length.empty() && s.conv != 'p')
+      v = std::strchr("di", s.conv) ? uint64_t(int64_t(int32_t(v))) : uint32_t(v);
+    switch (s.conv) {
+      case 'd':
+      case 'i':
+        snprintf(buf, sizeof buf, (conv + "lld").c_str(), (long long)v);
+        break;
+      case 'c':
+        snprintf(buf, sizeof buf, (conv + "c").c_str(), int(char(v)));
+        break;
+      case 'p':
+        snprintf(buf, sizeof buf, (conv + "llx").c_str(), (unsigned long long)v);
+        out += "0x";
+        break;
+      default:
+        snprintf(buf, sizeof buf, (conv + "ll" + s.conv).c_str(), (unsigned long long)v);
+    }
+    out += buf;
+  }
+  literal(pos, spec.format.size());
+  return out;
+}
+
+}  // namespace scry

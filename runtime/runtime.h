@@ -1,0 +1,25 @@
+// Running a compiled program: load, attach, event loop, END, final map printing, detach.
+#pragma once
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "runtime/loader.h"
+#include "runtime/manifest.h"
+
+namespace scry {
+
+struct RunOptions {
+  bool quiet = false;      // -q: no "Attaching N probes..."
+  bool dry_run = false;    // load, but attach and run nothing
+  bool verbose = false;
+  FILE* out = stdout;      // -o FILE
+  std::vector<std::string> command;  // -c CMD: argv of the command to trace
+};
+
+// Returns the process exit code. Load failures are returned in `load_error` (exit code 1)
+// so that the caller can point at the script line.
+int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOptions& opts,
+                LoadError& load_error);
+
+}  // namespace scry

@@ -1,0 +1,200 @@
+// One run of a compiled program, from load to the last line of output.
+#include <bpf/bpf.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "runtime/attach.h"
+#include "runtime/events.h"
+#include "runtime/format/value.h"
+#include "runtime/maps.h"
+#include "runtime/runtime.h"
+
+namespace scry {
+
+namespace {
+
+volatile sig_atomic_t g_signal = 0;
+
+void on_signal(int sig) { g_signal = sig; }
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;  // no SA_RESTART: a signal interrupts the poll at once
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+struct RingBufferDeleter {
+  void operator()(ring_buffer* rb) const { ring_buffer__free(rb); }
+};
+
+// The -c command: forked at once but held until the probes are attached.
+struct Child {
+  pid_t pid = -1;
+  int release_fd = -1;
+  bool exited = false;
+
+  bool start(const std::vector<std::string>& argv, std::string& error) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+      error = std::string("pipe: ") + strerror(errno);
+      return false;
+    }
+    pid = fork();
+    if (pid < 0) {
+      error = std::string("fork: ") + strerror(errno);
+      return false;
+    }
+    if (pid == 0) {
+      close(fds[1]);
+      char c;
+      if (read(fds[0], &c, 1) != 1) _exit(127);  // scry gave up before attaching
+      std::vector<char*> args;
+      for (auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execvp(args[0], args.data());
+      fprintf(stderr, "scry: cannot run '%s': %s\n", args[0], strerror(errno));
+      _exit(127);
+    }
+    close(fds[0]);
+    release_fd = fds[1];
+    return true;
+  }
+  void release() {
+    if (release_fd >= 0) {
+      (void)!write(release_fd, "x", 1);
+      close(release_fd);
+      release_fd = -1;
+    }
+  }
+  void abandon() {  // closing the pipe makes the held child exit without running
+    if (release_fd >= 0) {
+      close(release_fd);
+      release_fd = -1;
+      waitpid(pid, nullptr, 0);
+      exited = true;
+    }
+  }
+  bool poll_exited() {
+    if (pid > 0 && !exited && waitpid(pid, nullptr, WNOHANG) == pid) exited = true;
+    return exited;
+  }
+};
+
+uint64_t monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+void report_drops(const Manifest& m, const std::vector<uint64_t>& now, std::vector<uint64_t>& reported) {
+  for (size_t i = 0; i < now.size(); i++) {
+    if (now[i] <= reported[i]) continue;
+    uint64_t n = now[i] - reported[i];
+    if (i == kDropRingbuf)
+      fprintf(stderr, "WARNING: %llu events lost: the ring buffer was full\n", (unsigned long long)n);
+    else
+      fprintf(stderr, "WARNING: map %s is full: %llu updates dropped (it holds %u entries)\n",
+              m.maps[i - 1].name.c_str(), (unsigned long long)n, m.maps[i - 1].max_entries);
+    reported[i] = now[i];
+  }
+}
+
+}  // namespace
+
+int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOptions& opts,
+                LoadError& load_error) {
+  route_libbpf_logs(opts.verbose);
+  BpfObjectPtr obj = load_object(elf, load_error);
+  if (!obj) return 1;
+  if (opts.dry_run) return 0;
+
+  EventContext ec;
+  ec.manifest = &m;
+  ec.out = opts.out;
+  for (auto& p : m.probes) ec.probe_names.push_back(p.name);
+  for (auto& spec : m.maps) ec.map_fds.push_back(bpf_object__find_map_fd_by_name(obj.get(), spec.bpf_name.c_str()));
+  int rb_fd = bpf_object__find_map_fd_by_name(obj.get(), m.ringbuf_map.c_str());
+  int drops_fd = bpf_object__find_map_fd_by_name(obj.get(), m.drops_map.c_str());
+  int globals_fd = bpf_object__find_map_fd_by_name(obj.get(), m.globals_map.c_str());
+  uint32_t zero = 0;
+  uint64_t start = monotonic_ns();
+  bpf_map_update_elem(globals_fd, &zero, &start, BPF_ANY);
+
+  std::unique_ptr<ring_buffer, RingBufferDeleter> rb(ring_buffer__new(rb_fd, handle_event, &ec, nullptr));
+  if (!rb) {
+    fprintf(stderr, "ERROR: cannot set up the ring buffer: %s\n", strerror(errno));
+    return 1;
+  }
+
+  Child child;
+  std::string error;
+  if (!opts.command.empty() && !child.start(opts.command, error)) {
+    fprintf(stderr, "ERROR: %s\n", error.c_str());
+    return 1;
+  }
+
+  install_signal_handlers();
+  Attachments attached;
+  if (!attach_probes(obj.get(), m, attached, error)) {
+    child.abandon();
+    fprintf(stderr, "ERROR: %s\n", error.c_str());
+    return 1;
+  }
+  if (!opts.quiet) {
+    size_t n = probe_count(m);
+    fprintf(opts.out, "Attaching %zu probe%s...\n", n, n == 1 ? "" : "s");
+    fflush(opts.out);
+  }
+  if (!run_special(obj.get(), m, ProbeKind::Begin, error)) {
+    attached.detach_all();
+    child.abandon();
+    fprintf(stderr, "ERROR: %s\n", error.c_str());
+    return 1;
+  }
+  child.release();
+
+  std::vector<uint64_t> reported(1 + m.maps.size(), 0);
+  uint64_t last_drop_check = monotonic_ns();
+  while (!ec.exit_requested && !g_signal) {
+    int rc = ring_buffer__poll(rb.get(), 100);
+    if (rc < 0 && rc != -EINTR && !ec.exit_requested) {
+      fprintf(stderr, "ERROR: reading the ring buffer: %s\n", strerror(-rc));
+      break;
+    }
+    fflush(opts.out);
+    if (child.pid > 0 && child.poll_exited()) {
+      ring_buffer__consume(rb.get());
+      break;
+    }
+    if (monotonic_ns() - last_drop_check > 1000000000ull) {
+      report_drops(m, read_drops(drops_fd, reported.size()), reported);
+      last_drop_check = monotonic_ns();
+    }
+  }
+  attached.detach_all();
+  if (!ec.exit_requested) ring_buffer__consume(rb.get());
+
+  // END runs after the probes are detached; its output comes before the maps.
+  ec.exit_requested = false;
+  run_special(obj.get(), m, ProbeKind::End, error);
+  ring_buffer__consume(rb.get());
+
+  std::vector<MapEntry> none;
+  std::vector<std::vector<MapEntry>> all;
+  for (size_t i = 0; i < m.maps.size(); i++) all.push_back(read_map(ec.map_fds[i], m.maps[i]));
+  std::string text = fmt::format_exit_maps(m, all, ec.probe_names);
+  fputs(text.c_str(), opts.out);
+  fflush(opts.out);
+  report_drops(m, read_drops(drops_fd, reported.size()), reported);
+  return 0;
+}
+
+}  // namespace scry

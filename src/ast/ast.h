@@ -1,0 +1,94 @@
+// The syntax tree. Every node carries its source location; sema fills in types.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "src/types/type.h"
+
+namespace scry {
+
+// 1-based, columns count bytes; end is inclusive of the last character.
+struct Loc {
+  int line = 0, col = 0, end_line = 0, end_col = 0;
+};
+
+enum class ExprKind {
+  Int,         // ival
+  Str,         // str
+  Var,         // $name            (name)
+  Map,         // @name[keys...]   (name, args = keys)
+  Builtin,     // pid, comm, args  (name)
+  Positional,  // $1..$N           (ival)
+  ParamCount,  // $#
+  Call,        // name(args...)
+  Binop,       // args[0] op args[1]
+  Unop,        // op args[0]
+  Ternary,     // args[0] ? args[1] : args[2]
+  Field,       // args[0]->name or args[0].name
+};
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+struct Expr {
+  ExprKind kind;
+  Loc loc;
+  int64_t ival = 0;
+  std::string str;   // literal text, or the name of a var/map/builtin/call/field
+  std::string op;    // operator text for Binop/Unop; "->" or "." for Field
+  std::vector<ExprPtr> args;
+
+  // Filled in by sema.
+  Type type;
+  int map_id = -1;    // Map: index into the program's map table
+  int slot = -1;      // Call/Field: index of a printf format, tracepoint field, etc.
+
+  Expr(ExprKind k, Loc l) : kind(k), loc(l) {}
+};
+
+enum class StmtKind {
+  ExprStmt,  // value
+  Assign,    // target op value, op is "=" or a compound operator like "+="
+  If,        // if (value) body else else_body
+};
+
+struct Stmt;
+using StmtPtr = std::unique_ptr<Stmt>;
+using Block = std::vector<StmtPtr>;
+
+struct Stmt {
+  StmtKind kind;
+  Loc loc;
+  std::string op;
+  ExprPtr target;
+  ExprPtr value;
+  Block body, else_body;
+  Stmt(StmtKind k, Loc l) : kind(k), loc(l) {}
+};
+
+struct AttachPoint {
+  std::string text;  // as written, e.g. "tracepoint:syscalls:sys_enter_*"
+  Loc loc;
+};
+
+struct Probe {
+  std::vector<AttachPoint> attach_points;
+  ExprPtr predicate;  // may be null
+  Block body;
+  Loc loc;
+};
+
+struct Program {
+  std::vector<Probe> probes;
+};
+
+ExprPtr make_expr(ExprKind k, Loc l);
+ExprPtr make_binop(std::string op, ExprPtr lhs, ExprPtr rhs, Loc l);
+ExprPtr make_unop(std::string op, ExprPtr operand, Loc l);
+
+// --dump=ast: an indented tree with locations (and types once sema has run).
+std::string dump_ast(const Program& prog, bool with_types);
+
+}  // namespace scry

@@ -1,0 +1,196 @@
+// Probes, statements and control flow.
+#include <llvm/IR/Verifier.h>
+
+#include "src/builtins/builtins.h"
+#include "src/codegen/codegen_internal.h"
+
+namespace scry {
+
+CodeGen::CodeGen(const Program& prog, Manifest& m, Diagnostics& d)
+    : prog_(prog), manifest_(m), diags_(d), b_(ctx_) {
+  mod_ = std::make_unique<llvm::Module>("scry", ctx_);
+  mod_->setTargetTriple("bpfel");
+  mod_->setDataLayout("e-m:e-p:64:64-i64:64-i128:128-n32:64-S128");
+  mod_->addModuleFlag(llvm::Module::Warning, "Debug Info Version", llvm::DEBUG_METADATA_VERSION);
+  mod_->addModuleFlag(llvm::Module::Warning, "Dwarf Version", 5);
+  di_ = std::make_unique<llvm::DIBuilder>(*mod_);
+  // The script's text is embedded, so the BTF line info (and verifier logs) quote it.
+  file_ = di_->createFile(diags_.filename(), ".", std::nullopt, llvm::StringRef(diags_.source()));
+  cu_ = di_->createCompileUnit(llvm::dwarf::DW_LANG_C, file_, "scry", true, "", 0);
+}
+
+void CodeGen::set_loc(const Loc& l) {
+  if (sp_) b_.SetCurrentDebugLocation(llvm::DILocation::get(ctx_, l.line, l.col, sp_));
+}
+
+llvm::Value* CodeGen::call_helper(int id, llvm::Type* ret, std::vector<llvm::Value*> args) {
+  std::vector<llvm::Type*> types;
+  for (auto* a : args) types.push_back(a->getType());
+  auto* fty = llvm::FunctionType::get(ret, types, false);
+  auto* callee = llvm::ConstantExpr::getIntToPtr(b_.getInt64(id), b_.getPtrTy());
+  return b_.CreateCall(fty, callee, args);
+}
+
+llvm::AllocaInst* CodeGen::alloca_bytes(uint32_t size, const std::string& name) {
+  llvm::IRBuilder<> entry(&fn_->getEntryBlock(), fn_->getEntryBlock().begin());
+  auto* a = entry.CreateAlloca(llvm::ArrayType::get(b_.getInt8Ty(), size ? size : 1), nullptr, name);
+  a->setAlignment(llvm::Align(8));
+  return a;
+}
+
+void CodeGen::zero_bytes(llvm::Value* p, uint32_t size) {
+  b_.CreateMemSet(p, b_.getInt8(0), size, llvm::MaybeAlign(1));
+}
+
+llvm::Value* CodeGen::byte_ptr(llvm::Value* base, uint64_t offset) {
+  if (!offset) return base;
+  return b_.CreateGEP(b_.getInt8Ty(), base, b_.getInt64(offset));
+}
+
+static std::string section_for(const ProbeSpec& s) {
+  switch (s.kind) {
+    case ProbeKind::Begin:
+    case ProbeKind::End: return "raw_tp";  // run by BPF_PROG_TEST_RUN, never attached
+    case ProbeKind::Tracepoint: return "tracepoint/" + s.category + "/" + s.event;
+    case ProbeKind::Interval:
+    case ProbeKind::Profile: return "perf_event";
+  }
+  return "";
+}
+
+void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
+  const Probe& probe = prog_.probes[inst.probe_index];
+  inst_ = &inst;
+  probe_id_ = index;
+  vars_.clear();
+  ProbeSpec spec = inst.spec;
+  spec.prog_name = "probe" + std::to_string(index);
+  auto* fty = llvm::FunctionType::get(b_.getInt64Ty(), {b_.getPtrTy()}, false);
+  fn_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, spec.prog_name, mod_.get());
+  fn_->setSection(section_for(spec));
+  ctx_arg_ = fn_->getArg(0);
+  ctx_arg_->setName("ctx");
+
+  auto* i64ty = di_->createBasicType("long", 64, llvm::dwarf::DW_ATE_signed);
+  auto* ptrty = di_->createPointerType(nullptr, 64);
+  auto* sty = di_->createSubroutineType(di_->getOrCreateTypeArray({i64ty, ptrty}));
+  sp_ = di_->createFunction(file_, spec.prog_name, spec.prog_name, file_, probe.loc.line, sty,
+                            probe.loc.line, llvm::DINode::FlagPrototyped,
+                            llvm::DISubprogram::SPFlagDefinition);
+  fn_->setSubprogram(sp_);
+  auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn_);
+  b_.SetInsertPoint(entry);
+  set_loc(probe.loc);
+  if (probe.predicate) {
+    set_loc(probe.predicate->loc);
+    auto* cond = to_bool(gen_expr(*probe.predicate));
+    auto* body = llvm::BasicBlock::Create(ctx_, "body", fn_);
+    auto* skip = llvm::BasicBlock::Create(ctx_, "skip", fn_);
+    b_.CreateCondBr(cond, body, skip);
+    b_.SetInsertPoint(skip);
+    b_.CreateRet(b_.getInt64(0));
+    b_.SetInsertPoint(body);
+  }
+  gen_block(probe.body);
+  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateRet(b_.getInt64(0));
+  di_->finalizeSubprogram(sp_);
+  sp_ = nullptr;
+  b_.SetCurrentDebugLocation(llvm::DebugLoc());
+  manifest_.probes.push_back(spec);
+}
+
+void CodeGen::gen_block(const Block& blk) {
+  for (auto& s : blk) {
+    if (b_.GetInsertBlock()->getTerminator()) {
+      // Code after exit() is unreachable; keep generating into a dead block for simplicity.
+      b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "dead", fn_));
+    }
+    gen_stmt(*s);
+  }
+}
+
+void CodeGen::gen_stmt(const Stmt& s) {
+  set_loc(s.loc);
+  switch (s.kind) {
+    case StmtKind::ExprStmt:
+      if (s.value->kind == ExprKind::Call && s.value->type.kind == TypeKind::None)
+        gen_call_stmt(*s.value);
+      else
+        gen_expr(*s.value);
+      break;
+    case StmtKind::Assign:
+      gen_assign(s);
+      break;
+    case StmtKind::If: {
+      auto* cond = to_bool(gen_expr(*s.value));
+      auto* then_bb = llvm::BasicBlock::Create(ctx_, "then", fn_);
+      auto* else_bb = llvm::BasicBlock::Create(ctx_, "else", fn_);
+      auto* done = llvm::BasicBlock::Create(ctx_, "endif", fn_);
+      b_.CreateCondBr(cond, then_bb, else_bb);
+      b_.SetInsertPoint(then_bb);
+      gen_block(s.body);
+      if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(done);
+      b_.SetInsertPoint(else_bb);
+      gen_block(s.else_body);
+      if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(done);
+      b_.SetInsertPoint(done);
+      break;
+    }
+  }
+}
+
+void CodeGen::gen_assign(const Stmt& s) {
+  const Expr& target = *s.target;
+  if (target.kind == ExprKind::Map) {
+    if (s.value->kind == ExprKind::Call && s.value->type.is_aggregation())
+      return gen_aggregation(target, *s.value);
+    if (s.op != "=") return gen_map_compound(s);
+    llvm::Value* v = gen_expr(*s.value);
+    const Type& mt = manifest_.maps[target.map_id].value;
+    auto* buf = alloca_bytes(mt.value_size(), "mapval");
+    store_as(buf, v, s.value->type, mt);
+    return gen_map_store(target, buf);
+  }
+  // Scratch variable: integers are i64 slots, strings are buffers of the variable's size.
+  const Type& vt = target.type;
+  auto it = vars_.find(target.str);
+  if (it == vars_.end())
+    it = vars_.emplace(target.str, alloca_bytes(vt.is_int() ? 8 : vt.size, target.str.substr(1))).first;
+  if (s.op == "=") {
+    store_as(it->second, gen_expr(*s.value), s.value->type, vt);
+    return;
+  }
+  auto* old = b_.CreateLoad(b_.getInt64Ty(), it->second);
+  Expr fake(ExprKind::Binop, s.loc);  // reuse binop lowering for compound assignment
+  fake.op = s.op.substr(0, s.op.size() - 1);
+  llvm::Value* rhs = gen_expr(*s.value);
+  b_.CreateStore(lower_int_binop(b_, fake.op, old, rhs, vt.is_signed && s.value->type.is_signed),
+                 it->second);
+}
+
+bool CodeGen::run(const std::vector<ProbeInstance>& instances) {
+  define_maps();
+  for (size_t i = 0; i < instances.size(); i++) gen_probe(instances[i], i);
+  // The kernel requires a GPL-compatible license for the tracing helpers.
+  auto* lic_init = llvm::ConstantDataArray::getString(ctx_, "GPL");
+  auto* lic = new llvm::GlobalVariable(*mod_, lic_init->getType(), true,
+                                       llvm::GlobalValue::ExternalLinkage, lic_init, "_license");
+  lic->setSection("license");
+  di_->finalize();
+  std::string err;
+  llvm::raw_string_ostream os(err);
+  if (llvm::verifyModule(*mod_, &os)) {
+    diags_.report(DiagKind::VerifierRejected, Loc{}, "internal error: invalid IR: " + os.str());
+    return false;
+  }
+  return true;
+}
+
+bool generate(const Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest,
+              Diagnostics& diags, bool want_ir, CodegenResult& out) {
+  CodeGen cg(prog, manifest, diags);
+  if (!cg.run(instances)) return false;
+  return cg.emit(want_ir, out);
+}
+
+}  // namespace scry

@@ -1,0 +1,23 @@
+// Code generation: typed AST -> LLVM IR for the BPF target -> ELF object with BTF.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/manifest.h"
+#include "src/ast/ast.h"
+#include "src/diag/diag.h"
+#include "src/probes/probes.h"
+
+namespace scry {
+
+struct CodegenResult {
+  std::vector<uint8_t> elf;  // the BPF object
+  std::string ir;            // textual IR, when asked for
+};
+
+// Generates one BPF program per probe instance and fills manifest.probes.
+bool generate(const Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest,
+              Diagnostics& diags, bool want_ir, CodegenResult& out);
+
+}  // namespace scry

@@ -1,0 +1,272 @@
+// Expressions: literals, variables, builtins, operators, tracepoint fields, str().
+#include "src/builtins/builtins.h"
+#include "src/codegen/codegen_internal.h"
+
+namespace scry {
+
+llvm::Value* lower_int_binop(llvm::IRBuilder<>& b, const std::string& op, llvm::Value* l,
+                             llvm::Value* r, bool s) {
+  auto ext = [&](llvm::Value* v) { return b.CreateZExt(v, b.getInt64Ty()); };
+  if (op == "+") return b.CreateAdd(l, r);
+  if (op == "-") return b.CreateSub(l, r);
+  if (op == "*") return b.CreateMul(l, r);
+  if (op == "/" || op == "%") {
+    // Division by zero gives 0 rather than trapping (BPF defines x/0 as 0, x%0 as x).
+    auto* zero = b.CreateICmpEQ(r, b.getInt64(0));
+    auto* safe = b.CreateSelect(zero, b.getInt64(1), r);
+    llvm::Value* v = op == "/" ? (s ? b.CreateSDiv(l, safe) : b.CreateUDiv(l, safe))
+                               : (s ? b.CreateSRem(l, safe) : b.CreateURem(l, safe));
+    return b.CreateSelect(zero, b.getInt64(0), v);
+  }
+  if (op == "&") return b.CreateAnd(l, r);
+  if (op == "|") return b.CreateOr(l, r);
+  if (op == "^") return b.CreateXor(l, r);
+  if (op == "<<") return b.CreateShl(l, r);
+  if (op == ">>") return s ? b.CreateAShr(l, r) : b.CreateLShr(l, r);
+  if (op == "==") return ext(b.CreateICmpEQ(l, r));
+  if (op == "!=") return ext(b.CreateICmpNE(l, r));
+  if (op == "<") return ext(s ? b.CreateICmpSLT(l, r) : b.CreateICmpULT(l, r));
+  if (op == ">") return ext(s ? b.CreateICmpSGT(l, r) : b.CreateICmpUGT(l, r));
+  if (op == "<=") return ext(s ? b.CreateICmpSLE(l, r) : b.CreateICmpULE(l, r));
+  if (op == ">=") return ext(s ? b.CreateICmpSGE(l, r) : b.CreateICmpUGE(l, r));
+  return b.getInt64(0);
+}
+
+llvm::Value* CodeGen::to_bool(llvm::Value* v) { return b_.CreateICmpNE(v, b_.getInt64(0)); }
+
+void CodeGen::store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const Type& to) {
+  if (to.kind == TypeKind::String) {
+    zero_bytes(dst, to.size);
+    b_.CreateMemCpy(dst, llvm::MaybeAlign(1), v, llvm::MaybeAlign(1), std::min(from.size, to.size));
+    return;
+  }
+  // Integers and probe ids: v is already an i64.
+  b_.CreateStore(v, dst);
+}
+
+llvm::Value* CodeGen::gen_string_literal(const std::string& s, uint32_t size) {
+  auto* buf = alloca_bytes(size, "str");
+  // Stored 8 bytes at a time as immediates: BPF programs here have no read-only data.
+  std::string bytes = s;
+  bytes.resize((size + 7) / 8 * 8, '\0');
+  for (uint32_t off = 0; off < size; off += 8) {
+    uint32_t n = std::min<uint32_t>(8, size - off);
+    if (n == 8) {
+      uint64_t v = 0;
+      for (int i = 7; i >= 0; i--) v = (v << 8) | uint8_t(bytes[off + i]);
+      b_.CreateStore(b_.getInt64(v), byte_ptr(buf, off));
+    } else {
+      for (uint32_t i = 0; i < n; i++) b_.CreateStore(b_.getInt8(uint8_t(bytes[off + i])), byte_ptr(buf, off + i));
+    }
+  }
+  return buf;
+}
+
+llvm::Value* CodeGen::gen_string_eq(llvm::Value* a, uint32_t na, llvm::Value* bb, uint32_t nb) {
+  // Byte by byte up to the first NUL; both buffers hold a NUL within their size.
+  uint32_t n = std::min(na, nb);
+  auto* result = alloca_bytes(8, "streq");
+  b_.CreateStore(b_.getInt64(0), result);
+  auto* done = llvm::BasicBlock::Create(ctx_, "streq.done", fn_);
+  auto* equal = llvm::BasicBlock::Create(ctx_, "streq.equal", fn_);
+  for (uint32_t i = 0; i < n; i++) {
+    auto* ca = b_.CreateLoad(b_.getInt8Ty(), byte_ptr(a, i));
+    auto* cb = b_.CreateLoad(b_.getInt8Ty(), byte_ptr(bb, i));
+    auto* next = llvm::BasicBlock::Create(ctx_, "streq.next", fn_);
+    auto* same = llvm::BasicBlock::Create(ctx_, "streq.same", fn_);
+    b_.CreateCondBr(b_.CreateICmpEQ(ca, cb), same, done);
+    b_.SetInsertPoint(same);
+    b_.CreateCondBr(b_.CreateICmpEQ(ca, b_.getInt8(0)), equal, next);
+    b_.SetInsertPoint(next);
+  }
+  b_.CreateBr(na == nb ? equal : done);
+  b_.SetInsertPoint(equal);
+  b_.CreateStore(b_.getInt64(1), result);
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  return b_.CreateLoad(b_.getInt64Ty(), result);
+}
+
+llvm::Value* CodeGen::gen_expr(const Expr& e) {
+  set_loc(e.loc);
+  switch (e.kind) {
+    case ExprKind::Int: return i64(uint64_t(e.ival));
+    case ExprKind::Str: return gen_string_literal(e.str, e.type.size);
+    case ExprKind::Var: {
+      auto it = vars_.find(e.str);
+      if (it == vars_.end()) return e.type.is_int() ? i64(0) : gen_string_literal("", e.type.size);
+      if (e.type.is_int()) return b_.CreateLoad(b_.getInt64Ty(), it->second);
+      return it->second;
+    }
+    case ExprKind::Map: return gen_map_read(e);
+    case ExprKind::Builtin: return gen_builtin(e);
+    case ExprKind::Field: return gen_field(e);
+    case ExprKind::Call: return gen_str_call(e);
+    case ExprKind::Binop: return gen_binop(e);
+    case ExprKind::Unop: {
+      llvm::Value* v = gen_expr(*e.args[0]);
+      if (e.op == "!") return b_.CreateZExt(b_.CreateICmpEQ(v, i64(0)), b_.getInt64Ty());
+      if (e.op == "~") return b_.CreateNot(v);
+      return b_.CreateNeg(v);
+    }
+    case ExprKind::Ternary: {
+      auto* cond = to_bool(gen_expr(*e.args[0]));
+      auto* then_bb = llvm::BasicBlock::Create(ctx_, "tern.then", fn_);
+      auto* else_bb = llvm::BasicBlock::Create(ctx_, "tern.else", fn_);
+      auto* done = llvm::BasicBlock::Create(ctx_, "tern.done", fn_);
+      // Strings go through a buffer of the result's size; integers through a phi.
+      llvm::Value* buf = e.type.is_str() ? alloca_bytes(e.type.size, "tern") : nullptr;
+      b_.CreateCondBr(cond, then_bb, else_bb);
+      b_.SetInsertPoint(then_bb);
+      llvm::Value* a = gen_expr(*e.args[1]);
+      if (buf) store_as(buf, a, e.args[1]->type, e.type);
+      auto* a_end = b_.GetInsertBlock();
+      b_.CreateBr(done);
+      b_.SetInsertPoint(else_bb);
+      llvm::Value* c = gen_expr(*e.args[2]);
+      if (buf) store_as(buf, c, e.args[2]->type, e.type);
+      auto* c_end = b_.GetInsertBlock();
+      b_.CreateBr(done);
+      b_.SetInsertPoint(done);
+      if (buf) return buf;
+      auto* phi = b_.CreatePHI(b_.getInt64Ty(), 2);
+      phi->addIncoming(a, a_end);
+      phi->addIncoming(c, c_end);
+      return phi;
+    }
+    default: return i64(0);
+  }
+}
+
+llvm::Value* CodeGen::gen_binop(const Expr& e) {
+  const Expr& l = *e.args[0];
+  const Expr& r = *e.args[1];
+  if (l.type.is_str()) {
+    llvm::Value* a = gen_expr(l);
+    llvm::Value* c = gen_expr(r);
+    llvm::Value* eq = gen_string_eq(a, l.type.size, c, r.type.size);
+    return e.op == "==" ? eq : b_.CreateXor(eq, i64(1));
+  }
+  if (e.op == "&&" || e.op == "||") {
+    // Short-circuit: the right side runs only when it decides the result.
+    auto* lhs = to_bool(gen_expr(l));
+    auto* start = b_.GetInsertBlock();
+    auto* rhs_bb = llvm::BasicBlock::Create(ctx_, "logic.rhs", fn_);
+    auto* done = llvm::BasicBlock::Create(ctx_, "logic.done", fn_);
+    if (e.op == "&&") b_.CreateCondBr(lhs, rhs_bb, done);
+    else b_.CreateCondBr(lhs, done, rhs_bb);
+    b_.SetInsertPoint(rhs_bb);
+    auto* rhs = to_bool(gen_expr(r));
+    auto* rhs_end = b_.GetInsertBlock();
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    auto* phi = b_.CreatePHI(b_.getInt1Ty(), 2);
+    phi->addIncoming(b_.getInt1(e.op == "||"), start);
+    phi->addIncoming(rhs, rhs_end);
+    return b_.CreateZExt(phi, b_.getInt64Ty());
+  }
+  llvm::Value* a = gen_expr(l);
+  llvm::Value* c = gen_expr(r);
+  return lower_int_binop(b_, e.op, a, c, l.type.is_signed && r.type.is_signed);
+}
+
+llvm::Value* CodeGen::gen_builtin(const Expr& e) {
+  const BuiltinInfo* bi = find_builtin(e.str);
+  auto* i64ty = b_.getInt64Ty();
+  switch (bi->id) {
+    case BuiltinId::Pid:
+      return b_.CreateLShr(call_helper(kGetCurrentPidTgid, i64ty, {}), 32);
+    case BuiltinId::Tid:
+      return b_.CreateAnd(call_helper(kGetCurrentPidTgid, i64ty, {}), 0xffffffff);
+    case BuiltinId::Uid:
+      return b_.CreateAnd(call_helper(kGetCurrentUidGid, i64ty, {}), 0xffffffff);
+    case BuiltinId::Gid:
+      return b_.CreateLShr(call_helper(kGetCurrentUidGid, i64ty, {}), 32);
+    case BuiltinId::Nsecs:
+      return call_helper(kKtimeGetNs, i64ty, {});
+    case BuiltinId::Cpu:
+      return b_.CreateZExt(call_helper(kGetSmpProcessorId, b_.getInt32Ty(), {}), i64ty);
+    case BuiltinId::Elapsed: {
+      auto* key = alloca_bytes(4, "gkey");
+      b_.CreateStore(b_.getInt32(0), key);
+      auto* p = call_helper(kMapLookup, b_.getPtrTy(), {globals_, key});
+      auto* now = call_helper(kKtimeGetNs, i64ty, {});
+      auto* found = llvm::BasicBlock::Create(ctx_, "elapsed.found", fn_);
+      auto* done = llvm::BasicBlock::Create(ctx_, "elapsed.done", fn_);
+      auto* start = b_.GetInsertBlock();
+      b_.CreateCondBr(b_.CreateIsNull(p), done, found);
+      b_.SetInsertPoint(found);
+      auto* diff = b_.CreateSub(now, b_.CreateLoad(i64ty, p));
+      b_.CreateBr(done);
+      b_.SetInsertPoint(done);
+      auto* phi = b_.CreatePHI(i64ty, 2);
+      phi->addIncoming(now, start);
+      phi->addIncoming(diff, found);
+      return phi;
+    }
+    case BuiltinId::Comm: {
+      auto* buf = alloca_bytes(16, "comm");
+      zero_bytes(buf, 16);
+      call_helper(kGetCurrentComm, i64ty, {buf, b_.getInt32(16)});
+      return buf;
+    }
+    case BuiltinId::ProbeName:
+      return i64(probe_id_);
+    case BuiltinId::Args:
+      return i64(0);
+  }
+  return i64(0);
+}
+
+llvm::Value* CodeGen::gen_field(const Expr& e) {
+  const TracepointField* f = inst_->format ? inst_->format->find(e.str) : nullptr;
+  if (!f) return e.type.is_str() ? gen_string_literal("", e.type.size) : i64(0);
+  auto* at = byte_ptr(ctx_arg_, f->offset);
+  if (f->data_loc) {
+    // u32: high 16 bits the length, low 16 bits the offset of the data in the record.
+    auto* loc = b_.CreateLoad(b_.getInt32Ty(), at);
+    auto* off = b_.CreateZExt(b_.CreateAnd(loc, 0xffff), b_.getInt64Ty());
+    auto* src = b_.CreateGEP(b_.getInt8Ty(), ctx_arg_, off);
+    auto* buf = alloca_bytes(e.type.size, "dataloc");
+    zero_bytes(buf, e.type.size);
+    call_helper(kProbeReadKernelStr, b_.getInt64Ty(), {buf, b_.getInt32(e.type.size), src});
+    return buf;
+  }
+  if (f->type.is_str()) {
+    auto* buf = alloca_bytes(f->size + 1, "field");
+    zero_bytes(buf, f->size + 1);
+    call_helper(kProbeReadKernel, b_.getInt64Ty(), {buf, b_.getInt32(f->size), at});
+    return buf;
+  }
+  auto* ty = b_.getIntNTy(f->size * 8);
+  llvm::Value* v = b_.CreateLoad(ty, at);
+  if (f->size == 8) return v;
+  return f->type.is_signed ? b_.CreateSExt(v, b_.getInt64Ty()) : b_.CreateZExt(v, b_.getInt64Ty());
+}
+
+llvm::Value* CodeGen::gen_str_call(const Expr& e) {
+  // str(x [, n]): the only call with a value.
+  const Expr& arg = *e.args[0];
+  llvm::Value* v = gen_expr(arg);
+  uint32_t size = e.type.size;
+  auto* buf = alloca_bytes(size, "strbuf");
+  zero_bytes(buf, size);
+  if (arg.type.is_str()) {
+    b_.CreateMemCpy(buf, llvm::MaybeAlign(1), v, llvm::MaybeAlign(1), std::min(size, arg.type.size));
+    b_.CreateStore(b_.getInt8(0), byte_ptr(buf, size - 1));
+    return buf;
+  }
+  // A user address (syscall arguments) most of the time; fall back to a kernel read.
+  auto* src = b_.CreateIntToPtr(v, b_.getPtrTy());
+  auto* rc = call_helper(kProbeReadUserStr, b_.getInt64Ty(), {buf, b_.getInt32(size), src});
+  auto* retry = llvm::BasicBlock::Create(ctx_, "str.kernel", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "str.done", fn_);
+  b_.CreateCondBr(b_.CreateICmpSLT(rc, i64(0)), retry, done);
+  b_.SetInsertPoint(retry);
+  call_helper(kProbeReadKernelStr, b_.getInt64Ty(), {buf, b_.getInt32(size), src});
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  return buf;
+}
+
+}  // namespace scry

@@ -1,0 +1,104 @@
+// Shared state of the code generator; split by concern across codegen_*.cpp.
+#pragma once
+#include <llvm/IR/DIBuilder.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <map>
+#include <memory>
+
+#include "src/codegen/codegen.h"
+
+namespace scry {
+
+// BPF helper ids (uapi/linux/bpf.h); called as `call inttoptr(id)`.
+enum BpfHelper : int {
+  kMapLookup = 1, kMapUpdate = 2, kMapDelete = 3, kProbeRead = 4, kKtimeGetNs = 5,
+  kGetSmpProcessorId = 8, kGetCurrentPidTgid = 14, kGetCurrentUidGid = 15, kGetCurrentComm = 16,
+  kProbeReadUserStr = 114, kProbeReadKernelStr = 115, kProbeReadUser = 112, kProbeReadKernel = 113,
+  kRingbufReserve = 131, kRingbufSubmit = 132,
+};
+
+// Integer binary operators on i64 values; comparisons give 0/1.
+llvm::Value* lower_int_binop(llvm::IRBuilder<>& b, const std::string& op, llvm::Value* l,
+                             llvm::Value* r, bool is_signed);
+
+class CodeGen {
+ public:
+  CodeGen(const Program& prog, Manifest& m, Diagnostics& d);
+  bool run(const std::vector<ProbeInstance>& instances);
+  bool emit(bool want_ir, CodegenResult& out);
+
+  // codegen.cpp: probes, statements, control flow
+  void gen_probe(const ProbeInstance& inst, size_t index);
+  void gen_block(const Block& b);
+  void gen_stmt(const Stmt& s);
+  void gen_assign(const Stmt& s);
+
+  // codegen_expr.cpp: expressions
+  llvm::Value* gen_expr(const Expr& e);  // i64 for integers/probes, ptr to a buffer for strings
+  llvm::Value* gen_binop(const Expr& e);
+  llvm::Value* gen_builtin(const Expr& e);
+  llvm::Value* gen_field(const Expr& e);
+  llvm::Value* gen_str_call(const Expr& e);
+  llvm::Value* gen_string_literal(const std::string& s, uint32_t size);
+  llvm::Value* gen_string_eq(llvm::Value* a, uint32_t na, llvm::Value* b, uint32_t nb);
+  llvm::Value* to_bool(llvm::Value* v);
+  // Stores value `v` of type `from` into `dst` laid out as `to` (ints widen, strings pad).
+  void store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const Type& to);
+
+  // codegen_maps.cpp: map definitions and access
+  llvm::GlobalVariable* define_map(const std::string& name, int type, uint32_t max_entries,
+                                   uint32_t key_size, uint32_t value_size);
+  void define_maps();
+  llvm::Value* gen_map_key(const Expr& map);  // pointer to the key buffer
+  llvm::Value* gen_map_read(const Expr& map);
+  void gen_map_store(const Expr& map, llvm::Value* value_ptr);
+  void gen_map_compound(const Stmt& s);
+  void gen_aggregation(const Expr& map, const Expr& call);
+  void gen_delete(const Expr& map);
+  void count_drop(uint32_t slot);
+
+  // codegen_output.cpp: printf, exit, print/clear/zero/time events
+  void gen_call_stmt(const Expr& call);
+  llvm::Value* reserve_event(uint32_t size, EventType type, uint64_t id);
+  void submit_event(llvm::Value* ev);
+
+  // Helpers
+  llvm::Value* call_helper(int id, llvm::Type* ret, std::vector<llvm::Value*> args);
+  llvm::AllocaInst* alloca_bytes(uint32_t size, const std::string& name);
+  void zero_bytes(llvm::Value* p, uint32_t size);
+  llvm::Value* byte_ptr(llvm::Value* base, uint64_t offset);
+  void set_loc(const Loc& l);
+  llvm::Value* i64(uint64_t v) { return b_.getInt64(v); }
+
+  const Program& prog_;
+  Manifest& manifest_;
+  Diagnostics& diags_;
+  llvm::LLVMContext ctx_;
+  std::unique_ptr<llvm::Module> mod_;
+  llvm::IRBuilder<> b_;
+  std::unique_ptr<llvm::DIBuilder> di_;
+  llvm::DICompileUnit* cu_ = nullptr;
+  llvm::DIFile* file_ = nullptr;
+
+  // Per program state.
+  llvm::Function* fn_ = nullptr;
+  llvm::DISubprogram* sp_ = nullptr;
+  llvm::Value* ctx_arg_ = nullptr;
+  const ProbeInstance* inst_ = nullptr;
+  size_t probe_id_ = 0;
+  std::map<std::string, llvm::AllocaInst*> vars_;
+
+  // Maps.
+  std::vector<llvm::GlobalVariable*> maps_;  // by map id
+  llvm::GlobalVariable* ringbuf_ = nullptr;
+  llvm::GlobalVariable* drops_ = nullptr;
+  llvm::GlobalVariable* zeros_ = nullptr;    // one all-zero value, to insert big values
+  llvm::GlobalVariable* globals_ = nullptr;
+  uint32_t zeros_size_ = 8;
+  std::vector<llvm::BasicBlock*> event_done_;  // open "event lost" blocks
+};
+
+}  // namespace scry

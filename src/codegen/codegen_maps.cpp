@@ -1,0 +1,273 @@
+// BPF map definitions (BTF-described, in ".maps") and map access: reads, stores, compound
+// assignment, aggregations. Aggregations update per-CPU values in place and insert only on a miss.
+#include "src/codegen/codegen_internal.h"
+
+namespace scry {
+
+namespace {
+enum MapType { kHash = 1, kArray = 2, kPercpuHash = 5, kPercpuArray = 6, kRingbuf = 27 };
+}
+
+llvm::GlobalVariable* CodeGen::define_map(const std::string& name, int type, uint32_t max_entries,
+                                          uint32_t key_size, uint32_t value_size) {
+  // libbpf reads map attributes from BTF: each is a member `int (*attr)[VALUE]`.
+  auto* int_ty = di_->createBasicType("int", 32, llvm::dwarf::DW_ATE_signed);
+  std::vector<llvm::Metadata*> members;
+  auto add = [&](const char* attr, uint64_t value) {
+    auto* sub = di_->getOrCreateSubrange(0, int64_t(value));
+    auto* arr = di_->createArrayType(value * 32, 32, int_ty, di_->getOrCreateArray({sub}));
+    auto* ptr = di_->createPointerType(arr, 64);
+    members.push_back(di_->createMemberType(file_, attr, file_, 0, 64, 64, members.size() * 64,
+                                            llvm::DINode::FlagZero, ptr));
+  };
+  add("type", type);
+  add("max_entries", max_entries);
+  if (key_size) add("key_size", key_size);
+  if (value_size) add("value_size", value_size);
+  auto* st = di_->createStructType(file_, "", file_, 0, members.size() * 64, 64,
+                                   llvm::DINode::FlagZero, nullptr, di_->getOrCreateArray(members));
+  auto* ty = llvm::ArrayType::get(b_.getPtrTy(), members.size());
+  auto* gv = new llvm::GlobalVariable(*mod_, ty, false, llvm::GlobalValue::ExternalLinkage,
+                                      llvm::ConstantAggregateZero::get(ty), name);
+  gv->setSection(".maps");
+  gv->setAlignment(llvm::Align(8));
+  gv->addDebugInfo(di_->createGlobalVariableExpression(cu_, name, name, file_, 0, st, false));
+  return gv;
+}
+
+void CodeGen::define_maps() {
+  for (auto& m : manifest_.maps) {
+    zeros_size_ = std::max(zeros_size_, m.value.value_size());
+    int type = m.percpu ? kPercpuHash : kHash;
+    maps_.push_back(define_map(m.bpf_name, type, m.max_entries ? m.max_entries : 1, m.key_size(),
+                               m.value.value_size()));
+  }
+  ringbuf_ = define_map(manifest_.ringbuf_map, kRingbuf, manifest_.ringbuf_size, 0, 0);
+  drops_ = define_map(manifest_.drops_map, kPercpuArray, 1 + manifest_.maps.size(), 4, 8);
+  zeros_ = define_map("zeros", kArray, 1, 4, zeros_size_);
+  globals_ = define_map(manifest_.globals_map, kArray, 1, 4, 8);
+}
+
+void CodeGen::count_drop(uint32_t slot) {
+  auto* key = alloca_bytes(4, "dropkey");
+  b_.CreateStore(b_.getInt32(slot), key);
+  auto* p = call_helper(kMapLookup, b_.getPtrTy(), {drops_, key});
+  auto* inc = llvm::BasicBlock::Create(ctx_, "drop.inc", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "drop.done", fn_);
+  b_.CreateCondBr(b_.CreateIsNull(p), done, inc);
+  b_.SetInsertPoint(inc);
+  b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), p), i64(1)), p);
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+}
+
+llvm::Value* CodeGen::gen_map_key(const Expr& map) {
+  const MapSpec& spec = manifest_.maps[map.map_id];
+  auto* key = alloca_bytes(spec.key_size(), "key");
+  if (map.args.empty()) {
+    b_.CreateStore(i64(0), key);
+    return key;
+  }
+  zero_bytes(key, spec.key_size());  // padding is part of a hash key
+  if (map.args.size() == 1) {
+    store_as(key, gen_expr(*map.args[0]), map.args[0]->type, spec.key);
+    return key;
+  }
+  for (size_t i = 0; i < map.args.size(); i++)
+    store_as(byte_ptr(key, spec.key.offsets[i]), gen_expr(*map.args[i]), map.args[i]->type,
+             spec.key.elems[i]);
+  return key;
+}
+
+llvm::Value* CodeGen::gen_map_read(const Expr& map) {
+  const MapSpec& spec = manifest_.maps[map.map_id];
+  auto* key = gen_map_key(map);
+  set_loc(map.loc);
+  auto* p = call_helper(kMapLookup, b_.getPtrTy(), {maps_[map.map_id], key});
+  auto* found = llvm::BasicBlock::Create(ctx_, "map.found", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "map.done", fn_);
+  auto* start = b_.GetInsertBlock();
+  if (spec.value.is_str()) {
+    auto* buf = alloca_bytes(spec.value.size, "mapstr");
+    zero_bytes(buf, spec.value.size);
+    b_.CreateCondBr(b_.CreateIsNull(p), done, found);
+    b_.SetInsertPoint(found);
+    b_.CreateMemCpy(buf, llvm::MaybeAlign(1), p, llvm::MaybeAlign(1), spec.value.size);
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    return buf;
+  }
+  b_.CreateCondBr(b_.CreateIsNull(p), done, found);
+  b_.SetInsertPoint(found);
+  auto* v = b_.CreateLoad(b_.getInt64Ty(), p);
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+  auto* phi = b_.CreatePHI(b_.getInt64Ty(), 2);
+  phi->addIncoming(i64(0), start);
+  phi->addIncoming(v, found);
+  return phi;
+}
+
+void CodeGen::gen_map_store(const Expr& map, llvm::Value* value_ptr) {
+  auto* key = gen_map_key(map);
+  set_loc(map.loc);
+  auto* rc = call_helper(kMapUpdate, b_.getInt64Ty(), {maps_[map.map_id], key, value_ptr, i64(0)});
+  auto* fail = llvm::BasicBlock::Create(ctx_, "update.fail", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "update.done", fn_);
+  b_.CreateCondBr(b_.CreateICmpSLT(rc, i64(0)), fail, done);
+  b_.SetInsertPoint(fail);
+  count_drop(drop_slot_for_map(map.map_id));  // reported to the user as "map full"
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+}
+
+// Looks up `key` in map `id`; on a hit runs `update(ptr)` in place, on a miss inserts the
+// value that `init(buf)` writes into a stack buffer of `init_size` bytes.
+template <typename Update, typename Init>
+static void upsert(CodeGen& cg, int id, llvm::Value* key, uint32_t init_size, Update update, Init init) {
+  auto& b = cg.b_;
+  auto* map = cg.maps_[id];
+  auto* p = cg.call_helper(kMapLookup, b.getPtrTy(), {map, key});
+  auto* hit = llvm::BasicBlock::Create(cg.ctx_, "agg.hit", cg.fn_);
+  auto* miss = llvm::BasicBlock::Create(cg.ctx_, "agg.miss", cg.fn_);
+  auto* fail = llvm::BasicBlock::Create(cg.ctx_, "agg.full", cg.fn_);
+  auto* done = llvm::BasicBlock::Create(cg.ctx_, "agg.done", cg.fn_);
+  b.CreateCondBr(b.CreateIsNull(p), miss, hit);
+  b.SetInsertPoint(hit);
+  update(p);
+  b.CreateBr(done);
+  b.SetInsertPoint(miss);
+  auto* buf = cg.alloca_bytes(init_size, "init");
+  init(buf);
+  auto* rc = cg.call_helper(kMapUpdate, b.getInt64Ty(), {map, key, buf, cg.i64(0)});
+  b.CreateCondBr(b.CreateICmpSLT(rc, cg.i64(0)), fail, done);
+  b.SetInsertPoint(fail);
+  cg.count_drop(drop_slot_for_map(id));
+  b.CreateBr(done);
+  b.SetInsertPoint(done);
+}
+
+void CodeGen::gen_map_compound(const Stmt& s) {
+  const Expr& map = *s.target;
+  std::string op = s.op.substr(0, s.op.size() - 1);
+  llvm::Value* v = gen_expr(*s.value);
+  auto* key = gen_map_key(map);
+  bool is_signed = manifest_.maps[map.map_id].value.is_signed && s.value->type.is_signed;
+  auto* i64ty = b_.getInt64Ty();
+  upsert(*this, map.map_id, key, 8,
+         [&](llvm::Value* p) { b_.CreateStore(lower_int_binop(b_, op, b_.CreateLoad(i64ty, p), v, is_signed), p); },
+         [&](llvm::Value* buf) { b_.CreateStore(lower_int_binop(b_, op, i64(0), v, is_signed), buf); });
+}
+
+void CodeGen::gen_aggregation(const Expr& map, const Expr& call) {
+  const Type& t = manifest_.maps[map.map_id].value;
+  llvm::Value* v = call.args.empty() ? i64(1) : gen_expr(*call.args[0]);
+  auto* key = gen_map_key(map);
+  set_loc(call.loc);
+  auto* i64ty = b_.getInt64Ty();
+  auto load = [&](llvm::Value* p, uint32_t off) { return b_.CreateLoad(i64ty, byte_ptr(p, off)); };
+  auto store = [&](llvm::Value* val, llvm::Value* p, uint32_t off) { b_.CreateStore(val, byte_ptr(p, off)); };
+  switch (t.kind) {
+    case TypeKind::Count:
+    case TypeKind::Sum:
+      upsert(*this, map.map_id, key, 8, [&](llvm::Value* p) { store(b_.CreateAdd(load(p, 0), v), p, 0); },
+             [&](llvm::Value* buf) { store(v, buf, 0); });
+      return;
+    case TypeKind::Min:
+    case TypeKind::Max:
+      // {value, seen}: a CPU that never saw a value has seen == 0 and is skipped when read.
+      upsert(*this, map.map_id, key, 16,
+             [&](llvm::Value* p) {
+               auto* old = load(p, 0);
+               auto* better = t.kind == TypeKind::Min
+                                  ? (t.is_signed ? b_.CreateICmpSLT(v, old) : b_.CreateICmpULT(v, old))
+                                  : (t.is_signed ? b_.CreateICmpSGT(v, old) : b_.CreateICmpUGT(v, old));
+               auto* unseen = b_.CreateICmpEQ(load(p, 8), i64(0));
+               store(b_.CreateSelect(b_.CreateOr(better, unseen), v, old), p, 0);
+               store(i64(1), p, 8);
+             },
+             [&](llvm::Value* buf) { store(v, buf, 0); store(i64(1), buf, 8); });
+      return;
+    case TypeKind::Avg:
+    case TypeKind::Stats:
+      // {count, total}
+      upsert(*this, map.map_id, key, 16,
+             [&](llvm::Value* p) {
+               store(b_.CreateAdd(load(p, 0), i64(1)), p, 0);
+               store(b_.CreateAdd(load(p, 8), v), p, 8);
+             },
+             [&](llvm::Value* buf) { store(i64(1), buf, 0); store(v, buf, 8); });
+      return;
+    case TypeKind::Hist:
+    case TypeKind::LHist: {
+      llvm::Value* idx;
+      uint32_t nb = t.buckets();
+      if (t.kind == TypeKind::Hist) {
+        // 0: negative, 1: zero, else 2 + floor(log2(v)) by a binary search over the bits.
+        llvm::Value* x = v;
+        llvm::Value* n = i64(0);
+        for (int shift : {32, 16, 8, 4, 2, 1}) {
+          auto* hi = b_.CreateLShr(x, shift);
+          auto* has = b_.CreateICmpNE(hi, i64(0));
+          n = b_.CreateAdd(n, b_.CreateSelect(has, i64(shift), i64(0)));
+          x = b_.CreateSelect(has, hi, x);
+        }
+        idx = b_.CreateSelect(b_.CreateICmpSLT(v, i64(0)), i64(0),
+                              b_.CreateSelect(b_.CreateICmpEQ(v, i64(0)), i64(1), b_.CreateAdd(n, i64(2))));
+      } else {
+        auto* lin = b_.CreateAdd(b_.CreateSDiv(b_.CreateSub(v, i64(t.lmin)), i64(t.lstep)), i64(1));
+        idx = b_.CreateSelect(b_.CreateICmpSLT(v, i64(t.lmin)), i64(0),
+                              b_.CreateSelect(b_.CreateICmpSGE(v, i64(t.lmax)), i64(nb - 1), lin));
+      }
+      // Insert a zeroed value on a miss (from the all-zero map: too big for the stack).
+      auto* p0 = call_helper(kMapLookup, b_.getPtrTy(), {maps_[map.map_id], key});
+      auto* miss = llvm::BasicBlock::Create(ctx_, "hist.miss", fn_);
+      auto* have = llvm::BasicBlock::Create(ctx_, "hist.have", fn_);
+      auto* done = llvm::BasicBlock::Create(ctx_, "hist.done", fn_);
+      auto* start = b_.GetInsertBlock();
+      b_.CreateCondBr(b_.CreateIsNull(p0), miss, have);
+      b_.SetInsertPoint(miss);
+      auto* zkey = alloca_bytes(4, "zkey");
+      b_.CreateStore(b_.getInt32(0), zkey);
+      auto* zp = call_helper(kMapLookup, b_.getPtrTy(), {zeros_, zkey});
+      auto* zok = llvm::BasicBlock::Create(ctx_, "hist.zero", fn_);
+      b_.CreateCondBr(b_.CreateIsNull(zp), done, zok);
+      b_.SetInsertPoint(zok);
+      auto* rc = call_helper(kMapUpdate, i64ty, {maps_[map.map_id], key, zp, i64(1) /* BPF_NOEXIST */});
+      auto* full = llvm::BasicBlock::Create(ctx_, "hist.full", fn_);
+      auto* relook = llvm::BasicBlock::Create(ctx_, "hist.relookup", fn_);
+      // EEXIST means another CPU inserted it first: fine. Any other error: the map is full.
+      b_.CreateCondBr(b_.CreateAnd(b_.CreateICmpSLT(rc, i64(0)), b_.CreateICmpNE(rc, i64(-17))), full, relook);
+      b_.SetInsertPoint(full);
+      count_drop(drop_slot_for_map(map.map_id));
+      b_.CreateBr(done);
+      b_.SetInsertPoint(relook);
+      auto* p1 = call_helper(kMapLookup, b_.getPtrTy(), {maps_[map.map_id], key});
+      b_.CreateBr(have);
+      b_.SetInsertPoint(have);
+      auto* p = b_.CreatePHI(b_.getPtrTy(), 2);
+      p->addIncoming(p0, start);
+      p->addIncoming(p1, relook);
+      auto* inc = llvm::BasicBlock::Create(ctx_, "hist.inc", fn_);
+      auto* inb = llvm::BasicBlock::Create(ctx_, "hist.inbounds", fn_);
+      b_.CreateCondBr(b_.CreateIsNull(p), done, inb);
+      b_.SetInsertPoint(inb);
+      b_.CreateCondBr(b_.CreateICmpULT(idx, i64(nb)), inc, done);  // bound for the verifier
+      b_.SetInsertPoint(inc);
+      auto* slot = b_.CreateGEP(i64ty, p, idx);
+      b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64ty, slot), i64(1)), slot);
+      b_.CreateBr(done);
+      b_.SetInsertPoint(done);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+void CodeGen::gen_delete(const Expr& map) {
+  auto* key = gen_map_key(map);
+  call_helper(kMapDelete, b_.getInt64Ty(), {maps_[map.map_id], key});
+}
+
+}  // namespace scry

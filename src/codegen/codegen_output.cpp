@@ -1,0 +1,88 @@
+// Statements that talk to user space through the ring buffer: printf, exit, time, print,
+// clear, zero; and delete. Every record starts with an EventHeader {type, id}.
+#include "src/builtins/builtins.h"
+#include "src/codegen/codegen_internal.h"
+
+namespace scry {
+
+llvm::Value* CodeGen::reserve_event(uint32_t size, EventType type, uint64_t id) {
+  auto* ev = call_helper(kRingbufReserve, b_.getPtrTy(), {ringbuf_, i64(size), i64(0)});
+  auto* ok = llvm::BasicBlock::Create(ctx_, "event.ok", fn_);
+  auto* lost = llvm::BasicBlock::Create(ctx_, "event.lost", fn_);
+  b_.CreateCondBr(b_.CreateIsNull(ev), lost, ok);
+  b_.SetInsertPoint(lost);
+  count_drop(kDropRingbuf);  // the ring buffer is full: counted and reported, never silent
+  event_done_.push_back(b_.GetInsertBlock());
+  b_.SetInsertPoint(ok);
+  b_.CreateStore(i64(uint64_t(type)), ev);
+  b_.CreateStore(i64(id), byte_ptr(ev, 8));
+  return ev;
+}
+
+void CodeGen::submit_event(llvm::Value* ev) {
+  call_helper(kRingbufSubmit, b_.getVoidTy(), {ev, i64(0)});
+  auto* done = llvm::BasicBlock::Create(ctx_, "event.done", fn_);
+  b_.CreateBr(done);
+  llvm::BasicBlock* lost = event_done_.back();
+  event_done_.pop_back();
+  llvm::IRBuilder<> lb(lost);
+  lb.CreateBr(done);
+  b_.SetInsertPoint(done);
+}
+
+void CodeGen::gen_call_stmt(const Expr& call) {
+  const FunctionInfo* f = find_function(call.str);
+  if (!f) return;
+  set_loc(call.loc);
+  switch (f->id) {
+    case FunctionId::Printf: {
+      const PrintfSpec& spec = manifest_.printfs[call.slot];
+      // Evaluate the arguments before reserving: they may branch and read maps.
+      std::vector<llvm::Value*> vals;
+      for (size_t i = 1; i < call.args.size(); i++) vals.push_back(gen_expr(*call.args[i]));
+      uint32_t size = sizeof(EventHeader);
+      for (auto& t : spec.args) size += (t.size + 7) / 8 * 8;
+      auto* ev = reserve_event(size, EventType::Printf, call.slot);
+      for (size_t i = 0; i < vals.size(); i++)
+        store_as(byte_ptr(ev, spec.offsets[i]), vals[i], call.args[i + 1]->type, spec.args[i]);
+      submit_event(ev);
+      return;
+    }
+    case FunctionId::Exit: {
+      auto* ev = reserve_event(sizeof(EventHeader), EventType::Exit, 0);
+      submit_event(ev);
+      // Nothing after exit() runs.
+      b_.CreateRet(i64(0));
+      return;
+    }
+    case FunctionId::Time: {
+      auto* ev = reserve_event(sizeof(EventHeader), EventType::Time, call.slot);
+      submit_event(ev);
+      return;
+    }
+    case FunctionId::Print: {
+      uint64_t top = call.args.size() > 1 ? uint64_t(call.args[1]->ival) : 0;
+      uint64_t div = call.args.size() > 2 ? uint64_t(call.args[2]->ival) : 0;
+      auto* ev = reserve_event(sizeof(EventHeader) + 16, EventType::Print, call.args[0]->map_id);
+      b_.CreateStore(i64(top), byte_ptr(ev, 16));
+      b_.CreateStore(i64(div), byte_ptr(ev, 24));
+      submit_event(ev);
+      return;
+    }
+    case FunctionId::Clear:
+    case FunctionId::Zero: {
+      // Done by user space when the event arrives, so it stays ordered with print().
+      auto type = f->id == FunctionId::Clear ? EventType::Clear : EventType::Zero;
+      auto* ev = reserve_event(sizeof(EventHeader), type, call.args[0]->map_id);
+      submit_event(ev);
+      return;
+    }
+    case FunctionId::Delete:
+      gen_delete(*call.args[0]);
+      return;
+    default:
+      return;
+  }
+}
+
+}  // namespace scry

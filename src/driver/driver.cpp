@@ -1,0 +1,108 @@
+#include "src/driver/driver.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "grammar/parse_context.h"
+#include "src/codegen/codegen.h"
+#include "src/diag/diag.h"
+#include "src/probes/probes.h"
+#include "src/sema/sema.h"
+
+namespace scry {
+
+namespace {
+
+struct PhaseTimer {
+  bool on;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  void done(const char* phase) {
+    auto now = std::chrono::steady_clock::now();
+    if (on)
+      fprintf(stderr, "scry: %-8s %8.3f ms\n", phase,
+              std::chrono::duration<double, std::milli>(now - start).count());
+    start = now;
+  }
+};
+
+int fail(const Diagnostics& diags) {
+  fputs(diags.render().c_str(), stderr);
+  return 1;
+}
+
+// "#!/usr/bin/scry" on the first line: blanked, so that line numbers stay right.
+std::string strip_shebang(std::string s) {
+  if (s.rfind("#!", 0) == 0) {
+    size_t nl = s.find('\n');
+    s.replace(0, nl == std::string::npos ? s.size() : nl, "");
+  }
+  return s;
+}
+
+}  // namespace
+
+int run_driver(const DriverOptions& opts) {
+  PhaseTimer t{opts.timings};
+  std::string source = strip_shebang(opts.source);
+  Diagnostics diags(opts.filename, opts.source);
+
+  ParseContext pc(diags);
+  parse_program(source, pc);
+  Program& prog = pc.program;
+  t.done("parse");
+  if (diags.has_errors()) return fail(diags);
+  if (opts.dump == "ast") {
+    fputs(dump_ast(prog, false).c_str(), stdout);
+    return 0;
+  }
+
+  std::vector<ProbeInstance> instances;
+  expand_probes(prog, instances, diags);
+  t.done("probes");
+  if (diags.has_errors()) return fail(diags);
+
+  Manifest manifest;
+  SemaOptions sopts;
+  sopts.params = opts.params;
+  run_sema(prog, instances, manifest, sopts, diags);
+  t.done("sema");
+  if (diags.has_errors()) return fail(diags);
+  if (!diags.all().empty()) fputs(diags.render().c_str(), stderr);  // warnings
+  if (opts.dump == "typed") {
+    fputs(dump_ast(prog, true).c_str(), stdout);
+    return 0;
+  }
+
+  CodegenResult code;
+  bool ok = generate(prog, instances, manifest, diags, opts.dump == "ir", code);
+  t.done("codegen");
+  if (!ok) return fail(diags);
+  if (opts.dump == "ir") {
+    fputs(code.ir.c_str(), stdout);
+    return 0;
+  }
+
+  if (geteuid() != 0) {
+    fprintf(stderr, "ERROR: scry must run as root to load BPF programs (CAP_BPF, CAP_PERFMON)\n");
+    return 1;
+  }
+  LoadError load_error;
+  int rc = run_program(code.elf, manifest, opts.run, load_error);
+  t.done("run");
+  if (rc != 0 && !load_error.message.empty()) {
+    // Point at the script line the verifier stopped at, when the line info says.
+    Loc where{load_error.line, 1, load_error.line, int(diags.source_line(load_error.line).size())};
+    auto& d = diags.report(DiagKind::VerifierRejected, load_error.line > 0 ? where : Loc{},
+                           "the kernel's BPF verifier rejected this program: " + load_error.message);
+    for (auto& p : manifest.probes)
+      if (p.prog_name == load_error.program) d.notes.push_back("in probe " + p.name);
+    if (opts.run.verbose) d.notes.push_back("verifier log:\n" + load_error.log);
+    else d.notes.push_back("run with -v to see the verifier's log");
+    return fail(diags);
+  }
+  return rc;
+}
+
+}  // namespace scry

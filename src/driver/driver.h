@@ -1,0 +1,22 @@
+// The driver: the whole pipeline, top to bottom, in one function.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "runtime/runtime.h"
+
+namespace scry {
+
+struct DriverOptions {
+  std::string source;      // the script text
+  std::string filename;    // for diagnostics: the script path or "stdin" for -e
+  std::vector<std::string> params;  // $1..$N
+  std::string dump;        // "", "ast", "typed", "ir"
+  bool timings = false;    // -v: per-phase timings
+  RunOptions run;
+};
+
+// Returns the process exit code.
+int run_driver(const DriverOptions& opts);
+
+}  // namespace scry

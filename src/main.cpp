@@ -1,0 +1,123 @@
+// The scry command line.
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "src/builtins/builtins.h"
+#include "src/driver/driver.h"
+#include "src/probes/probes.h"
+
+namespace {
+
+void usage(FILE* f) {
+  fprintf(f,
+          "usage: scry [options] PROGRAM-FILE [ARGS...]\n"
+          "       scry [options] -e 'PROGRAM' [ARGS...]\n"
+          "\n"
+          "options:\n"
+          "  -e PROGRAM      the program to run\n"
+          "  -q              quiet: no \"Attaching N probes...\" line\n"
+          "  -o FILE         write output to FILE\n"
+          "  -c CMD          run CMD, trace, and exit when it exits\n"
+          "  -v              verbose: per-phase timings and libbpf logs\n"
+          "  --dry-run       compile and load into the kernel, attach nothing\n"
+          "  --dump=STAGE    print a stage and stop: ast, typed, ir\n"
+          "  -h, --help      this help\n"
+          "  --version       print the version\n"
+          "\nARGS are the positional parameters $1, $2, ... ($# counts them).\n"
+          "\nprobes:\n");
+  for (auto& p : scry::all_providers()) fprintf(f, "  %s\n", p.help);
+  fprintf(f, "\nbuiltins:\n");
+  for (auto& b : scry::all_builtins()) fprintf(f, "  %-10s %-11s %s\n", b.name, b.type, b.doc);
+  fprintf(f, "\nfunctions:\n");
+  for (auto& fn : scry::all_functions()) fprintf(f, "  %-32s %s\n", fn.signature, fn.doc);
+}
+
+std::vector<std::string> split_command(const std::string& cmd) {
+  std::vector<std::string> out;
+  std::istringstream in(cmd);
+  std::string w;
+  while (in >> w) out.push_back(w);
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  scry::DriverOptions opts;
+  bool have_program = false;
+  std::string out_file;
+  std::vector<std::string> rest;
+  for (int i = 1; i < argc; i++) {
+    std::string a = argv[i];
+    auto need = [&](const char* what) -> std::string {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "scry: %s needs an argument\n", what);
+        exit(1);
+      }
+      return argv[++i];
+    };
+    if (!rest.empty() || (have_program && a.size() > 0 && a[0] != '-')) {
+      rest.push_back(a);
+    } else if (a == "-e") {
+      opts.source = need("-e");
+      opts.filename = "stdin";
+      have_program = true;
+    } else if (a == "-q") {
+      opts.run.quiet = true;
+    } else if (a == "-o") {
+      out_file = need("-o");
+    } else if (a == "-c") {
+      opts.run.command = split_command(need("-c"));
+    } else if (a == "-v") {
+      opts.run.verbose = opts.timings = true;
+    } else if (a == "--dry-run") {
+      opts.run.dry_run = true;
+    } else if (a.rfind("--dump=", 0) == 0) {
+      opts.dump = a.substr(7);
+      if (opts.dump != "ast" && opts.dump != "typed" && opts.dump != "ir") {
+        fprintf(stderr, "scry: --dump takes ast, typed or ir\n");
+        return 1;
+      }
+    } else if (a == "-h" || a == "--help") {
+      usage(stdout);
+      return 0;
+    } else if (a == "--version" || a == "-V") {
+      printf("scry %s\n", SCRY_VERSION);
+      return 0;
+    } else if (a == "--") {
+      for (i++; i < argc; i++) rest.push_back(argv[i]);
+    } else if (a.size() > 1 && a[0] == '-') {
+      fprintf(stderr, "scry: unknown option '%s' (see scry --help)\n", a.c_str());
+      return 1;
+    } else {
+      std::ifstream f(a);
+      if (!f) {
+        fprintf(stderr, "scry: cannot read '%s': %s\n", a.c_str(), strerror(errno));
+        return 1;
+      }
+      std::stringstream ss;
+      ss << f.rdbuf();
+      opts.source = ss.str();
+      opts.filename = a;
+      have_program = true;
+    }
+  }
+  if (!have_program) {
+    usage(stderr);
+    return 1;
+  }
+  opts.params = rest;
+  if (!out_file.empty()) {
+    opts.run.out = fopen(out_file.c_str(), "w");
+    if (!opts.run.out) {
+      fprintf(stderr, "scry: cannot write '%s': %s\n", out_file.c_str(), strerror(errno));
+      return 1;
+    }
+  }
+  int rc = scry::run_driver(opts);
+  if (opts.run.out != stdout) fclose(opts.run.out);
+  return rc;
+}

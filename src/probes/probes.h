@@ -1,0 +1,36 @@
+// Probe providers: each parses its attach-point text and expands it into concrete probes.
+// The runtime side of each provider (attaching) lives in runtime/attach.cpp.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/manifest.h"
+#include "src/ast/ast.h"
+#include "src/diag/diag.h"
+#include "src/probes/tracepoint_format.h"
+
+namespace scry {
+
+// One concrete probe of the program: a block of the script on one attach point.
+struct ProbeInstance {
+  size_t probe_index = 0;  // into Program::probes
+  ProbeSpec spec;
+  std::shared_ptr<TracepointFormat> format;  // tracepoints only
+};
+
+struct ProbeProvider {
+  const char* name;
+  std::vector<const char*> aliases;
+  const char* help;  // attach point syntax
+  // Appends the concrete probes for `ap` (split at ':') to `out`; reports errors to `diags`.
+  bool (*expand)(const AttachPoint& ap, const std::vector<std::string>& parts,
+                 std::vector<ProbeInstance>& out, Diagnostics& diags);
+};
+
+const std::vector<ProbeProvider>& all_providers();
+
+// Expands every attach point of every probe, in declaration order.
+bool expand_probes(const Program& prog, std::vector<ProbeInstance>& out, Diagnostics& diags);
+
+}  // namespace scry

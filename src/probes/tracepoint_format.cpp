@@ -1,0 +1,128 @@
+#include "src/probes/tracepoint_format.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace scry {
+
+const TracepointField* TracepointFormat::find(const std::string& name) const {
+  for (auto& f : fields)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+static bool is_dir(const std::string& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+const std::string& tracefs_root() {
+  static std::string root = [] {
+    if (is_dir("/sys/kernel/tracing/events")) return std::string("/sys/kernel/tracing");
+    if (is_dir("/sys/kernel/debug/tracing/events")) return std::string("/sys/kernel/debug/tracing");
+    // Not mounted: mount it where the kernel expects it (needs root).
+    if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0 &&
+        is_dir("/sys/kernel/tracing/events"))
+      return std::string("/sys/kernel/tracing");
+    return std::string();
+  }();
+  return root;
+}
+
+static std::string trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t;");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
+}
+
+static std::string attr(const std::string& line, const std::string& key) {
+  size_t p = line.find(key + ":");
+  if (p == std::string::npos) return "";
+  p += key.size() + 1;
+  size_t e = line.find(';', p);
+  return line.substr(p, e == std::string::npos ? std::string::npos : e - p);
+}
+
+TracepointFormat parse_tracepoint_format(const std::string& category, const std::string& event,
+                                         const std::string& text) {
+  TracepointFormat fmt{category, event, {}};
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string decl = trim(attr(line, "field"));
+    if (decl.empty()) continue;
+    TracepointField f;
+    f.offset = uint32_t(std::stoul(attr(line, "offset")));
+    f.size = uint32_t(std::stoul(attr(line, "size")));
+    bool is_signed = attr(line, "signed") == "1";
+    // The name is the last identifier, before any "[N]".
+    std::string d = decl;
+    size_t bracket = d.find('[');
+    std::string array = bracket == std::string::npos ? "" : d.substr(bracket);
+    if (bracket != std::string::npos) d = trim(d.substr(0, bracket));
+    size_t name_start = d.find_last_not_of(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+    f.name = d.substr(name_start == std::string::npos ? 0 : name_start + 1);
+    f.c_type = trim(d.substr(0, d.size() - f.name.size())) + array;
+    if (f.name.rfind("common_", 0) == 0) continue;
+    bool is_char = f.c_type.find("char") != std::string::npos && f.c_type.find('*') == std::string::npos;
+    if (f.c_type.rfind("__data_loc", 0) == 0) {
+      f.data_loc = true;
+      if (is_char) f.type = Type::string(64);
+      else f.supported = false;
+    } else if (!array.empty()) {
+      if (is_char) f.type = Type::string(f.size);
+      else f.supported = false;
+    } else if (f.c_type.find('*') != std::string::npos) {
+      f.type = Type::integer(8, false);
+    } else if (f.size == 1 || f.size == 2 || f.size == 4 || f.size == 8) {
+      f.type = Type::integer(f.size, is_signed);
+    } else {
+      f.supported = false;
+    }
+    fmt.fields.push_back(f);
+  }
+  return fmt;
+}
+
+std::shared_ptr<TracepointFormat> load_tracepoint_format(const std::string& category,
+                                                         const std::string& event) {
+  static std::map<std::string, std::shared_ptr<TracepointFormat>> cache;
+  std::string key = category + ":" + event;
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  const std::string& root = tracefs_root();
+  std::shared_ptr<TracepointFormat> result;
+  if (!root.empty()) {
+    std::ifstream f(root + "/events/" + category + "/" + event + "/format");
+    if (f) {
+      std::stringstream ss;
+      ss << f.rdbuf();
+      result = std::make_shared<TracepointFormat>(parse_tracepoint_format(category, event, ss.str()));
+    }
+  }
+  cache[key] = result;
+  return result;
+}
+
+const std::vector<std::string>& available_tracepoints() {
+  static std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    const std::string& root = tracefs_root();
+    if (root.empty()) return out;
+    std::ifstream f(root + "/available_events");
+    std::string line;
+    while (std::getline(f, line))
+      if (!line.empty()) out.push_back(line);
+    std::sort(out.begin(), out.end());
+    return out;
+  }();
+  return names;
+}
+
+}  // namespace scry

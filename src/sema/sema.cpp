@@ -1,0 +1,308 @@
+#include "src/sema/sema.h"
+
+#include "src/builtins/builtins.h"
+
+namespace scry {
+
+Type storage_type(const Type& t) {
+  if (t.kind == TypeKind::Integer) return Type::integer(8, t.is_signed);
+  if (t.kind == TypeKind::Tuple) {
+    std::vector<Type> e;
+    for (auto& x : t.elems) e.push_back(storage_type(x));
+    return Type::tuple(std::move(e));
+  }
+  return t;
+}
+
+static std::string loc_text(const Loc& l) {
+  return std::to_string(l.line) + ":" + std::to_string(l.col);
+}
+
+void Sema::error(DiagKind k, const Loc& l, const std::string& msg, std::string note) {
+  if (!reporting_) return;
+  std::string key = std::to_string(int(k)) + "@" + loc_text(l) + msg;
+  if (!reported_.insert(key).second) return;
+  auto& d = diags_.report(k, l, msg);
+  if (!note.empty()) d.notes.push_back(std::move(note));
+}
+
+bool Sema::run(const std::vector<ProbeInstance>& instances) {
+  // Pass 0 learns every map's types (a map may be read in a block before the one that
+  // assigns it); pass 1 checks everything against them and reports.
+  for (int pass = 0; pass < 2; pass++) {
+    reporting_ = pass == 1;
+    for (auto& inst : instances) {
+      cur_ = &inst;
+      vars_.clear();
+      Probe& p = prog_.probes[inst.probe_index];
+      if (p.predicate) {
+        Type t = check_expr(*p.predicate);
+        if (t.kind != TypeKind::Integer && t.kind != TypeKind::None)
+          error(DiagKind::TypeMismatch, p.predicate->loc,
+                "a predicate must be an integer, not " + t.name());
+      }
+      check_block(p.body);
+    }
+  }
+  finish_maps();
+  return !diags_.has_errors();
+}
+
+void Sema::check_block(Block& b) {
+  for (auto& s : b) check_stmt(*s);
+}
+
+void Sema::check_stmt(Stmt& s) {
+  switch (s.kind) {
+    case StmtKind::ExprStmt:
+      if (s.value->kind == ExprKind::Call) check_call(*s.value, true);
+      else check_expr(*s.value);
+      break;
+    case StmtKind::Assign:
+      check_assign(s);
+      break;
+    case StmtKind::If: {
+      Type t = check_expr(*s.value);
+      if (t.kind != TypeKind::Integer && t.kind != TypeKind::None)
+        error(DiagKind::TypeMismatch, s.value->loc, "an if condition must be an integer, not " + t.name());
+      check_block(s.body);
+      check_block(s.else_body);
+      break;
+    }
+  }
+}
+
+void Sema::check_assign(Stmt& s) {
+  Expr& target = *s.target;
+  if (target.kind == ExprKind::Map) return check_map_assign(s);
+  // Scratch variable.
+  Type t = check_expr(*s.value);
+  if (s.op != "=") {
+    auto it = vars_.find(target.str);
+    if (it == vars_.end()) {
+      error(DiagKind::UndefinedVariable, target.loc, "variable " + target.str + " is used before it is assigned");
+      return;
+    }
+    if (!it->second.is_int() || (!t.is_int() && t.kind != TypeKind::None))
+      error(DiagKind::BadOperand, s.loc, "'" + s.op + "' needs integers, not " + it->second.name() +
+                                             " and " + t.name());
+    target.type = it->second;
+    return;
+  }
+  if (t.is_aggregation() || (s.value->kind == ExprKind::Call && t.kind == TypeKind::None)) {
+    if (t.kind != TypeKind::None || s.value->kind == ExprKind::Call)
+      error(DiagKind::AggregationMisuse, s.value->loc,
+            s.value->str + "() can only be assigned to a map, not to a variable");
+    return;
+  }
+  if (t.kind == TypeKind::None) return;
+  auto it = vars_.find(target.str);
+  if (it == vars_.end()) {
+    vars_[target.str] = t.is_int() ? Type::integer(8, t.is_signed) : t;
+  } else if (!it->second.compatible(t)) {
+    error(DiagKind::VarTypeMismatch, s.loc,
+          "type mismatch for " + target.str + ": cannot assign a value of type " + t.name() +
+              " to a variable that holds " + it->second.name());
+  } else {
+    it->second = widen(it->second, t);
+  }
+  target.type = vars_[target.str];
+}
+
+static bool is_aggregation_call(const Expr& e) {
+  if (e.kind != ExprKind::Call) return false;
+  const FunctionInfo* f = find_function(e.str);
+  if (!f) return false;
+  switch (f->id) {
+    case FunctionId::Count: case FunctionId::Sum: case FunctionId::Min: case FunctionId::Max:
+    case FunctionId::Avg: case FunctionId::Stats: case FunctionId::Hist: case FunctionId::LHist:
+      return true;
+    default: return false;
+  }
+}
+
+void Sema::check_map_assign(Stmt& s) {
+  Expr& target = *s.target;
+  use_map_key(target);
+  if (is_aggregation_call(*s.value)) {
+    if (s.op != "=") {
+      error(DiagKind::AggregationMisuse, s.loc, "aggregations are assigned with '=', not '" + s.op + "'");
+      return;
+    }
+    return check_aggregation(s, *s.value);
+  }
+  Type t = check_expr(*s.value);
+  if (t.kind == TypeKind::None) return;
+  if (t.is_aggregation()) {
+    error(DiagKind::AggregationMisuse, s.value->loc,
+          "a map holding " + t.name() + "() cannot be copied to another map");
+    return;
+  }
+  if (s.op != "=") {
+    MapInfo& mi = map_info(target);
+    if (!t.is_int()) {
+      error(DiagKind::BadOperand, s.loc, "'" + s.op + "' needs an integer, not " + t.name());
+      return;
+    }
+    if (mi.value_known && !mi.value.is_int()) {
+      error(DiagKind::BadOperand, s.loc,
+            "'" + s.op + "' needs an integer map, but " + target.str + " holds " + mi.value.name());
+      return;
+    }
+  }
+  set_map_value(target, storage_type(t), s.value->loc);
+}
+
+void Sema::check_aggregation(Stmt& s, Expr& call) {
+  const FunctionInfo* f = find_function(call.str);
+  int n = int(call.args.size());
+  if (n < f->min_args || n > f->max_args) {
+    error(DiagKind::BadArgCount, call.loc,
+          std::string(f->name) + "() takes " +
+              (f->min_args == f->max_args ? std::to_string(f->min_args)
+                                          : std::to_string(f->min_args) + " to " + std::to_string(f->max_args)) +
+              " argument" + (f->max_args == 1 ? "" : "s") + ", not " + std::to_string(n),
+          std::string("usage: ") + f->signature);
+    return;
+  }
+  bool is_signed = false;
+  if (n >= 1) {
+    Type v = check_expr(*call.args[0]);
+    if (v.kind != TypeKind::None && !v.is_int()) {
+      error(DiagKind::BadArgType, call.args[0]->loc,
+            std::string(f->name) + "() needs an integer argument, not " + v.name());
+      return;
+    }
+    is_signed = v.is_signed;
+  }
+  Type t;
+  switch (f->id) {
+    case FunctionId::Count: t = Type::aggregation(TypeKind::Count); break;
+    case FunctionId::Sum: t = Type::aggregation(TypeKind::Sum, is_signed); break;
+    case FunctionId::Min: t = Type::aggregation(TypeKind::Min, is_signed); break;
+    case FunctionId::Max: t = Type::aggregation(TypeKind::Max, is_signed); break;
+    case FunctionId::Avg: t = Type::aggregation(TypeKind::Avg, is_signed); break;
+    case FunctionId::Stats: t = Type::aggregation(TypeKind::Stats, is_signed); break;
+    case FunctionId::Hist: t = Type::aggregation(TypeKind::Hist); break;
+    case FunctionId::LHist: {
+      int64_t mn, mx, st;
+      bool ok = literal_int(*call.args[1], mn) & literal_int(*call.args[2], mx) &
+                literal_int(*call.args[3], st);
+      if (!ok) {
+        error(DiagKind::BadLiteralArg, call.loc, "lhist() min, max and step must be integer literals");
+        return;
+      }
+      if (mn < 0 || mx <= mn || st <= 0) {
+        error(DiagKind::BadLiteralArg, call.loc,
+              "lhist() needs 0 <= min < max and step > 0 (got min " + std::to_string(mn) + ", max " +
+                  std::to_string(mx) + ", step " + std::to_string(st) + ")");
+        return;
+      }
+      // Each bucket is a u64 in the per-CPU map value; 1000 keeps a value under 8 KiB.
+      if ((mx - mn) / st > 1000) {
+        error(DiagKind::LimitExceeded, call.loc,
+              "lhist() would have " + std::to_string((mx - mn) / st) + " buckets; the limit is 1000");
+        return;
+      }
+      t = Type::lhist(mn, mx, st);
+      break;
+    }
+    default: return;
+  }
+  call.type = t;
+  set_map_value(*s.target, t, call.loc);
+}
+
+Sema::MapInfo& Sema::map_info(const Expr& map) {
+  MapInfo& mi = maps_[map.str];
+  if (mi.id < 0) {
+    mi.id = int(manifest_.maps.size());
+    MapSpec spec;
+    spec.name = map.str;
+    spec.bpf_name = "map" + std::to_string(mi.id);
+    manifest_.maps.push_back(spec);
+  }
+  return mi;
+}
+
+Type Sema::map_key_type(Expr& map) {
+  if (map.args.empty()) return Type::none();
+  std::vector<Type> elems;
+  for (auto& k : map.args) {
+    Type t = check_expr(*k);
+    if (t.kind == TypeKind::None) return Type::none();
+    if (t.kind != TypeKind::Integer && t.kind != TypeKind::String && t.kind != TypeKind::Probe) {
+      error(DiagKind::MapKeyMismatch, k->loc, t.name() + " cannot be used as a map key");
+      return Type::none();
+    }
+    elems.push_back(storage_type(t));
+  }
+  if (elems.size() == 1) return elems[0];
+  return Type::tuple(std::move(elems));
+}
+
+static std::string key_desc(const Type& t, bool scalar) {
+  return scalar ? "no key" : "key " + t.name();
+}
+
+void Sema::use_map_key(Expr& map) {
+  MapInfo& mi = map_info(map);
+  map.map_id = mi.id;
+  Type k = map_key_type(map);
+  bool scalar = map.args.empty();
+  if (!scalar && k.kind == TypeKind::None) return;
+  if (!mi.key_known) {
+    mi.key = k;
+    mi.key_known = true;
+    mi.key_loc = map.loc;
+    return;
+  }
+  bool was_scalar = mi.key.kind == TypeKind::None;
+  if (scalar != was_scalar || (!scalar && !mi.key.compatible(k))) {
+    error(DiagKind::MapKeyMismatch, map.loc,
+          "map " + map.str + " is used with " + key_desc(k, scalar) + " here, but with " +
+              key_desc(mi.key, was_scalar) + " at " + std::to_string(mi.key_loc.line) + ":" +
+              std::to_string(mi.key_loc.col),
+          "a map's key type is fixed by its first use");
+    return;
+  }
+  if (!scalar) mi.key = widen(mi.key, k);
+}
+
+void Sema::set_map_value(Expr& map, const Type& t, const Loc& where) {
+  MapInfo& mi = map_info(map);
+  if (!mi.value_known) {
+    mi.value = t;
+    mi.value_known = true;
+    mi.value_loc = where;
+  } else if (!mi.value.compatible(t)) {
+    error(DiagKind::MapValueMismatch, where,
+          "type mismatch for " + map.str + ": cannot assign a value of type " + t.name() +
+              " to a map that holds " + mi.value.name() + " (since " +
+              std::to_string(mi.value_loc.line) + ":" + std::to_string(mi.value_loc.col) + ")");
+    return;
+  } else {
+    mi.value = widen(mi.value, t);
+  }
+  map.type = mi.value;
+}
+
+void Sema::finish_maps() {
+  for (auto& [name, mi] : maps_) {
+    MapSpec& spec = manifest_.maps[mi.id];
+    spec.key = mi.key;
+    spec.value = mi.value;
+    spec.max_entries = mi.key.kind == TypeKind::None ? 1 : opts_.map_max_entries;
+    spec.percpu = mi.value.is_aggregation();
+    if (!mi.value_known)
+      error(DiagKind::UndefinedVariable, mi.key_loc, "map " + name + " is used but never assigned");
+  }
+}
+
+bool run_sema(Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest,
+              const SemaOptions& opts, Diagnostics& diags) {
+  Sema s(prog, manifest, opts, diags);
+  return s.run(instances);
+}
+
+}  // namespace scry

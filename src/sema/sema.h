@@ -1,0 +1,79 @@
+// Semantic analysis: resolves names, infers and checks types, fixes map key/value types,
+// and fills the Manifest's map, printf and time tables.
+#pragma once
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "runtime/manifest.h"
+#include "src/ast/ast.h"
+#include "src/diag/diag.h"
+#include "src/probes/probes.h"
+
+namespace scry {
+
+struct SemaOptions {
+  std::vector<std::string> params;  // positional parameters $1..$N
+  uint32_t map_max_entries = 4096;
+  uint32_t default_strlen = 64;
+};
+
+bool run_sema(Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest,
+              const SemaOptions& opts, Diagnostics& diags);
+
+// Internal state, shared by sema.cpp (statements, maps) and sema_expr.cpp (expressions).
+class Sema {
+ public:
+  Sema(Program& p, Manifest& m, const SemaOptions& o, Diagnostics& d)
+      : prog_(p), manifest_(m), opts_(o), diags_(d) {}
+  bool run(const std::vector<ProbeInstance>& instances);
+
+ private:
+  struct MapInfo {
+    int id = -1;
+    Type key, value;
+    bool key_known = false, value_known = false;
+    Loc key_loc, value_loc;
+  };
+
+  // Statements and maps (sema.cpp).
+  void check_block(Block& b);
+  void check_stmt(Stmt& s);
+  void check_assign(Stmt& s);
+  void check_map_assign(Stmt& s);
+  void check_aggregation(Stmt& s, Expr& call);
+  MapInfo& map_info(const Expr& map);
+  Type map_key_type(Expr& map);
+  void use_map_key(Expr& map);
+  void set_map_value(Expr& map, const Type& t, const Loc& where);
+  void finish_maps();
+
+  // Expressions and calls (sema_expr.cpp).
+  Type check_expr(Expr& e);
+  Type check_binop(Expr& e);
+  Type check_call(Expr& e, bool as_statement);
+  Type check_builtin(Expr& e);
+  Type check_field(Expr& e);
+  Type check_map_read(Expr& e);
+  void check_printf(Expr& e);
+  bool check_map_arg(Expr& call, size_t i, bool allow_keys);
+  bool literal_int(Expr& e, int64_t& out);
+
+  void error(DiagKind k, const Loc& l, const std::string& msg, std::string note = "");
+
+  Program& prog_;
+  Manifest& manifest_;
+  const SemaOptions& opts_;
+  Diagnostics& diags_;
+  bool reporting_ = false;  // pass 0 only collects map types; pass 1 reports
+  const ProbeInstance* cur_ = nullptr;
+  std::map<std::string, Type> vars_;
+  std::map<std::string, MapInfo> maps_;
+  std::set<std::string> reported_;  // each diagnostic once, even if a block has many probes
+};
+
+// Normalizes a value for storage in a map or a key: integers become 64 bits.
+Type storage_type(const Type& t);
+
+}  // namespace scry

@@ -1,0 +1,344 @@
+// Types of expressions, builtins and function calls.
+#include <cstdlib>
+
+#include "runtime/printf.h"
+#include "src/builtins/builtins.h"
+#include "src/sema/sema.h"
+
+namespace scry {
+
+bool Sema::literal_int(Expr& e, int64_t& out) {
+  check_expr(e);
+  if (e.kind == ExprKind::Int) { out = e.ival; return true; }
+  if (e.kind == ExprKind::Unop && e.op == "-" && e.args[0]->kind == ExprKind::Int) {
+    out = -e.args[0]->ival;
+    return true;
+  }
+  return false;
+}
+
+Type Sema::check_expr(Expr& e) {
+  switch (e.kind) {
+    case ExprKind::Int:
+      return e.type = Type::integer(8, true);
+    case ExprKind::Str:
+      return e.type = Type::string(uint32_t(e.str.size() + 1));
+    case ExprKind::Positional: {
+      // $N becomes a literal: a number if the parameter is numeric, else a string; a
+      // parameter that was not given reads as 0 (or "" where a string is expected).
+      size_t n = size_t(e.ival);
+      std::string v = n >= 1 && n <= opts_.params.size() ? opts_.params[n - 1] : "";
+      char* end = nullptr;
+      long long num = v.empty() ? 0 : std::strtoll(v.c_str(), &end, 0);
+      if (v.empty() || *end == 0) {
+        e.kind = ExprKind::Int;
+        e.ival = num;
+      } else {
+        e.kind = ExprKind::Str;
+        e.str = v;
+      }
+      return check_expr(e);
+    }
+    case ExprKind::ParamCount:
+      e.kind = ExprKind::Int;
+      e.ival = int64_t(opts_.params.size());
+      return check_expr(e);
+    case ExprKind::Var: {
+      auto it = vars_.find(e.str);
+      if (it == vars_.end()) {
+        error(DiagKind::UndefinedVariable, e.loc, "variable " + e.str + " is used before it is assigned");
+        return e.type = Type::none();
+      }
+      return e.type = it->second;
+    }
+    case ExprKind::Map:
+      return check_map_read(e);
+    case ExprKind::Builtin:
+      return check_builtin(e);
+    case ExprKind::Call:
+      return check_call(e, false);
+    case ExprKind::Field:
+      return check_field(e);
+    case ExprKind::Binop:
+      return check_binop(e);
+    case ExprKind::Unop: {
+      Type t = check_expr(*e.args[0]);
+      if (t.kind == TypeKind::None) return e.type = t;
+      if (!t.is_int()) {
+        error(DiagKind::BadOperand, e.loc, "operator " + e.op + " needs an integer, not " + t.name());
+        return e.type = Type::none();
+      }
+      if (e.op == "~") return e.type = Type::integer(8, t.is_signed);
+      return e.type = Type::integer(8, true);
+    }
+    case ExprKind::Ternary: {
+      Type c = check_expr(*e.args[0]);
+      Type a = check_expr(*e.args[1]);
+      Type b = check_expr(*e.args[2]);
+      if (c.kind != TypeKind::None && !c.is_int())
+        error(DiagKind::TypeMismatch, e.args[0]->loc, "a condition must be an integer, not " + c.name());
+      if (a.kind == TypeKind::None || b.kind == TypeKind::None) return e.type = Type::none();
+      if (!a.compatible(b) || (!a.is_int() && !a.is_str())) {
+        error(DiagKind::TypeMismatch, e.loc,
+              "both branches of ?: must have the same type, not " + a.name() + " and " + b.name());
+        return e.type = Type::none();
+      }
+      return e.type = a.is_int() ? Type::integer(8, a.is_signed && b.is_signed) : widen(a, b);
+    }
+  }
+  return Type::none();
+}
+
+Type Sema::check_binop(Expr& e) {
+  Type l = check_expr(*e.args[0]);
+  Type r = check_expr(*e.args[1]);
+  if (l.kind == TypeKind::None || r.kind == TypeKind::None) return e.type = Type::none();
+  const std::string& op = e.op;
+  bool equality = op == "==" || op == "!=";
+  if (l.is_str() && r.is_str() && equality) return e.type = Type::integer(8, false);
+  if (!l.is_int() || !r.is_int()) {
+    std::string why = equality ? "operands of the same kind (integers or strings)" : "integers";
+    error(DiagKind::BadOperand, e.loc,
+          "operator " + op + " needs " + why + ", not " + l.name() + " and " + r.name());
+    return e.type = Type::none();
+  }
+  if ((op == "/" || op == "%") && e.args[1]->kind == ExprKind::Int && e.args[1]->ival == 0)
+    error(DiagKind::DivisionByZero, e.args[1]->loc, "division by zero");
+  bool cmp = equality || op == "<" || op == ">" || op == "<=" || op == ">=" || op == "&&" || op == "||";
+  if (cmp) return e.type = Type::integer(8, false);
+  return e.type = Type::integer(8, l.is_signed && r.is_signed);
+}
+
+Type Sema::check_builtin(Expr& e) {
+  const BuiltinInfo* b = find_builtin(e.str);
+  if (!b) {
+    if (find_function(e.str))
+      error(DiagKind::UnknownBuiltin, e.loc, e.str + " is a function: call it as " + e.str + "()");
+    else
+      error(DiagKind::UnknownBuiltin, e.loc, "unknown identifier '" + e.str + "'");
+    return e.type = Type::none();
+  }
+  switch (b->id) {
+    case BuiltinId::Comm: return e.type = Type::string(16);
+    case BuiltinId::ProbeName: return e.type = Type::probe();
+    case BuiltinId::Args:
+      error(DiagKind::BadOperand, e.loc, "args can only be used to read a field: args->name");
+      return e.type = Type::none();
+    default: return e.type = Type::integer(8, false);
+  }
+}
+
+Type Sema::check_field(Expr& e) {
+  Expr& base = *e.args[0];
+  if (base.kind != ExprKind::Builtin || base.str != "args") {
+    Type bt = check_expr(base);
+    if (bt.kind != TypeKind::None)
+      error(DiagKind::BadOperand, e.loc, "cannot read field '" + e.str + "' of a value of type " + bt.name());
+    return e.type = Type::none();
+  }
+  if (!cur_->format) {
+    error(DiagKind::ArgsNotAvailable, base.loc,
+          "args is not available in " + cur_->spec.name + " probes");
+    return e.type = Type::none();
+  }
+  const TracepointField* f = cur_->format->find(e.str);
+  if (!f) {
+    std::string names;
+    for (auto& fld : cur_->format->fields) names += (names.empty() ? "" : ", ") + fld.name;
+    Loc l = e.loc;
+    l.col = l.end_col - int(e.str.size()) + 1;
+    error(DiagKind::UnknownField, l, cur_->spec.name + " has no field '" + e.str + "'",
+          "its fields are: " + names);
+    return e.type = Type::none();
+  }
+  if (!f->supported) {
+    error(DiagKind::UnknownField, e.loc, "field '" + e.str + "' has type " + f->c_type +
+                                             ", which scry cannot read yet");
+    return e.type = Type::none();
+  }
+  return e.type = f->type;
+}
+
+Type Sema::check_map_read(Expr& e) {
+  use_map_key(e);
+  MapInfo& mi = map_info(e);
+  if (!mi.value_known) return e.type = Type::none();
+  if (mi.value.is_aggregation()) {
+    error(DiagKind::AggregationMisuse, e.loc,
+          "map " + e.str + " holds " + mi.value.name() + "(), which can only be printed, not read");
+    return e.type = Type::none();
+  }
+  return e.type = mi.value;
+}
+
+bool Sema::check_map_arg(Expr& call, size_t i, bool allow_keys) {
+  Expr& a = *call.args[i];
+  if (a.kind != ExprKind::Map) {
+    error(DiagKind::BadArgType, a.loc, call.str + "() expects a map");
+    return false;
+  }
+  if (!allow_keys && !a.args.empty()) {
+    error(DiagKind::BadArgType, a.loc, call.str + "() expects a whole map, without a key");
+    return false;
+  }
+  MapInfo& mi = map_info(a);
+  a.map_id = mi.id;
+  if (allow_keys) use_map_key(a);
+  a.type = mi.value;
+  return true;
+}
+
+Type Sema::check_call(Expr& e, bool as_statement) {
+  const FunctionInfo* f = find_function(e.str);
+  if (!f) {
+    Loc l = e.loc;
+    l.end_line = l.line;
+    l.end_col = l.col + int(e.str.size()) - 1;
+    error(DiagKind::UnknownFunction, l, "unknown function '" + e.str + "'");
+    for (auto& a : e.args) check_expr(*a);
+    return e.type = Type::none();
+  }
+  int n = int(e.args.size());
+  if (n < f->min_args || n > f->max_args) {
+    std::string want = f->min_args == f->max_args
+                           ? std::to_string(f->min_args)
+                           : std::to_string(f->min_args) + " to " + std::to_string(f->max_args);
+    error(DiagKind::BadArgCount, e.loc,
+          std::string(f->name) + "() takes " + want + " argument" + (f->max_args == 1 ? "" : "s") +
+              ", not " + std::to_string(n),
+          std::string("usage: ") + f->signature);
+    return e.type = Type::none();
+  }
+  switch (f->id) {
+    case FunctionId::Count: case FunctionId::Sum: case FunctionId::Min: case FunctionId::Max:
+    case FunctionId::Avg: case FunctionId::Stats: case FunctionId::Hist: case FunctionId::LHist:
+      error(DiagKind::AggregationMisuse, e.loc,
+            std::string(f->name) + "() must be assigned to a map: @name = " + f->name + "(...)");
+      return e.type = Type::none();
+    case FunctionId::Str: {
+      Type t = check_expr(*e.args[0]);
+      uint32_t size = opts_.default_strlen;
+      if (n == 2) {
+        int64_t len;
+        if (!literal_int(*e.args[1], len) || len < 1) {
+          error(DiagKind::BadLiteralArg, e.args[1]->loc, "str() length must be a positive integer literal");
+        } else if (len > 200) {
+          // Strings live on the 512-byte BPF stack, next to keys and values.
+          error(DiagKind::LimitExceeded, e.args[1]->loc, "str() length " + std::to_string(len) +
+                                                             " is over the limit of 200 bytes");
+        } else {
+          size = uint32_t(len) + 1;
+        }
+      }
+      if (t.kind == TypeKind::None) return e.type = Type::none();
+      if (t.is_str()) return e.type = Type::string(std::min(t.size, size));
+      if (!t.is_int()) {
+        error(DiagKind::BadArgType, e.args[0]->loc, "str() needs a pointer or a string, not " + t.name());
+        return e.type = Type::none();
+      }
+      return e.type = Type::string(size);
+    }
+    default:
+      break;
+  }
+  if (!as_statement) {
+    error(DiagKind::BadOperand, e.loc, std::string(f->name) + "() has no value; call it as a statement");
+    for (auto& a : e.args) check_expr(*a);
+    return e.type = Type::none();
+  }
+  switch (f->id) {
+    case FunctionId::Printf:
+      check_printf(e);
+      break;
+    case FunctionId::Exit:
+      break;
+    case FunctionId::Time:
+      if (n == 1 && e.args[0]->kind != ExprKind::Str) {
+        check_expr(*e.args[0]);
+        error(DiagKind::BadLiteralArg, e.args[0]->loc, "time() takes a string literal format");
+      } else if (reporting_ && e.slot < 0) {
+        e.slot = int(manifest_.time_formats.size());
+        manifest_.time_formats.push_back(n == 1 ? e.args[0]->str : "%H:%M:%S\n");
+      }
+      break;
+    case FunctionId::Delete:
+      check_map_arg(e, 0, true);
+      break;
+    case FunctionId::Clear:
+    case FunctionId::Zero:
+      check_map_arg(e, 0, false);
+      break;
+    case FunctionId::Print: {
+      if (!check_map_arg(e, 0, false)) break;
+      for (size_t i = 1; i < e.args.size(); i++) {
+        int64_t v;
+        if (!literal_int(*e.args[i], v) || v < 0)
+          error(DiagKind::BadLiteralArg, e.args[i]->loc,
+                std::string("print() ") + (i == 1 ? "top" : "div") + " must be a non-negative integer literal");
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return e.type = Type::none();
+}
+
+void Sema::check_printf(Expr& e) {
+  Expr& fmt = *e.args[0];
+  if (fmt.kind != ExprKind::Str) {
+    check_expr(fmt);
+    error(DiagKind::BadPrintf, fmt.loc, "printf() needs a string literal as its format");
+    return;
+  }
+  std::vector<Type> types;
+  bool ok = true;
+  for (size_t i = 1; i < e.args.size(); i++) {
+    Type t = check_expr(*e.args[i]);
+    if (t.kind == TypeKind::None) ok = false;
+    else if (!t.is_int() && !t.is_str() && t.kind != TypeKind::Probe) {
+      error(DiagKind::BadPrintf, e.args[i]->loc, "printf() cannot print a value of type " + t.name());
+      ok = false;
+    }
+    types.push_back(storage_type(t));
+  }
+  std::string err;
+  auto specs = parse_format(fmt.str, err);
+  if (!err.empty()) {
+    error(DiagKind::BadPrintf, fmt.loc, "printf: " + err);
+    return;
+  }
+  size_t nargs = e.args.size() - 1;
+  if (specs.size() != nargs) {
+    error(DiagKind::BadPrintf, e.loc,
+          std::string("printf: ") + (specs.size() > nargs ? "not enough" : "too many") +
+              " arguments for the format (" + std::to_string(nargs) + " given, " +
+              std::to_string(specs.size()) + " expected)");
+    return;
+  }
+  if (!ok) return;
+  for (size_t i = 0; i < specs.size(); i++) {
+    bool wants_str = specs[i].conv == 's';
+    const Type& t = types[i];
+    bool is_str = t.is_str() || t.kind == TypeKind::Probe;
+    if (wants_str != is_str) {
+      error(DiagKind::BadPrintf, e.args[i + 1]->loc,
+            std::string("printf: %") + specs[i].conv + " expects " + (wants_str ? "a string" : "an integer") +
+                ", but this is " + t.name());
+      ok = false;
+    }
+  }
+  if (!ok || !reporting_ || e.slot >= 0) return;
+  PrintfSpec spec;
+  spec.format = fmt.str;
+  uint32_t off = sizeof(EventHeader);
+  for (auto& t : types) {
+    spec.args.push_back(t);
+    spec.offsets.push_back(off);
+    off += (t.size + 7) / 8 * 8;
+  }
+  e.slot = int(manifest_.printfs.size());
+  manifest_.printfs.push_back(spec);
+}
+
+}  // namespace scry

@@ -1,0 +1,143 @@
+#include "src/types/type.h"
+
+namespace scry {
+
+Type Type::integer(uint32_t bytes, bool s) {
+  Type t;
+  t.kind = TypeKind::Integer;
+  t.size = bytes;
+  t.is_signed = s;
+  return t;
+}
+
+Type Type::string(uint32_t bytes) {
+  Type t;
+  t.kind = TypeKind::String;
+  t.size = bytes;
+  return t;
+}
+
+Type Type::probe() {
+  Type t;
+  t.kind = TypeKind::Probe;
+  t.size = 8;
+  return t;
+}
+
+static uint32_t align_of(const Type& t) {
+  if (t.kind == TypeKind::String) return 1;
+  if (t.kind == TypeKind::Tuple) return 8;
+  return t.size;
+}
+
+Type Type::tuple(std::vector<Type> elems) {
+  Type t;
+  t.kind = TypeKind::Tuple;
+  uint32_t off = 0;
+  for (auto& e : elems) {
+    uint32_t a = align_of(e);
+    off = (off + a - 1) / a * a;
+    t.offsets.push_back(off);
+    off += e.size;
+  }
+  t.size = (off + 7) / 8 * 8;
+  t.elems = std::move(elems);
+  return t;
+}
+
+Type Type::aggregation(TypeKind k, bool s) {
+  Type t;
+  t.kind = k;
+  t.is_signed = s;
+  t.size = t.value_size();
+  return t;
+}
+
+Type Type::lhist(int64_t min, int64_t max, int64_t step) {
+  Type t;
+  t.kind = TypeKind::LHist;
+  t.lmin = min;
+  t.lmax = max;
+  t.lstep = step;
+  t.size = t.value_size();
+  return t;
+}
+
+uint32_t Type::buckets() const {
+  if (kind == TypeKind::Hist) return kLog2Buckets;
+  if (kind == TypeKind::LHist) return uint32_t((lmax - lmin) / lstep + 2);
+  return 0;
+}
+
+uint32_t Type::value_size() const {
+  switch (kind) {
+    case TypeKind::Count:
+    case TypeKind::Sum: return 8;
+    case TypeKind::Min:
+    case TypeKind::Max:    // value, and whether this CPU has seen one
+    case TypeKind::Avg:
+    case TypeKind::Stats:  // count, total
+      return 16;
+    case TypeKind::Hist:
+    case TypeKind::LHist: return 8 * buckets();
+    case TypeKind::Integer:
+    case TypeKind::Probe: return 8;  // map values are widened to 64 bits
+    default: return size;
+  }
+}
+
+bool Type::compatible(const Type& o) const {
+  if (kind != o.kind) return false;
+  if (kind == TypeKind::Tuple) {
+    if (elems.size() != o.elems.size()) return false;
+    for (size_t i = 0; i < elems.size(); i++)
+      if (!elems[i].compatible(o.elems[i])) return false;
+  }
+  if (kind == TypeKind::LHist)
+    return lmin == o.lmin && lmax == o.lmax && lstep == o.lstep;
+  return true;
+}
+
+bool Type::operator==(const Type& o) const {
+  return kind == o.kind && size == o.size && is_signed == o.is_signed && elems == o.elems &&
+         lmin == o.lmin && lmax == o.lmax && lstep == o.lstep;
+}
+
+std::string Type::name() const {
+  switch (kind) {
+    case TypeKind::None: return "none";
+    case TypeKind::Integer:
+      return std::string(is_signed ? "int" : "uint") + std::to_string(size * 8);
+    case TypeKind::String: return "string[" + std::to_string(size) + "]";
+    case TypeKind::Probe: return "probe";
+    case TypeKind::Tuple: {
+      std::string s = "(";
+      for (size_t i = 0; i < elems.size(); i++) s += (i ? ", " : "") + elems[i].name();
+      return s + ")";
+    }
+    case TypeKind::Count: return "count";
+    case TypeKind::Sum: return "sum";
+    case TypeKind::Min: return "min";
+    case TypeKind::Max: return "max";
+    case TypeKind::Avg: return "avg";
+    case TypeKind::Stats: return "stats";
+    case TypeKind::Hist: return "hist";
+    case TypeKind::LHist: return "lhist";
+  }
+  return "?";
+}
+
+Type widen(const Type& a, const Type& b) {
+  if (a.kind != b.kind) return a;
+  if (a.kind == TypeKind::String) return Type::string(a.size > b.size ? a.size : b.size);
+  if (a.kind == TypeKind::Integer)
+    return Type::integer(a.size > b.size ? a.size : b.size, a.is_signed || b.is_signed);
+  if (a.kind == TypeKind::Tuple && a.elems.size() == b.elems.size()) {
+    std::vector<Type> e;
+    for (size_t i = 0; i < a.elems.size(); i++) e.push_back(widen(a.elems[i], b.elems[i]));
+    return Type::tuple(std::move(e));
+  }
+  return a;
+}
+
+}  // namespace scry

@@ -1,0 +1,54 @@
+// Value types of the language, shared by the compiler and the runtime (plain data).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace scry {
+
+enum class TypeKind : uint8_t {
+  None,     // not yet known / no value (statements, exit())
+  Integer,  // size 1, 2, 4 or 8 bytes, signed or not
+  String,   // fixed buffer of `size` bytes, NUL-terminated inside it
+  Tuple,    // elems laid out at offsets, padded to 8 bytes
+  Probe,    // u64 index into the manifest's probe names; prints as the probe's name
+  Count, Sum, Min, Max, Avg, Stats, Hist, LHist,  // aggregations (map values only)
+};
+
+struct Type {
+  TypeKind kind = TypeKind::None;
+  uint32_t size = 0;  // bytes in the BPF representation
+  bool is_signed = false;
+  std::vector<Type> elems;         // Tuple
+  std::vector<uint32_t> offsets;   // Tuple: byte offset of each element
+  int64_t lmin = 0, lmax = 0, lstep = 0;  // LHist parameters
+
+  static Type none() { return Type{}; }
+  static Type integer(uint32_t bytes, bool is_signed);
+  static Type string(uint32_t bytes);
+  static Type probe();
+  static Type tuple(std::vector<Type> elems);
+  static Type aggregation(TypeKind k, bool is_signed = false);
+  static Type lhist(int64_t min, int64_t max, int64_t step);
+
+  bool is_int() const { return kind == TypeKind::Integer; }
+  bool is_str() const { return kind == TypeKind::String; }
+  bool is_aggregation() const { return kind >= TypeKind::Count; }
+  // Number of u64 buckets for hist/lhist values.
+  uint32_t buckets() const;
+  // Bytes one CPU's slot of a map value occupies (aggregations are per-CPU).
+  uint32_t value_size() const;
+  // Same kind and shape; strings of different lengths are compatible.
+  bool compatible(const Type& o) const;
+  bool operator==(const Type& o) const;
+  // The user-facing name, as in error messages: "int64", "string[16]", "(int64, string[3])", "count".
+  std::string name() const;
+};
+
+// The widest of two compatible types (longer strings win, tuples element-wise).
+Type widen(const Type& a, const Type& b);
+
+// log2 histogram buckets: 0 (< 0), 1 (== 0), 2 + floor(log2(v)) for v >= 1.
+constexpr uint32_t kLog2Buckets = 66;
+
+}  // namespace scry

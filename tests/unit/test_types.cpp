@@ -1,0 +1,37 @@
+// Types: sizes, tuple layout, compatibility and names as error messages show them.
+#include <catch2/catch.hpp>
+
+#include "src/types/type.h"
+
+using namespace scry;
+
+TEST_CASE("integer and string names") {
+  CHECK(Type::integer(8, true).name() == "int64");
+  CHECK(Type::integer(4, false).name() == "uint32");
+  CHECK(Type::string(16).name() == "string[16]");
+}
+
+TEST_CASE("tuples align integers to 8 bytes and pad the total") {
+  Type t = Type::tuple({Type::string(3), Type::integer(8, true), Type::string(2)});
+  REQUIRE(t.offsets.size() == 3);
+  CHECK(t.offsets[0] == 0);
+  CHECK(t.offsets[1] == 8);
+  CHECK(t.offsets[2] == 16);
+  CHECK(t.size == 24);
+  CHECK(t.name() == "(string[3], int64, string[2])");
+}
+
+TEST_CASE("strings of different lengths are compatible and widen to the longer") {
+  CHECK(Type::string(3).compatible(Type::string(64)));
+  CHECK(widen(Type::string(3), Type::string(64)).size == 64);
+  CHECK_FALSE(Type::string(3).compatible(Type::integer(8, true)));
+}
+
+TEST_CASE("aggregation value sizes") {
+  CHECK(Type::aggregation(TypeKind::Count).value_size() == 8);
+  CHECK(Type::aggregation(TypeKind::Avg).value_size() == 16);
+  CHECK(Type::aggregation(TypeKind::Hist).value_size() == 8 * kLog2Buckets);
+  Type l = Type::lhist(0, 100, 10);
+  CHECK(l.buckets() == 12);  // below min, 10 in range, at or above max
+  CHECK_FALSE(l.compatible(Type::lhist(0, 100, 5)));
+}
