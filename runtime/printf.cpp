@@ -56,10 +56,12 @@ std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t si
   std::string out;
   size_t pos = 0;
   char buf[512];
+  // Text before a conversion turns "%%" into "%"; bpftrace 0.17 copies the text after the
+  // last conversion verbatim, "%%" included, and so does scry.
   auto literal = [&](size_t from, size_t to) {
     for (size_t k = from; k < to; k++) {
       out += spec.format[k];
-      if (spec.format[k] == '%') k++;  // "%%"
+      if (spec.format[k] == '%') k++;
     }
   };
   for (size_t i = 0; i < specs.size() && i < spec.args.size(); i++) {
@@ -107,7 +109,7 @@ std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t si
     }
     out += buf;
   }
-  literal(pos, spec.format.size());
+  out += spec.format.substr(pos);
   return out;
 }
 

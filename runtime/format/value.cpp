@@ -59,24 +59,10 @@ SortKey sort_key(const MapSpec& spec, const MapEntry& e) {
   }
 }
 
-// Keys order ties: integers numerically, strings bytewise, tuples element by element.
-bool key_less(const Type& t, const uint8_t* a, const uint8_t* b) {
-  switch (t.kind) {
-    case TypeKind::Integer:
-      return t.is_signed ? int64_t(get64(a)) < int64_t(get64(b)) : get64(a) < get64(b);
-    case TypeKind::Probe: return get64(a) < get64(b);
-    case TypeKind::String:
-      return strncmp(reinterpret_cast<const char*>(a), reinterpret_cast<const char*>(b), t.size) < 0;
-    case TypeKind::Tuple:
-      for (size_t i = 0; i < t.elems.size(); i++) {
-        const uint8_t* x = a + t.offsets[i];
-        const uint8_t* y = b + t.offsets[i];
-        if (key_less(t.elems[i], x, y)) return true;
-        if (key_less(t.elems[i], y, x)) return false;
-      }
-      return false;
-    default: return false;
-  }
+// Entries with equal values are ordered by their raw key bytes, as bpftrace 0.17 does
+// (little-endian integers: key 256 comes before key 1).
+bool key_less(const MapSpec& spec, const MapEntry& a, const MapEntry& b) {
+  return std::memcmp(a.key.data(), b.key.data(), spec.key_size()) < 0;
 }
 
 bool blank_after(const Type& t) { return t.kind == TypeKind::Avg || t.kind == TypeKind::Stats; }
@@ -137,7 +123,7 @@ std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint6
                        const std::vector<std::string>& probe_names) {
   if (entries.empty()) return blank_after(spec.value) ? "\n\n" : "\n";
   std::sort(entries.begin(), entries.end(), [&](const MapEntry& a, const MapEntry& b) {
-    return key_less(spec.key, a.key.data(), b.key.data());
+    return key_less(spec, a, b);
   });
   std::stable_sort(entries.begin(), entries.end(), [&](const MapEntry& a, const MapEntry& b) {
     return sort_key(spec, a).less(sort_key(spec, b));

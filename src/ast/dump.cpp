@@ -40,8 +40,8 @@ struct Dumper {
   std::ostringstream out;
   bool types;
 
-  void line(int depth, const std::string& text, const Loc& l) {
-    out << std::string(depth * 2, ' ') << text << " <" << l.line << ":" << l.col << ">\n";
+  void line(int depth, const std::string& text, const Loc& l, const std::string& suffix = "") {
+    out << std::string(depth * 2, ' ') << text << " <" << l.line << ":" << l.col << ">" << suffix << "\n";
   }
 
   void expr(const Expr& e, int d) {
@@ -57,8 +57,7 @@ struct Dumper {
       case ExprKind::Ternary: break;
       default: t += " " + e.str;
     }
-    if (types && e.type.kind != TypeKind::None) t += " :: " + e.type.name();
-    line(d, t, e.loc);
+    line(d, t, e.loc, types && e.type.kind != TypeKind::None ? " :: " + e.type.name() : "");
     for (auto& a : e.args) expr(*a, d + 1);
   }
 

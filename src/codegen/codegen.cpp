@@ -31,10 +31,19 @@ llvm::Value* CodeGen::call_helper(int id, llvm::Type* ret, std::vector<llvm::Val
   return b_.CreateCall(fty, callee, args);
 }
 
-llvm::AllocaInst* CodeGen::alloca_bytes(uint32_t size, const std::string& name) {
+llvm::AllocaInst* CodeGen::alloca_bytes(uint32_t size, const std::string& name, bool pooled) {
+  if (pooled) {
+    auto& free_list = pool_[size];
+    size_t& used = pool_used_[size];
+    if (used < free_list.size()) return free_list[used++];
+  }
   llvm::IRBuilder<> entry(&fn_->getEntryBlock(), fn_->getEntryBlock().begin());
   auto* a = entry.CreateAlloca(llvm::ArrayType::get(b_.getInt8Ty(), size ? size : 1), nullptr, name);
   a->setAlignment(llvm::Align(8));
+  if (pooled) {
+    pool_[size].push_back(a);
+    pool_used_[size]++;
+  }
   return a;
 }
 
@@ -63,6 +72,8 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   inst_ = &inst;
   probe_id_ = index;
   vars_.clear();
+  pool_.clear();
+  pool_used_.clear();
   ProbeSpec spec = inst.spec;
   spec.prog_name = "probe" + std::to_string(index);
   auto* fty = llvm::FunctionType::get(b_.getInt64Ty(), {b_.getPtrTy()}, false);
@@ -111,6 +122,7 @@ void CodeGen::gen_block(const Block& blk) {
 
 void CodeGen::gen_stmt(const Stmt& s) {
   set_loc(s.loc);
+  pool_used_.clear();
   switch (s.kind) {
     case StmtKind::ExprStmt:
       if (s.value->kind == ExprKind::Call && s.value->type.kind == TypeKind::None)
@@ -155,7 +167,7 @@ void CodeGen::gen_assign(const Stmt& s) {
   const Type& vt = target.type;
   auto it = vars_.find(target.str);
   if (it == vars_.end())
-    it = vars_.emplace(target.str, alloca_bytes(vt.is_int() ? 8 : vt.size, target.str.substr(1))).first;
+    it = vars_.emplace(target.str, alloca_bytes(vt.is_int() ? 8 : vt.size, target.str.substr(1), false)).first;
   if (s.op == "=") {
     store_as(it->second, gen_expr(*s.value), s.value->type, vt);
     return;

@@ -14,15 +14,15 @@ llvm::Value* lower_int_binop(llvm::IRBuilder<>& b, const std::string& op, llvm::
     // Division by zero gives 0 rather than trapping (BPF defines x/0 as 0, x%0 as x).
     auto* zero = b.CreateICmpEQ(r, b.getInt64(0));
     auto* safe = b.CreateSelect(zero, b.getInt64(1), r);
-    llvm::Value* v = op == "/" ? (s ? b.CreateSDiv(l, safe) : b.CreateUDiv(l, safe))
-                               : (s ? b.CreateSRem(l, safe) : b.CreateURem(l, safe));
+    // Unsigned, as bpftrace 0.17 computes them (-7 / 2 is 9223372036854775804).
+    llvm::Value* v = op == "/" ? b.CreateUDiv(l, safe) : b.CreateURem(l, safe);
     return b.CreateSelect(zero, b.getInt64(0), v);
   }
   if (op == "&") return b.CreateAnd(l, r);
   if (op == "|") return b.CreateOr(l, r);
   if (op == "^") return b.CreateXor(l, r);
   if (op == "<<") return b.CreateShl(l, r);
-  if (op == ">>") return s ? b.CreateAShr(l, r) : b.CreateLShr(l, r);
+  if (op == ">>") return b.CreateLShr(l, r);  // logical, like bpftrace 0.17
   if (op == "==") return ext(b.CreateICmpEQ(l, r));
   if (op == "!=") return ext(b.CreateICmpNE(l, r));
   if (op == "<") return ext(s ? b.CreateICmpSLT(l, r) : b.CreateICmpULT(l, r));

@@ -67,7 +67,9 @@ class CodeGen {
 
   // Helpers
   llvm::Value* call_helper(int id, llvm::Type* ret, std::vector<llvm::Value*> args);
-  llvm::AllocaInst* alloca_bytes(uint32_t size, const std::string& name);
+  // Stack buffers. Pooled ones are reused by later statements (values never outlive the
+  // statement that made them), which keeps programs within the 512-byte BPF stack.
+  llvm::AllocaInst* alloca_bytes(uint32_t size, const std::string& name, bool pooled = true);
   void zero_bytes(llvm::Value* p, uint32_t size);
   llvm::Value* byte_ptr(llvm::Value* base, uint64_t offset);
   void set_loc(const Loc& l);
@@ -90,6 +92,8 @@ class CodeGen {
   const ProbeInstance* inst_ = nullptr;
   size_t probe_id_ = 0;
   std::map<std::string, llvm::AllocaInst*> vars_;
+  std::map<uint32_t, std::vector<llvm::AllocaInst*>> pool_;  // by size
+  std::map<uint32_t, size_t> pool_used_;
 
   // Maps.
   std::vector<llvm::GlobalVariable*> maps_;  // by map id

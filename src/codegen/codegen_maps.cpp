@@ -215,7 +215,8 @@ void CodeGen::gen_aggregation(const Expr& map, const Expr& call) {
         idx = b_.CreateSelect(b_.CreateICmpSLT(v, i64(0)), i64(0),
                               b_.CreateSelect(b_.CreateICmpEQ(v, i64(0)), i64(1), b_.CreateAdd(n, i64(2))));
       } else {
-        auto* lin = b_.CreateAdd(b_.CreateSDiv(b_.CreateSub(v, i64(t.lmin)), i64(t.lstep)), i64(1));
+        // v >= min here, so unsigned division is exact.
+        auto* lin = b_.CreateAdd(b_.CreateUDiv(b_.CreateSub(v, i64(t.lmin)), i64(t.lstep)), i64(1));
         idx = b_.CreateSelect(b_.CreateICmpSLT(v, i64(t.lmin)), i64(0),
                               b_.CreateSelect(b_.CreateICmpSGE(v, i64(t.lmax)), i64(nb - 1), lin));
       }

@@ -89,16 +89,12 @@ void Sema::check_assign(Stmt& s) {
     target.type = it->second;
     return;
   }
-  if (t.is_aggregation() || (s.value->kind == ExprKind::Call && t.kind == TypeKind::None)) {
-    if (t.kind != TypeKind::None || s.value->kind == ExprKind::Call)
-      error(DiagKind::AggregationMisuse, s.value->loc,
-            s.value->str + "() can only be assigned to a map, not to a variable");
-    return;
-  }
-  if (t.kind == TypeKind::None) return;
+  if (t.kind == TypeKind::None) return;  // check_expr reported why
   auto it = vars_.find(target.str);
   if (it == vars_.end()) {
-    vars_[target.str] = t.is_int() ? Type::integer(8, t.is_signed) : t;
+    // A string variable gets room for any string that may be assigned to it later.
+    vars_[target.str] = t.is_int() ? Type::integer(8, t.is_signed)
+                                   : Type::string(std::max(t.size, opts_.default_strlen));
   } else if (!it->second.compatible(t)) {
     error(DiagKind::VarTypeMismatch, s.loc,
           "type mismatch for " + target.str + ": cannot assign a value of type " + t.name() +
@@ -150,7 +146,10 @@ void Sema::check_map_assign(Stmt& s) {
       return;
     }
   }
-  set_map_value(target, storage_type(t), s.value->loc);
+  // A map first written by a compound assignment holds an unsigned value (bpftrace 0.17).
+  Type st = storage_type(t);
+  if (s.op != "=" && !map_info(target).value_known) st.is_signed = false;
+  set_map_value(target, st, s.value->loc);
 }
 
 void Sema::check_aggregation(Stmt& s, Expr& call) {
@@ -281,8 +280,8 @@ void Sema::set_map_value(Expr& map, const Type& t, const Loc& where) {
               " to a map that holds " + mi.value.name() + " (since " +
               std::to_string(mi.value_loc.line) + ":" + std::to_string(mi.value_loc.col) + ")");
     return;
-  } else {
-    mi.value = widen(mi.value, t);
+  } else if (!mi.value.is_int()) {
+    mi.value = widen(mi.value, t);  // longer strings; an integer's signedness stays as first used
   }
   map.type = mi.value;
 }
@@ -294,7 +293,7 @@ void Sema::finish_maps() {
     spec.value = mi.value;
     spec.max_entries = mi.key.kind == TypeKind::None ? 1 : opts_.map_max_entries;
     spec.percpu = mi.value.is_aggregation();
-    if (!mi.value_known)
+    if (!mi.value_known && !diags_.has_errors())  // else it follows from an earlier error
       error(DiagKind::UndefinedVariable, mi.key_loc, "map " + name + " is used but never assigned");
   }
 }

@@ -69,6 +69,11 @@ if ! command -v "$SCRY" >/dev/null 2>&1; then
   exit 2
 fi
 
+# Side by side: when bpftrace is installed, each script also runs under it, and scry's output
+# must equal bpftrace's live output as well as the recorded one.
+BPFTRACE="$(command -v bpftrace || true)"
+[ -n "$BPFTRACE" ] && echo "comparing with $BPFTRACE live and with the recorded output"
+
 passed=0
 failed=0
 tmp="$(mktemp -d)"
@@ -88,6 +93,15 @@ for bt in "$DIR"/*.bt; do
     echo "FAIL $name (timeout after ${TIMEOUT}s)"
     failed=$((failed + 1))
   elif diff -u --label "$name.expected" --label "$name.actual" "$exp" "$tmp/out" >"$tmp/diff"; then
+    if [ -n "$BPFTRACE" ]; then
+      (cd "$DIR" && timeout "$TIMEOUT" "$BPFTRACE" "$name.bt" >"$tmp/bpftrace.out" 2>/dev/null)
+      if ! diff -u --label "$name.bpftrace" --label "$name.scry" "$tmp/bpftrace.out" "$tmp/out" >"$tmp/diff"; then
+        echo "FAIL $name (differs from bpftrace run now)"
+        sed 's/^/    /' "$tmp/diff"
+        failed=$((failed + 1))
+        continue
+      fi
+    fi
     echo "PASS $name"
     passed=$((passed + 1))
   else

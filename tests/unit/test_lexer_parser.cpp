@@ -35,8 +35,8 @@ TEST_CASE("several attach points, comments and a shebang-free script") {
   auto dump = parse_dump("// c\nBEGIN, interval:s:1 /* x */ { $x = 1 + 2 * 3; }", &errors);
   CHECK(errors.empty());
   CHECK(dump.find("probe BEGIN, interval:s:1 <2:1>") != std::string::npos);
-  CHECK(dump.find("binop + <2:35>") != std::string::npos);
-  CHECK(dump.find("binop * <2:39>") != std::string::npos);
+  CHECK(dump.find("binop + <2:36>") != std::string::npos);
+  CHECK(dump.find("binop * <2:40>") != std::string::npos);
 }
 
 TEST_CASE("precedence: shifts bind tighter than comparisons, && than ||") {

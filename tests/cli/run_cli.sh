@@ -1,0 +1,97 @@
+#!/bin/bash
+# Command-line behaviour that needs a shell around scry: signals, -o, -c, --dry-run, dumps,
+# not being root, map-full warnings, and nothing left loaded after exit.
+# usage: run_cli.sh SCRY TARGET
+set -u
+SCRY="$(realpath "$1")"
+TARGET="$(realpath "$2")"
+T="$(mktemp -d)"
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+check() {  # check NAME COMMAND...: passes when COMMAND succeeds
+  local name="$1"
+  shift
+  if "$@"; then
+    echo "PASS $name"
+    pass=$((pass + 1))
+  else
+    echo "FAIL $name"
+    fail=$((fail + 1))
+  fi
+}
+
+wait_for() {  # wait_for FILE TEXT: up to 30 s
+  for _ in $(seq 300); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# A signal stops tracing: END runs, maps print, exit status 0.
+for sig in INT TERM; do
+  "$SCRY" -e 'BEGIN { @a = 1; } interval:s:100 { @b = 1; } END { printf("end ran\n"); }' \
+    >"$T/sig.out" 2>"$T/sig.err" &
+  pid=$!
+  wait_for "$T/sig.out" "Attaching 3 probes"
+  kill -$sig $pid
+  wait $pid
+  rc=$?
+  check "SIG$sig runs END and prints maps" \
+    test "$rc" = 0 -a "$(cat "$T/sig.out")" = "$(printf 'Attaching 3 probes...\nend ran\n\n\n@a: 1')"
+done
+
+# -o writes the output to a file, nothing to stdout.
+"$SCRY" -o "$T/o.txt" -e 'BEGIN { printf("to file\n"); exit(); }' >"$T/o.stdout"
+check "-o writes to the file" grep -qx "to file" "$T/o.txt"
+check "-o leaves stdout empty" test ! -s "$T/o.stdout"
+
+# --dry-run compiles and loads but attaches and runs nothing.
+"$SCRY" --dry-run -e 'tracepoint:syscalls:sys_enter_openat { @[comm] = count(); } BEGIN { printf("ran\n"); }' >"$T/dry.out" 2>&1
+rc=$?
+check "--dry-run exits 0 without running" test "$rc" = 0 -a ! -s "$T/dry.out"
+
+# Dumps stop the pipeline at their stage.
+"$SCRY" --dump=ast -e 'BEGIN { @x = 1 + 2; }' >"$T/ast.out"
+check "--dump=ast shows the tree" grep -q "binop + <1:14>" "$T/ast.out"
+"$SCRY" --dump=typed -e 'BEGIN { @x = 1 + 2; }' >"$T/typed.out"
+check "--dump=typed shows types" grep -q "binop + <1:14> :: int64" "$T/typed.out"
+"$SCRY" --dump=ir -e 'tracepoint:syscalls:sys_enter_openat { @ = count(); }' >"$T/ir.out"
+check "--dump=ir shows the program's section" grep -q 'section "tracepoint/syscalls/sys_enter_openat"' "$T/ir.out"
+
+check "--help lists the functions" sh -c "'$SCRY' --help | grep -q 'printf(fmt, ...)'"
+check "--version" sh -c "'$SCRY' --version | grep -q '^scry '"
+"$SCRY" --frobnicate >/dev/null 2>"$T/opt.err"
+rc=$?
+check "an unknown option is an error" test "$rc" = 1 -a "$(cat "$T/opt.err")" = "scry: unknown option '--frobnicate' (see scry --help)"
+
+# Not root: one clear line and exit status 1.
+setpriv --reuid=65534 --regid=65534 --clear-groups "$SCRY" -e 'BEGIN { exit(); }' >"$T/user.out" 2>"$T/user.err"
+rc=$?
+check "not root: one clear line, status 1" \
+  test "$rc" = 1 -a "$(cat "$T/user.err")" = "ERROR: scry must run as root to load BPF programs (CAP_BPF, CAP_PERFMON)"
+
+# A full map is reported, not silent: 5000 keys into a map of 4096 entries drops 904.
+"$SCRY" -q -c "$TARGET open 5000 /dev/null" \
+  -e 'tracepoint:syscalls:sys_enter_openat /comm == "scry_target" && str(args->filename) == "/dev/null"/ { @[nsecs] = 1; } END { clear(@); }' \
+  >"$T/full.out" 2>"$T/full.err"
+dropped=$(sed -n 's/^WARNING: map @ is full: \([0-9]*\) updates dropped.*/\1/p' "$T/full.err" | awk '{ s += $1 } END { print s + 0 }')
+check "a full map is reported with the number of dropped updates" test "${dropped:-0}" = 904
+
+# -c: a command that cannot run ends the trace; scry still exits cleanly.
+"$SCRY" -q -c "/nonexistent/cmd" -e 'BEGIN { printf("b\n"); } END { printf("e\n"); }' >"$T/c.out" 2>"$T/c.err"
+rc=$?
+check "-c with a missing command ends the trace" test "$rc" = 0 -a "$(cat "$T/c.out")" = "$(printf 'b\ne')"
+check "-c with a missing command says why" grep -q "cannot run '/nonexistent/cmd'" "$T/c.err"
+
+# Nothing stays loaded after scry exits.
+if command -v bpftool >/dev/null; then
+  check "no scry programs remain loaded" sh -c "! bpftool prog show | grep -q 'name probe[0-9]'"
+fi
+check "no uprobe/kprobe events left in tracefs" \
+  sh -c "! grep -qs . /sys/kernel/tracing/uprobe_events /sys/kernel/tracing/kprobe_events"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

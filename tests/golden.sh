@@ -1,0 +1,49 @@
+#!/bin/bash
+# Golden tests: runs every NAME.bt in DIR with scry and compares what it printed with the
+# files beside it: NAME.expected (stdout), NAME.stderr (stderr). Lines in the script:
+#   // scry-args: ARGS     extra arguments before the script (shell words; $TARGET is the
+#                          test target program, $DIR this directory)
+#   // scry-params: WORDS  positional parameters, after the script
+#   // scry-rc: N          expected exit status (default 0)
+# usage: golden.sh SCRY DIR [TARGET]
+# Prints PASS/FAIL per script and "N passed, N failed"; exits 1 if any failed.
+set -u
+SCRY="$(realpath "$1")"
+DIR="$(realpath "$2")"
+export TARGET="${3:-}"
+pass=0
+fail=0
+cd "$DIR"
+for bt in *.bt; do
+  name="${bt%.bt}"
+  args="$(sed -n 's|^// scry-args: ||p' "$bt" | head -1)"
+  want_rc="$(sed -n 's|^// scry-rc: ||p' "$bt" | head -1)"
+  want_rc="${want_rc:-0}"
+  params="$(sed -n 's|^// scry-params: ||p' "$bt" | head -1)"
+  eval "set -- $args"
+  pre=("$@")
+  eval "set -- $params"
+  timeout -s INT 60 "$SCRY" "${pre[@]}" "$bt" "$@" >"/tmp/golden.$$.out" 2>"/tmp/golden.$$.err" </dev/null
+  rc=$?
+  ok=1
+  why=""
+  if [ "$rc" != "$want_rc" ]; then ok=0; why="exit status $rc, expected $want_rc"; fi
+  if [ -f "$name.expected" ] && ! diff -u "$name.expected" "/tmp/golden.$$.out" >"/tmp/golden.$$.diff"; then
+    ok=0; why="$why stdout differs"
+  fi
+  if [ -f "$name.stderr" ] && ! diff -u "$name.stderr" "/tmp/golden.$$.err" >>"/tmp/golden.$$.diff"; then
+    ok=0; why="$why stderr differs"
+  fi
+  if [ $ok = 1 ]; then
+    echo "PASS $name"
+    pass=$((pass + 1))
+  else
+    echo "FAIL $name: $why"
+    sed 's/^/    /' "/tmp/golden.$$.diff"
+    [ -f "$name.stderr" ] || sed 's/^/    stderr: /' "/tmp/golden.$$.err"
+    fail=$((fail + 1))
+  fi
+done
+rm -f /tmp/golden.$$.*
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
