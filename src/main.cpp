@@ -23,7 +23,7 @@ void usage(FILE* f) {
           "  -c CMD          run CMD, trace, and exit when it exits\n"
           "  -v              verbose: per-phase timings and libbpf logs\n"
           "  --dry-run       compile and load into the kernel, attach nothing\n"
-          "  --dump=STAGE    print a stage and stop: ast, typed, ir\n"
+          "  --dump=STAGE    print a stage and stop: ast, typed, ir, elf (the BPF object)\n"
           "  -h, --help      this help\n"
           "  --version       print the version\n"
           "\nARGS are the positional parameters $1, $2, ... ($# counts them).\n"
@@ -77,8 +77,8 @@ int main(int argc, char** argv) {
       opts.run.dry_run = true;
     } else if (a.rfind("--dump=", 0) == 0) {
       opts.dump = a.substr(7);
-      if (opts.dump != "ast" && opts.dump != "typed" && opts.dump != "ir") {
-        fprintf(stderr, "scry: --dump takes ast, typed or ir\n");
+      if (opts.dump != "ast" && opts.dump != "typed" && opts.dump != "ir" && opts.dump != "elf") {
+        fprintf(stderr, "scry: --dump takes ast, typed, ir or elf\n");
         return 1;
       }
     } else if (a == "-h" || a == "--help") {

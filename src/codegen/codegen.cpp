@@ -89,6 +89,9 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
                             probe.loc.line, llvm::DINode::FlagPrototyped,
                             llvm::DISubprogram::SPFlagDefinition);
   fn_->setSubprogram(sp_);
+  // The kernel's BTF check wants every parameter of a function prototype named.
+  di_->createParameterVariable(sp_, "ctx", 1, file_, probe.loc.line, ptrty, true);
+  fn_->addFnAttr(llvm::Attribute::NoUnwind);  // no .eh_frame
   auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn_);
   b_.SetInsertPoint(entry);
   set_loc(probe.loc);

@@ -83,6 +83,10 @@ int run_driver(const DriverOptions& opts) {
     fputs(code.ir.c_str(), stdout);
     return 0;
   }
+  if (opts.dump == "elf") {  // the BPF object, for llvm-objdump / bpftool
+    fwrite(code.elf.data(), 1, code.elf.size(), stdout);
+    return 0;
+  }
 
   if (geteuid() != 0) {
     fprintf(stderr, "ERROR: scry must run as root to load BPF programs (CAP_BPF, CAP_PERFMON)\n");

@@ -11,7 +11,7 @@ struct DriverOptions {
   std::string source;      // the script text
   std::string filename;    // for diagnostics: the script path or "stdin" for -e
   std::vector<std::string> params;  // $1..$N
-  std::string dump;        // "", "ast", "typed", "ir"
+  std::string dump;        // "", "ast", "typed", "ir", "elf"
   bool timings = false;    // -v: per-phase timings
   RunOptions run;
 };
