@@ -5,10 +5,29 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <thread>
 #include <cstring>
 
 namespace scry {
+
+void Attachments::detach_all() {
+  if (links.size() < 4) {
+    links.clear();
+    return;
+  }
+  size_t nthreads = std::min<size_t>(links.size(), 64);
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < nthreads; t++)
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < links.size(); i = next++) links[i].reset();
+    });
+  for (auto& th : threads) th.join();
+  links.clear();
+}
 
 namespace {
 

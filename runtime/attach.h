@@ -11,7 +11,10 @@ namespace scry {
 // Owns every link; destroying it detaches all probes.
 struct Attachments {
   std::vector<BpfLinkPtr> links;
-  void detach_all() { links.clear(); }
+  // Detaching a tracepoint waits for an RCU grace period (about 70 ms here); done one by one,
+  // 360 probes take 26 s. Many threads detaching at once share those grace periods.
+  void detach_all();
+  ~Attachments() { detach_all(); }
 };
 
 // Attaches every probe except BEGIN and END (those are run, not attached). On failure sets
