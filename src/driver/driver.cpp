@@ -45,6 +45,11 @@ std::string strip_shebang(std::string s) {
 
 int run_driver(const DriverOptions& opts) {
   PhaseTimer t{opts.timings};
+  // Only the dumps work without root: everything else loads BPF programs.
+  if (geteuid() != 0 && opts.dump.empty()) {
+    fprintf(stderr, "ERROR: scry must run as root to load BPF programs (CAP_BPF, CAP_PERFMON)\n");
+    return 1;
+  }
   std::string source = strip_shebang(opts.source);
   Diagnostics diags(opts.filename, opts.source);
 
@@ -88,10 +93,6 @@ int run_driver(const DriverOptions& opts) {
     return 0;
   }
 
-  if (geteuid() != 0) {
-    fprintf(stderr, "ERROR: scry must run as root to load BPF programs (CAP_BPF, CAP_PERFMON)\n");
-    return 1;
-  }
   LoadError load_error;
   int rc = run_program(code.elf, manifest, opts.run, load_error);
   t.done("run");
