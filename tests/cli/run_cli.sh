@@ -86,6 +86,11 @@ rc=$?
 check "-c with a missing command ends the trace" test "$rc" = 0 -a "$(cat "$T/c.out")" = "$(printf 'b\ne')"
 check "-c with a missing command says why" grep -q "cannot run '/nonexistent/cmd'" "$T/c.err"
 
+# Every example tool compiles and loads.
+for ex in "$(dirname "$0")"/../../examples/*.bt; do
+  check "example $(basename "$ex") loads" "$SCRY" --dry-run "$ex"
+done
+
 # Nothing stays loaded after scry exits.
 if command -v bpftool >/dev/null; then
   check "no scry programs remain loaded" sh -c "! bpftool prog show | grep -q 'name probe[0-9]'"
