@@ -76,7 +76,10 @@ void explain_verifier_log(const std::string& log, LoadError& err) {
       continue;
     reason = line;  // the verifier states why just before its statistics
   }
-  if (!reason.empty()) err.message = reason;
+  if (!reason.empty()) {
+    err.message = reason;
+    err.verifier = true;
+  }
 }
 
 BpfObjectPtr load_object(const std::vector<uint8_t>& elf, LoadError& err) {

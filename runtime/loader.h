@@ -27,6 +27,7 @@ struct LoadError {
   std::string program;     // the BPF program that was rejected, if known
   int line = 0;            // script line the verifier stopped at (0: unknown)
   std::string log;         // the full verifier log
+  bool verifier = false;   // the verifier gave a reason (otherwise the load failed before it)
 };
 
 // Opens the ELF object from memory and loads every program and map into the kernel.

@@ -100,7 +100,9 @@ int run_driver(const DriverOptions& opts) {
     // Point at the script line the verifier stopped at, when the line info says.
     Loc where{load_error.line, 1, load_error.line, int(diags.source_line(load_error.line).size())};
     auto& d = diags.report(DiagKind::VerifierRejected, load_error.line > 0 ? where : Loc{},
-                           "the kernel's BPF verifier rejected this program: " + load_error.message);
+                           load_error.verifier
+                               ? "the kernel's BPF verifier rejected this program: " + load_error.message
+                               : "cannot load the BPF program: " + load_error.message);
     for (auto& p : manifest.probes)
       if (p.prog_name == load_error.program) d.notes.push_back("in probe " + p.name);
     if (opts.run.verbose) d.notes.push_back("verifier log:\n" + load_error.log);
