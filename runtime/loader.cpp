@@ -72,7 +72,7 @@ void explain_verifier_log(const std::string& log, LoadError& err) {
         line.rfind("regs=", 0) == 0 || line.rfind("parent ", 0) == 0 || line.rfind("mark_precise", 0) == 0 ||
         line.rfind("verification time", 0) == 0 || line.rfind("stack depth", 0) == 0 ||
         line.rfind("Validating", 0) == 0 || line.rfind("reg type unsupported", 0) == 0 ||
-        line.rfind("R", 0) == 0 && line.find("=") != std::string::npos && line.find(' ') == std::string::npos)
+        (line.rfind("R", 0) == 0 && line.find("=") != std::string::npos && line.find(' ') == std::string::npos))
       continue;
     reason = line;  // the verifier states why just before its statistics
   }
