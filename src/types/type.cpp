@@ -63,6 +63,32 @@ Type Type::lhist(int64_t min, int64_t max, int64_t step) {
   return t;
 }
 
+Type Type::pointer(Type to) {
+  Type t;
+  t.kind = TypeKind::Pointer;
+  t.size = 8;
+  t.pointee = std::make_shared<Type>(std::move(to));
+  return t;
+}
+
+Type Type::record(std::string name, int32_t btf_id, uint32_t size) {
+  Type t;
+  t.kind = TypeKind::Record;
+  t.record_name = std::move(name);
+  t.btf_id = btf_id;
+  t.size = size;
+  return t;
+}
+
+Type Type::array(Type elem, uint32_t count) {
+  Type t;
+  t.kind = TypeKind::Array;
+  t.size = elem.size * count;
+  t.count = count;
+  t.pointee = std::make_shared<Type>(std::move(elem));
+  return t;
+}
+
 uint32_t Type::buckets() const {
   if (kind == TypeKind::Hist) return kLog2Buckets;
   if (kind == TypeKind::LHist) return uint32_t((lmax - lmin) / lstep + 2);
@@ -81,6 +107,7 @@ uint32_t Type::value_size() const {
     case TypeKind::Hist:
     case TypeKind::LHist: return 8 * buckets();
     case TypeKind::Integer:
+    case TypeKind::Pointer:
     case TypeKind::Probe: return 8;  // map values are widened to 64 bits
     default: return size;
   }
@@ -95,12 +122,17 @@ bool Type::compatible(const Type& o) const {
   }
   if (kind == TypeKind::LHist)
     return lmin == o.lmin && lmax == o.lmax && lstep == o.lstep;
+  if (kind == TypeKind::Record) return record_name == o.record_name;
   return true;
 }
 
 bool Type::operator==(const Type& o) const {
-  return kind == o.kind && size == o.size && is_signed == o.is_signed && elems == o.elems &&
-         lmin == o.lmin && lmax == o.lmax && lstep == o.lstep;
+  if (kind != o.kind || size != o.size || is_signed != o.is_signed || elems != o.elems ||
+      lmin != o.lmin || lmax != o.lmax || lstep != o.lstep || record_name != o.record_name ||
+      count != o.count)
+    return false;
+  if (bool(pointee) != bool(o.pointee)) return false;
+  return !pointee || *pointee == *o.pointee;
 }
 
 std::string Type::name() const {
@@ -110,6 +142,10 @@ std::string Type::name() const {
       return std::string(is_signed ? "int" : "uint") + std::to_string(size * 8);
     case TypeKind::String: return "string[" + std::to_string(size) + "]";
     case TypeKind::Probe: return "probe";
+    case TypeKind::Pointer: return (pointee && pointee->kind != TypeKind::None ? pointee->name() : "void") + " *";
+    case TypeKind::Record: return record_name;
+    case TypeKind::Array:
+      return (pointee ? pointee->name() : "?") + "[" + std::to_string(count) + "]";
     case TypeKind::Tuple: {
       std::string s = "(";
       for (size_t i = 0; i < elems.size(); i++) s += (i ? ", " : "") + elems[i].name();

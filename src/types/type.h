@@ -1,6 +1,7 @@
 // Value types of the language, shared by the compiler and the runtime (plain data).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,9 @@ enum class TypeKind : uint8_t {
   String,   // fixed buffer of `size` bytes, NUL-terminated inside it
   Tuple,    // elems laid out at offsets, padded to 8 bytes
   Probe,    // u64 index into the manifest's probe names; prints as the probe's name
+  Pointer,  // 8-byte address; `pointee` says to what (None: void or unknown)
+  Record,   // struct or union from BTF, by value: `name` ("struct task_struct"), `btf_id`
+  Array,    // `count` elements of `*pointee` (char arrays are String instead)
   Count, Sum, Min, Max, Avg, Stats, Hist, LHist,  // aggregations (map values only)
 };
 
@@ -22,6 +26,10 @@ struct Type {
   std::vector<Type> elems;         // Tuple
   std::vector<uint32_t> offsets;   // Tuple: byte offset of each element
   int64_t lmin = 0, lmax = 0, lstep = 0;  // LHist parameters
+  std::string record_name;                // Record: "struct task_struct"
+  int32_t btf_id = -1;                    // Record: its type id in the kernel's BTF
+  std::shared_ptr<Type> pointee;          // Pointer target / Array element
+  uint32_t count = 0;                     // Array length
 
   static Type none() { return Type{}; }
   static Type integer(uint32_t bytes, bool is_signed);
@@ -30,8 +38,12 @@ struct Type {
   static Type tuple(std::vector<Type> elems);
   static Type aggregation(TypeKind k, bool is_signed = false);
   static Type lhist(int64_t min, int64_t max, int64_t step);
+  static Type pointer(Type to);
+  static Type record(std::string name, int32_t btf_id, uint32_t size);
+  static Type array(Type elem, uint32_t count);
 
   bool is_int() const { return kind == TypeKind::Integer; }
+  bool is_ptr() const { return kind == TypeKind::Pointer; }
   bool is_str() const { return kind == TypeKind::String; }
   bool is_aggregation() const { return kind >= TypeKind::Count; }
   // Number of u64 buckets for hist/lhist values.
