@@ -12,7 +12,7 @@ namespace scry {
 void print_map(EventContext& ec, uint32_t map_id, uint64_t top, uint64_t div) {
   const MapSpec& spec = ec.manifest->maps[map_id];
   auto entries = read_map(ec.map_fds[map_id], spec);
-  std::string text = fmt::format_map(spec, entries, top, div, ec.probe_names);
+  std::string text = fmt::format_map(spec, entries, top, div, ec.names);
   fputs(text.c_str(), ec.out);
 }
 
@@ -25,7 +25,7 @@ int handle_event(void* ctx, void* data, size_t size) {
   switch (EventType(h.type)) {
     case EventType::Printf:
       if (h.id < m.printfs.size()) {
-        std::string s = format_printf(m.printfs[h.id], static_cast<uint8_t*>(data), size, ec.probe_names);
+        std::string s = format_printf(m.printfs[h.id], static_cast<uint8_t*>(data), size, ec.names);
         fwrite(s.data(), 1, s.size(), ec.out);
       }
       break;

@@ -13,7 +13,7 @@ namespace scry {
 struct EventContext {
   const Manifest* manifest = nullptr;
   std::vector<int> map_fds;  // by map id
-  std::vector<std::string> probe_names;
+  ValueNames names;
   FILE* out = stdout;
   bool exit_requested = false;
 };

@@ -9,7 +9,8 @@
 
 namespace scry {
 
-enum class ProbeKind { Begin, End, Tracepoint, Interval, Profile };
+enum class ProbeKind { Begin, End, Tracepoint, Interval, Profile, Kprobe, Kretprobe, Uprobe, Uretprobe,
+                       Software };
 
 struct ProbeSpec {
   ProbeKind kind = ProbeKind::Begin;
@@ -18,6 +19,11 @@ struct ProbeSpec {
   std::string category, event;  // tracepoint
   uint64_t period_ns = 0;       // interval
   uint64_t freq_hz = 0;         // profile
+  std::string path;             // uprobes: the binary or library
+  std::string func;             // kprobes and uprobes: the function (`func` prints it)
+  uint64_t offset = 0;          // kprobe/uprobe: FUNC+OFFSET
+  uint64_t sw_config = 0;       // software: PERF_COUNT_SW_*
+  uint64_t sw_period = 0;       // software: events per sample
 };
 
 struct MapSpec {
@@ -47,6 +53,11 @@ struct EventHeader {
 // Slots of the per-CPU "drops" counter array: what was lost, so it can be reported.
 constexpr uint32_t kDropRingbuf = 0;
 inline uint32_t drop_slot_for_map(uint32_t map_id) { return 1 + map_id; }
+
+// What values that are indices print as: probe ids (`probe`) and their functions (`func`).
+struct ValueNames {
+  std::vector<std::string> probes, funcs;
+};
 
 struct Manifest {
   std::vector<ProbeSpec> probes;

@@ -50,7 +50,7 @@ static uint64_t read_u64(const uint8_t* p) {
 }
 
 std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t size,
-                          const std::vector<std::string>& probe_names) {
+                          const ValueNames& names) {
   std::string err;
   auto specs = parse_format(spec.format, err);
   std::string out;
@@ -76,7 +76,7 @@ std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t si
       std::string str;
       if (t.kind == TypeKind::Probe) {
         uint64_t id = read_u64(data + off);
-        str = id < probe_names.size() ? probe_names[id] : "?";
+        str = id < names.probes.size() ? names.probes[id] : "?";
       } else {
         const char* p = reinterpret_cast<const char*>(data + off);
         str.assign(p, strnlen(p, t.size));

@@ -21,6 +21,6 @@ std::vector<FormatSpec> parse_format(const std::string& fmt, std::string& error)
 
 // Formats one printf event: `data` is the whole ring buffer record.
 std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t size,
-                          const std::vector<std::string>& probe_names);
+                          const ValueNames& names);
 
 }  // namespace scry

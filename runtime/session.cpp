@@ -119,7 +119,10 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   EventContext ec;
   ec.manifest = &m;
   ec.out = opts.out;
-  for (auto& p : m.probes) ec.probe_names.push_back(p.name);
+  for (auto& p : m.probes) {
+    ec.names.probes.push_back(p.name);
+    ec.names.funcs.push_back(p.func);
+  }
   for (auto& spec : m.maps) ec.map_fds.push_back(bpf_object__find_map_fd_by_name(obj.get(), spec.bpf_name.c_str()));
   int rb_fd = bpf_object__find_map_fd_by_name(obj.get(), m.ringbuf_map.c_str());
   int drops_fd = bpf_object__find_map_fd_by_name(obj.get(), m.drops_map.c_str());
@@ -190,7 +193,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   std::vector<MapEntry> none;
   std::vector<std::vector<MapEntry>> all;
   for (size_t i = 0; i < m.maps.size(); i++) all.push_back(read_map(ec.map_fds[i], m.maps[i]));
-  std::string text = fmt::format_exit_maps(m, all, ec.probe_names);
+  std::string text = fmt::format_exit_maps(m, all, ec.names);
   fputs(text.c_str(), opts.out);
   fflush(opts.out);
   report_drops(m, read_drops(drops_fd, reported.size()), reported);

@@ -68,7 +68,7 @@ bool key_less(const MapSpec& spec, const MapEntry& a, const MapEntry& b) {
 bool blank_after(const Type& t) { return t.kind == TypeKind::Avg || t.kind == TypeKind::Stats; }
 
 std::string value_text(const MapSpec& spec, const uint8_t* p, uint64_t div,
-                       const std::vector<std::string>& probe_names) {
+                       const ValueNames& names) {
   const Type& t = spec.value;
   switch (t.kind) {
     case TypeKind::Count: return std::to_string(div_unsigned(get64(p), div));
@@ -82,13 +82,13 @@ std::string value_text(const MapSpec& spec, const uint8_t* p, uint64_t div,
     case TypeKind::Stats:
       return "count " + std::to_string(get64(p)) + ", average " +
              std::to_string(average(p, t.is_signed)) + ", total " + int_text(get64(p + 8), t.is_signed);
-    default: return format_scalar(t, p, probe_names);
+    default: return format_scalar(t, p, names);
   }
 }
 
 }  // namespace
 
-std::string format_scalar(const Type& t, const uint8_t* p, const std::vector<std::string>& probe_names) {
+std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names) {
   switch (t.kind) {
     case TypeKind::Integer: return int_text(get64(p), t.is_signed);
     case TypeKind::String: {
@@ -97,30 +97,30 @@ std::string format_scalar(const Type& t, const uint8_t* p, const std::vector<std
     }
     case TypeKind::Probe: {
       uint64_t id = get64(p);
-      return id < probe_names.size() ? probe_names[id] : "?";
+      return id < names.probes.size() ? names.probes[id] : "?";
     }
     case TypeKind::Tuple: {
       std::string s = "(";
       for (size_t i = 0; i < t.elems.size(); i++)
-        s += (i ? ", " : "") + format_scalar(t.elems[i], p + t.offsets[i], probe_names);
+        s += (i ? ", " : "") + format_scalar(t.elems[i], p + t.offsets[i], names);
       return s + ")";
     }
     default: return "";
   }
 }
 
-std::string format_key(const MapSpec& spec, const uint8_t* key, const std::vector<std::string>& probe_names) {
+std::string format_key(const MapSpec& spec, const uint8_t* key, const ValueNames& names) {
   const Type& k = spec.key;
   if (k.kind == TypeKind::None) return "";
-  if (k.kind != TypeKind::Tuple) return "[" + format_scalar(k, key, probe_names) + "]";
+  if (k.kind != TypeKind::Tuple) return "[" + format_scalar(k, key, names) + "]";
   std::string s = "[";
   for (size_t i = 0; i < k.elems.size(); i++)
-    s += (i ? ", " : "") + format_scalar(k.elems[i], key + k.offsets[i], probe_names);
+    s += (i ? ", " : "") + format_scalar(k.elems[i], key + k.offsets[i], names);
   return s + "]";
 }
 
 std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div,
-                       const std::vector<std::string>& probe_names) {
+                       const ValueNames& names) {
   if (entries.empty()) return blank_after(spec.value) ? "\n\n" : "\n";
   std::sort(entries.begin(), entries.end(), [&](const MapEntry& a, const MapEntry& b) {
     return key_less(spec, a, b);
@@ -131,7 +131,7 @@ std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint6
   if (top && top < entries.size()) entries.erase(entries.begin(), entries.end() - long(top));
   std::string out;
   for (auto& e : entries) {
-    std::string head = spec.name + format_key(spec, e.key.data(), probe_names) + ": ";
+    std::string head = spec.name + format_key(spec, e.key.data(), names) + ": ";
     if (spec.value.kind == TypeKind::Hist || spec.value.kind == TypeKind::LHist) {
       std::vector<uint64_t> buckets(spec.value.buckets());
       for (size_t i = 0; i < buckets.size(); i++) buckets[i] = get64(e.value.data() + 8 * i);
@@ -141,7 +141,7 @@ std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint6
                  : linear_hist_rows(buckets, spec.value.lmin, spec.value.lmax, spec.value.lstep, div ? div : 1);
       out += "\n";
     } else {
-      out += head + value_text(spec, e.value.data(), div, probe_names) + "\n";
+      out += head + value_text(spec, e.value.data(), div, names) + "\n";
     }
   }
   if (blank_after(spec.value)) out += "\n";
@@ -149,12 +149,12 @@ std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint6
 }
 
 std::string format_exit_maps(const Manifest& m, const std::vector<std::vector<MapEntry>>& entries,
-                             const std::vector<std::string>& probe_names) {
+                             const ValueNames& names) {
   std::string out = "\n\n";
   std::vector<size_t> order(m.maps.size());
   for (size_t i = 0; i < order.size(); i++) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m.maps[a].name < m.maps[b].name; });
-  for (size_t i : order) out += format_map(m.maps[i], entries[i], 0, 0, probe_names);
+  for (size_t i : order) out += format_map(m.maps[i], entries[i], 0, 0, names);
   return out;
 }
 

@@ -10,17 +10,17 @@
 namespace scry::fmt {
 
 // One value of type `t` stored at `p` (integers as 64 bits): "42", "-1", "text", "(1, a)".
-std::string format_scalar(const Type& t, const uint8_t* p, const std::vector<std::string>& probe_names);
+std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names);
 
 // "[1, abc]" for a key, "" for a scalar map.
-std::string format_key(const MapSpec& spec, const uint8_t* key, const std::vector<std::string>& probe_names);
+std::string format_key(const MapSpec& spec, const uint8_t* key, const ValueNames& names);
 
 // The text print(@m, top, div) writes (top 0: all entries; div 0: no division).
 std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div,
-                       const std::vector<std::string>& probe_names);
+                       const ValueNames& names);
 
 // What is printed when the run ends: a blank line pair, then every map in name order.
 std::string format_exit_maps(const Manifest& m, const std::vector<std::vector<MapEntry>>& entries,
-                             const std::vector<std::string>& probe_names);
+                             const ValueNames& names);
 
 }  // namespace scry::fmt

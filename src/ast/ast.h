@@ -26,7 +26,13 @@ enum class ExprKind {
   Binop,       // args[0] op args[1]
   Unop,        // op args[0]
   Ternary,     // args[0] ? args[1] : args[2]
-  Field,       // args[0]->name or args[0].name
+  Field,       // args[0]->name or args[0].name (name "0", "1"... on a tuple)
+  Cast,        // (str) args[0]: str is the type as written, "struct task_struct *"
+  Deref,       // *args[0]
+  Index,       // args[0][args[1]]
+  Tuple,       // (args[0], args[1], ...)
+  Sizeof,      // sizeof(str) for a type, or sizeof(args[0])
+  Offsetof,    // offsetof(str, op): str the record type, op the member path ("a.b")
 };
 
 struct Expr;
@@ -52,6 +58,13 @@ enum class StmtKind {
   ExprStmt,  // value
   Assign,    // target op value, op is "=" or a compound operator like "+="
   If,        // if (value) body else else_body
+  While,     // while (value) body
+  Unroll,    // unroll (count) body
+  ForRange,  // for (target : value .. value2) body
+  Break,
+  Continue,
+  Return,
+  Let,       // let target [= value]   (value may be null)
 };
 
 struct Stmt;
@@ -64,6 +77,8 @@ struct Stmt {
   std::string op;
   ExprPtr target;
   ExprPtr value;
+  ExprPtr value2;     // ForRange: the end
+  int64_t count = 0;  // Unroll
   Block body, else_body;
   Stmt(StmtKind k, Loc l) : kind(k), loc(l) {}
 };

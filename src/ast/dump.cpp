@@ -20,6 +20,12 @@ const char* kind_name(ExprKind k) {
     case ExprKind::Unop: return "unop";
     case ExprKind::Ternary: return "ternary";
     case ExprKind::Field: return "field";
+    case ExprKind::Cast: return "cast";
+    case ExprKind::Deref: return "deref";
+    case ExprKind::Index: return "index";
+    case ExprKind::Tuple: return "tuple";
+    case ExprKind::Sizeof: return "sizeof";
+    case ExprKind::Offsetof: return "offsetof";
   }
   return "?";
 }
@@ -53,6 +59,12 @@ struct Dumper {
       case ExprKind::Binop:
       case ExprKind::Unop: t += " " + e.op; break;
       case ExprKind::Field: t += " " + e.op + e.str; break;
+      case ExprKind::Cast: t += " (" + e.str + ")"; break;
+      case ExprKind::Sizeof: if (!e.str.empty()) t += " " + e.str; break;
+      case ExprKind::Offsetof: t += " " + e.str + ", " + e.op; break;
+      case ExprKind::Deref:
+      case ExprKind::Index:
+      case ExprKind::Tuple: break;
       case ExprKind::ParamCount:
       case ExprKind::Ternary: break;
       default: t += " " + e.str;
@@ -74,6 +86,28 @@ struct Dumper {
         line(d, "assign " + s.op, s.loc);
         expr(*s.target, d + 1);
         expr(*s.value, d + 1);
+        break;
+      case StmtKind::While:
+        line(d, "while", s.loc);
+        expr(*s.value, d + 1);
+        block(s.body, d + 1);
+        break;
+      case StmtKind::Unroll:
+        line(d, "unroll " + std::to_string(s.count), s.loc);
+        block(s.body, d + 1);
+        break;
+      case StmtKind::ForRange:
+        line(d, "for " + s.target->str, s.loc);
+        expr(*s.value, d + 1);
+        expr(*s.value2, d + 1);
+        block(s.body, d + 1);
+        break;
+      case StmtKind::Break: line(d, "break", s.loc); break;
+      case StmtKind::Continue: line(d, "continue", s.loc); break;
+      case StmtKind::Return: line(d, "return", s.loc); break;
+      case StmtKind::Let:
+        line(d, "let " + s.target->str, s.loc);
+        if (s.value) expr(*s.value, d + 1);
         break;
       case StmtKind::If:
         line(d, "if", s.loc);

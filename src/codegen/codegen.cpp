@@ -151,7 +151,65 @@ void CodeGen::gen_stmt(const Stmt& s) {
       b_.SetInsertPoint(done);
       break;
     }
+    case StmtKind::While:
+    case StmtKind::ForRange:
+      gen_loop(s);
+      break;
+    case StmtKind::Unroll:
+      for (int64_t i = 0; i < s.count; i++) gen_block(s.body);
+      break;
+    case StmtKind::Break:
+    case StmtKind::Continue:
+      if (!loops_.empty()) b_.CreateBr(s.kind == StmtKind::Break ? loops_.back().brk : loops_.back().cont);
+      break;
+    case StmtKind::Return:
+      b_.CreateRet(i64(0));
+      break;
+    case StmtKind::Let:
+      if (s.value) store_var(*s.target, gen_expr(*s.value), s.value->type);
+      break;
   }
+}
+
+void CodeGen::gen_loop(const Stmt& s) {
+  // while (cond) body   /   for ($i : a .. b) body   (the end is exclusive)
+  auto* cond_bb = llvm::BasicBlock::Create(ctx_, "loop.cond", fn_);
+  auto* body_bb = llvm::BasicBlock::Create(ctx_, "loop.body", fn_);
+  auto* step_bb = llvm::BasicBlock::Create(ctx_, "loop.step", fn_);
+  auto* end_bb = llvm::BasicBlock::Create(ctx_, "loop.end", fn_);
+  llvm::Value* var = nullptr;
+  llvm::Value* limit = nullptr;
+  if (s.kind == StmtKind::ForRange) {
+    store_var(*s.target, gen_expr(*s.value), s.value->type);
+    var = vars_[s.target->str];
+    limit = alloca_bytes(8, "for.end", false);
+    b_.CreateStore(gen_expr(*s.value2), limit);
+  }
+  b_.CreateBr(cond_bb);
+  b_.SetInsertPoint(cond_bb);
+  llvm::Value* cond;
+  if (var)
+    cond = b_.CreateICmpSLT(b_.CreateLoad(b_.getInt64Ty(), var), b_.CreateLoad(b_.getInt64Ty(), limit));
+  else
+    cond = to_bool(gen_expr(*s.value));
+  b_.CreateCondBr(cond, body_bb, end_bb);
+  b_.SetInsertPoint(body_bb);
+  loops_.push_back({end_bb, step_bb});
+  gen_block(s.body);
+  loops_.pop_back();
+  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(step_bb);
+  b_.SetInsertPoint(step_bb);
+  if (var) b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), var), i64(1)), var);
+  b_.CreateBr(cond_bb);
+  b_.SetInsertPoint(end_bb);
+}
+
+void CodeGen::store_var(const Expr& target, llvm::Value* v, const Type& from) {
+  const Type& vt = target.type;
+  auto it = vars_.find(target.str);
+  if (it == vars_.end())
+    it = vars_.emplace(target.str, alloca_bytes(vt.is_str() ? vt.size : 8, target.str.substr(1), false)).first;
+  store_as(it->second, v, from, vt);
 }
 
 void CodeGen::gen_assign(const Stmt& s) {
@@ -168,13 +226,12 @@ void CodeGen::gen_assign(const Stmt& s) {
   }
   // Scratch variable: integers are i64 slots, strings are buffers of the variable's size.
   const Type& vt = target.type;
-  auto it = vars_.find(target.str);
-  if (it == vars_.end())
-    it = vars_.emplace(target.str, alloca_bytes(vt.is_int() ? 8 : vt.size, target.str.substr(1), false)).first;
   if (s.op == "=") {
-    store_as(it->second, gen_expr(*s.value), s.value->type, vt);
+    store_var(target, gen_expr(*s.value), s.value->type);
     return;
   }
+  auto it = vars_.find(target.str);
+  if (it == vars_.end()) return;
   auto* old = b_.CreateLoad(b_.getInt64Ty(), it->second);
   Expr fake(ExprKind::Binop, s.loc);  // reuse binop lowering for compound assignment
   fake.op = s.op.substr(0, s.op.size() - 1);

@@ -35,6 +35,8 @@ class CodeGen {
   void gen_block(const Block& b);
   void gen_stmt(const Stmt& s);
   void gen_assign(const Stmt& s);
+  void gen_loop(const Stmt& s);
+  void store_var(const Expr& target, llvm::Value* v, const Type& from);
 
   // codegen_expr.cpp: expressions
   llvm::Value* gen_expr(const Expr& e);  // i64 for integers/probes, ptr to a buffer for strings
@@ -102,7 +104,9 @@ class CodeGen {
   llvm::GlobalVariable* zeros_ = nullptr;    // one all-zero value, to insert big values
   llvm::GlobalVariable* globals_ = nullptr;
   uint32_t zeros_size_ = 8;
-  std::vector<llvm::BasicBlock*> event_done_;  // open "event lost" blocks
+  std::vector<llvm::BasicBlock*> event_done_;
+  struct LoopTargets { llvm::BasicBlock* brk; llvm::BasicBlock* cont; };
+  std::vector<LoopTargets> loops_;  // open "event lost" blocks
 };
 
 }  // namespace scry

@@ -1,8 +1,13 @@
 #include "src/probes/probes.h"
 
+#include <dirent.h>
 #include <fnmatch.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace scry {
 namespace {
@@ -132,7 +137,161 @@ bool expand_profile(const AttachPoint& ap, const std::vector<std::string>& parts
   return true;
 }
 
+bool has_wildcard(const std::string& s) { return s.find_first_of("*?[") != std::string::npos; }
+
+// FUNC or FUNC+OFFSET.
+bool split_offset(const std::string& s, std::string& func, uint64_t& off) {
+  size_t plus = s.find('+');
+  func = s.substr(0, plus);
+  off = 0;
+  if (plus == std::string::npos) return true;
+  char* end = nullptr;
+  off = std::strtoull(s.c_str() + plus + 1, &end, 0);
+  return *end == 0 && plus + 1 < s.size();
+}
+
+bool expand_kprobe(bool ret, const AttachPoint& ap, const std::vector<std::string>& parts,
+                   std::vector<ProbeInstance>& out, Diagnostics& diags) {
+  const char* kind = ret ? "kretprobe" : "kprobe";
+  // kprobe:FUNC, and kprobe:MODULE:FUNC as bpftrace 0.17 allows.
+  std::string spec = parts.size() == 3 ? parts[2] : parts.size() == 2 ? parts[1] : "";
+  std::string func;
+  uint64_t off = 0;
+  if (spec.empty() || !split_offset(spec, func, off) || (ret && off)) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc,
+                 std::string(kind) + " probes are written " + kind + ":FUNCTION" + (ret ? "" : "[+OFFSET]"));
+    return false;
+  }
+  std::vector<std::string> funcs;
+  if (has_wildcard(func)) {
+    for (auto& f : kernel_functions())
+      if (fnmatch(func.c_str(), f.c_str(), 0) == 0) funcs.push_back(f);
+    if (funcs.empty()) {
+      // Optimised-away variants (".constprop.*", ".isra.*") often do not exist: not fatal.
+      diags.report(DiagKind::NoMatchingProbe, ap.loc, "no kernel function matches '" + func + "'");
+      return true;
+    }
+  } else {
+    funcs.push_back(func);
+  }
+  for (auto& f : funcs) {
+    ProbeInstance pi;
+    pi.spec.kind = ret ? ProbeKind::Kretprobe : ProbeKind::Kprobe;
+    pi.spec.func = f;
+    pi.spec.offset = off;
+    pi.spec.name = std::string(kind) + ":" + f + (off ? "+" + std::to_string(off) : "");
+    out.push_back(pi);
+  }
+  return true;
+}
+
+bool expand_uprobe(bool ret, const AttachPoint& ap, const std::vector<std::string>& parts,
+                   std::vector<ProbeInstance>& out, Diagnostics& diags) {
+  const char* kind = ret ? "uretprobe" : "uprobe";
+  std::string func;
+  uint64_t off = 0;
+  if (parts.size() != 3 || parts[1].empty() || parts[2].empty() || !split_offset(parts[2], func, off)) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc,
+                 std::string(kind) + " probes are written " + kind + ":PATH:FUNCTION (PATH may be a library name such as libc)");
+    return false;
+  }
+  std::string path = resolve_binary(parts[1]);
+  if (path.empty()) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc, "cannot find '" + parts[1] + "': no such file or library");
+    return false;
+  }
+  ProbeInstance pi;
+  pi.spec.kind = ret ? ProbeKind::Uretprobe : ProbeKind::Uprobe;
+  pi.spec.path = path;
+  pi.spec.func = func;
+  pi.spec.offset = off;
+  pi.spec.name = std::string(kind) + ":" + path + ":" + parts[2];
+  out.push_back(pi);
+  return true;
+}
+
+// software:EVENT[:COUNT], with bpftrace's event names and aliases.
+bool expand_software(const AttachPoint& ap, const std::vector<std::string>& parts,
+                     std::vector<ProbeInstance>& out, Diagnostics& diags) {
+  struct Event { const char* name; const char* alias; uint64_t config; uint64_t period; };
+  static const Event events[] = {
+      {"cpu-clock", "cpu", 0, 1000000}, {"task-clock", nullptr, 1, 1000000},
+      {"page-faults", "faults", 2, 100}, {"context-switches", "cs", 3, 1000},
+      {"cpu-migrations", nullptr, 4, 1}, {"minor-faults", nullptr, 5, 100},
+      {"major-faults", nullptr, 6, 1}, {"alignment-faults", nullptr, 7, 1},
+      {"emulation-faults", nullptr, 8, 1}, {"dummy", nullptr, 9, 1}, {"bpf-output", nullptr, 10, 1},
+  };
+  if (parts.size() < 2 || parts.size() > 3) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc, "software probes are written software:EVENT[:COUNT]");
+    return false;
+  }
+  for (auto& ev : events) {
+    if (parts[1] != ev.name && !(ev.alias && parts[1] == ev.alias)) continue;
+    ProbeInstance pi;
+    pi.spec.kind = ProbeKind::Software;
+    pi.spec.sw_config = ev.config;
+    pi.spec.sw_period = ev.period;
+    if (parts.size() == 3 && (!parse_u64(parts[2], pi.spec.sw_period) || pi.spec.sw_period == 0)) {
+      diags.report(DiagKind::BadAttachPoint, ap.loc, "the count of a software probe must be a positive integer");
+      return false;
+    }
+    pi.spec.name = "software:" + parts[1] + ":" + std::to_string(pi.spec.sw_period);
+    out.push_back(pi);
+    return true;
+  }
+  diags.report(DiagKind::BadAttachPoint, ap.loc, "unknown software event '" + parts[1] + "'");
+  return false;
+}
+
 }  // namespace
+
+const std::vector<std::string>& kernel_functions() {
+  static std::vector<std::string> funcs = [] {
+    std::vector<std::string> out;
+    FILE* f = fopen("/proc/kallsyms", "r");
+    if (!f) return out;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+      char type;
+      char name[256];
+      unsigned long long addr;
+      if (sscanf(line, "%llx %c %255s", &addr, &type, name) == 3 && (type == 't' || type == 'T') &&
+          !strchr(line, '['))
+        out.push_back(name);
+    }
+    fclose(f);
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }();
+  return funcs;
+}
+
+std::string resolve_binary(const std::string& name) {
+  if (name.find('/') != std::string::npos) return access(name.c_str(), R_OK) == 0 ? name : "";
+  // A library short name: libc, libcrypto, or c. Prefer the versioned file the loader uses.
+  std::string lib = name.rfind("lib", 0) == 0 ? name : "lib" + name;
+  for (const char* dir : {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
+                          "/lib", "/usr/lib"}) {
+    DIR* d = opendir(dir);
+    if (!d) continue;
+    std::vector<std::string> found;
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n.rfind(lib + ".so", 0) == 0) found.push_back(n);
+    }
+    closedir(d);
+    if (found.empty()) continue;
+    // libc.so is often a linker script: take the versioned name (libc.so.6) when there is one.
+    std::sort(found.begin(), found.end(), [](const std::string& a, const std::string& b) {
+      return a.size() != b.size() ? a.size() > b.size() : a < b;
+    });
+    for (auto& n : found)
+      if (n.find(".so.") != std::string::npos) return std::string(dir) + "/" + n;
+    return std::string(dir) + "/" + found[0];
+  }
+  return "";
+}
 
 const std::vector<ProbeProvider>& all_providers() {
   static const std::vector<ProbeProvider> table = {
@@ -143,6 +302,15 @@ const std::vector<ProbeProvider>& all_providers() {
       {"tracepoint", {"t"}, "tracepoint:category:name (wildcards * ? in both)", expand_tracepoint},
       {"interval", {"i"}, "interval:s|ms|us|hz:N", expand_interval},
       {"profile", {"p"}, "profile:hz|s|ms|us:N", expand_profile},
+      {"kprobe", {"k"}, "kprobe:FUNCTION[+OFFSET] (wildcards; this kernel cannot attach them)",
+       [](auto& ap, auto& parts, auto& out, auto& d) { return expand_kprobe(false, ap, parts, out, d); }},
+      {"kretprobe", {"kr"}, "kretprobe:FUNCTION (this kernel cannot attach them)",
+       [](auto& ap, auto& parts, auto& out, auto& d) { return expand_kprobe(true, ap, parts, out, d); }},
+      {"uprobe", {"u"}, "uprobe:PATH|LIBRARY:FUNCTION[+OFFSET]",
+       [](auto& ap, auto& parts, auto& out, auto& d) { return expand_uprobe(false, ap, parts, out, d); }},
+      {"uretprobe", {"ur"}, "uretprobe:PATH|LIBRARY:FUNCTION",
+       [](auto& ap, auto& parts, auto& out, auto& d) { return expand_uprobe(true, ap, parts, out, d); }},
+      {"software", {"s"}, "software:EVENT[:COUNT]", expand_software},
   };
   return table;
 }

@@ -30,6 +30,12 @@ struct ProbeProvider {
 
 const std::vector<ProbeProvider>& all_providers();
 
+// Text symbols of the kernel, from /proc/kallsyms (sorted, unique); loaded on first use.
+const std::vector<std::string>& kernel_functions();
+// A path as given, or a library short name ("libc", "crypto") resolved in the loader's
+// directories; "" if nothing is found.
+std::string resolve_binary(const std::string& name);
+
 // Expands every attach point of every probe, in declaration order.
 bool expand_probes(const Program& prog, std::vector<ProbeInstance>& out, Diagnostics& diags);
 

@@ -61,15 +61,56 @@ void Sema::check_stmt(Stmt& s) {
     case StmtKind::Assign:
       check_assign(s);
       break;
-    case StmtKind::If: {
-      Type t = check_expr(*s.value);
-      if (t.kind != TypeKind::Integer && t.kind != TypeKind::None)
-        error(DiagKind::TypeMismatch, s.value->loc, "an if condition must be an integer, not " + t.name());
+    case StmtKind::If:
+      check_cond(*s.value, "an if condition");
       check_block(s.body);
       check_block(s.else_body);
       break;
+    case StmtKind::While:
+      check_cond(*s.value, "a while condition");
+      loop_depth_++;
+      check_block(s.body);
+      loop_depth_--;
+      break;
+    case StmtKind::Unroll:
+      // The body is copied `count` times into the program; 100 keeps programs small.
+      if (s.count < 1 || s.count > 100)
+        error(DiagKind::LimitExceeded, s.loc,
+              "unroll needs a count from 1 to 100, not " + std::to_string(s.count));
+      check_block(s.body);
+      break;
+    case StmtKind::ForRange: {
+      Type a = check_expr(*s.value), b = check_expr(*s.value2);
+      for (auto* t : {&a, &b})
+        if (t->kind != TypeKind::None && !t->is_int())
+          error(DiagKind::TypeMismatch, s.loc, "a for range needs integer bounds, not " + t->name());
+      assign_var(*s.target, Type::integer(8, true), s.loc);
+      loop_depth_++;
+      check_block(s.body);
+      loop_depth_--;
+      break;
     }
+    case StmtKind::Break:
+    case StmtKind::Continue:
+      if (loop_depth_ == 0)
+        error(DiagKind::BadControlFlow, s.loc,
+              std::string(s.kind == StmtKind::Break ? "break" : "continue") + " outside of a while or for loop");
+      break;
+    case StmtKind::Return:
+      break;
+    case StmtKind::Let:
+      if (s.value) {
+        Type t = check_expr(*s.value);
+        if (t.kind != TypeKind::None) assign_var(*s.target, t, s.loc);
+      }
+      break;
   }
+}
+
+void Sema::check_cond(Expr& e, const char* what) {
+  Type t = check_expr(e);
+  if (t.kind != TypeKind::Integer && t.kind != TypeKind::Pointer && t.kind != TypeKind::None)
+    error(DiagKind::TypeMismatch, e.loc, std::string(what) + " must be an integer, not " + t.name());
 }
 
 void Sema::check_assign(Stmt& s) {
@@ -90,16 +131,25 @@ void Sema::check_assign(Stmt& s) {
     return;
   }
   if (t.kind == TypeKind::None) return;  // check_expr reported why
+  assign_var(target, t, s.loc);
+}
+
+void Sema::assign_var(Expr& target, const Type& t, const Loc& where) {
+  if (t.is_aggregation() || t.kind == TypeKind::Record || t.kind == TypeKind::Array) {
+    error(DiagKind::TypeMismatch, where, "a variable cannot hold a value of type " + t.name());
+    return;
+  }
   auto it = vars_.find(target.str);
   if (it == vars_.end()) {
     // A string variable gets room for any string that may be assigned to it later.
     vars_[target.str] = t.is_int() ? Type::integer(8, t.is_signed)
-                                   : Type::string(std::max(t.size, opts_.default_strlen));
-  } else if (!it->second.compatible(t)) {
-    error(DiagKind::VarTypeMismatch, s.loc,
+                        : t.is_str() ? Type::string(std::max(t.size, opts_.default_strlen))
+                                     : t;
+  } else if (!it->second.compatible(t) && !(it->second.is_ptr() && t.is_int())) {
+    error(DiagKind::VarTypeMismatch, where,
           "type mismatch for " + target.str + ": cannot assign a value of type " + t.name() +
               " to a variable that holds " + it->second.name());
-  } else {
+  } else if (!it->second.is_ptr()) {
     it->second = widen(it->second, t);
   }
   target.type = vars_[target.str];

@@ -41,6 +41,8 @@ class Sema {
   void check_block(Block& b);
   void check_stmt(Stmt& s);
   void check_assign(Stmt& s);
+  void check_cond(Expr& e, const char* what);
+  void assign_var(Expr& target, const Type& t, const Loc& where);
   void check_map_assign(Stmt& s);
   void check_aggregation(Stmt& s, Expr& call);
   MapInfo& map_info(const Expr& map);
@@ -69,6 +71,7 @@ class Sema {
   bool reporting_ = false;  // pass 0 only collects map types; pass 1 reports
   const ProbeInstance* cur_ = nullptr;
   std::map<std::string, Type> vars_;
+  int loop_depth_ = 0;  // break/continue are valid only inside while/for
   std::map<std::string, MapInfo> maps_;
   std::set<std::string> reported_;  // each diagnostic once, even if a block has many probes
 };
