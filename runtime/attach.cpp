@@ -39,8 +39,10 @@ bool attach_perf(bpf_program* prog, const ProbeSpec& p, int cpu, Attachments& ou
   perf_event_attr attr{};
   attr.size = sizeof attr;
   attr.type = PERF_TYPE_SOFTWARE;
-  attr.config = PERF_COUNT_SW_CPU_CLOCK;
-  if (p.freq_hz) {
+  attr.config = p.kind == ProbeKind::Software ? p.sw_config : PERF_COUNT_SW_CPU_CLOCK;
+  if (p.kind == ProbeKind::Software) {
+    attr.sample_period = p.sw_period;
+  } else if (p.freq_hz) {
     attr.freq = 1;
     attr.sample_freq = p.freq_hz;
   } else {
@@ -65,6 +67,11 @@ bool attach_perf(bpf_program* prog, const ProbeSpec& p, int cpu, Attachments& ou
 }  // namespace
 
 size_t probe_count(const Manifest& m) { return m.probes.size(); }
+
+bool kernel_has_kprobes() {
+  return access("/sys/bus/event_source/devices/kprobe", F_OK) == 0 ||
+         access("/sys/kernel/tracing/kprobe_events", F_OK) == 0;
+}
 
 bool attach_probes(bpf_object* obj, const Manifest& m, Attachments& out, std::string& error) {
   for (auto& p : m.probes) {
@@ -93,9 +100,40 @@ bool attach_probes(bpf_object* obj, const Manifest& m, Attachments& out, std::st
         // One timer, on CPU 0, like bpftrace.
         ok = attach_perf(prog, p, 0, out, error);
         break;
-      case ProbeKind::Profile: {
+      case ProbeKind::Profile:
+      case ProbeKind::Software: {
         int ncpu = libbpf_num_possible_cpus();
         for (int cpu = 0; cpu < ncpu && ok; cpu++) ok = attach_perf(prog, p, cpu, out, error);
+        break;
+      }
+      case ProbeKind::Kprobe:
+      case ProbeKind::Kretprobe: {
+        LIBBPF_OPTS(bpf_kprobe_opts, kopts, .offset = p.offset, .retprobe = p.kind == ProbeKind::Kretprobe);
+        bpf_link* link = bpf_program__attach_kprobe_opts(prog, p.func.c_str(), &kopts);
+        if (!link) {
+          int e = errno;
+          error = "could not attach " + p.name + ": " + strerror(e);
+          if (!kernel_has_kprobes())
+            error += ": this kernel cannot attach kprobes (no kprobe PMU in "
+                     "/sys/bus/event_source/devices and no kprobe_events in tracefs)";
+          if (!p.hint.empty()) error += "\n  instead, try: " + p.hint;
+          ok = false;
+        } else {
+          out.links.emplace_back(link);
+        }
+        break;
+      }
+      case ProbeKind::Uprobe:
+      case ProbeKind::Uretprobe: {
+        LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = p.kind == ProbeKind::Uretprobe,
+                    .func_name = p.func.c_str());
+        bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, p.path.c_str(), p.offset, &uopts);
+        if (!link) {
+          error = "could not attach " + p.name + ": " + strerror(errno);
+          ok = false;
+        } else {
+          out.links.emplace_back(link);
+        }
         break;
       }
     }

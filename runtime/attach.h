@@ -24,6 +24,9 @@ bool attach_probes(bpf_object* obj, const Manifest& m, Attachments& out, std::st
 // Runs the BEGIN or END programs once, in declaration order (BPF_PROG_TEST_RUN).
 bool run_special(bpf_object* obj, const Manifest& m, ProbeKind kind, std::string& error);
 
+// Whether this kernel can attach kprobes at all (a kprobe PMU or tracefs kprobe_events).
+bool kernel_has_kprobes();
+
 // The number bpftrace shows in "Attaching N probes...".
 size_t probe_count(const Manifest& m);
 

@@ -1,5 +1,6 @@
 #include "runtime/events.h"
 
+#include <cerrno>
 #include <cstring>
 #include <ctime>
 
@@ -45,6 +46,44 @@ int handle_event(void* ctx, void* data, size_t size) {
       break;
     case EventType::Zero:
       if (h.id < m.maps.size()) zero_map(ec.map_fds[h.id], m.maps[h.id]);
+      break;
+    case EventType::Join:
+      if (h.id < m.join_separators.size() && size >= sizeof h + kJoinArgs * kJoinArgLen) {
+        std::string line;
+        for (uint32_t i = 0; i < kJoinArgs; i++) {
+          const char* a = static_cast<const char*>(data) + sizeof h + i * kJoinArgLen;
+          if (!*a) break;
+          if (i) line += m.join_separators[h.id];
+          line.append(a, strnlen(a, kJoinArgLen));
+        }
+        line += "\n";
+        fwrite(line.data(), 1, line.size(), ec.out);
+      }
+      break;
+    case EventType::System:
+      if (h.id < m.printfs.size()) {
+        std::string cmd = format_printf(m.printfs[h.id], static_cast<uint8_t*>(data), size, ec.names);
+        fflush(ec.out);
+        if (FILE* p = popen(cmd.c_str(), "r")) {
+          char buf[4096];
+          size_t n;
+          while ((n = fread(buf, 1, sizeof buf, p)) > 0) fwrite(buf, 1, n, ec.out);
+          pclose(p);
+        }
+      }
+      break;
+    case EventType::Cat:
+      if (h.id < m.printfs.size()) {
+        std::string path = format_printf(m.printfs[h.id], static_cast<uint8_t*>(data), size, ec.names);
+        if (FILE* f = fopen(path.c_str(), "r")) {
+          char buf[4096];
+          size_t n;
+          while ((n = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, n, ec.out);
+          fclose(f);
+        } else {
+          fprintf(stderr, "WARNING: cat(): cannot open %s: %s\n", path.c_str(), strerror(errno));
+        }
+      }
       break;
     case EventType::Time:
       if (h.id < m.time_formats.size()) {

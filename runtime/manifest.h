@@ -24,6 +24,7 @@ struct ProbeSpec {
   uint64_t offset = 0;          // kprobe/uprobe: FUNC+OFFSET
   uint64_t sw_config = 0;       // software: PERF_COUNT_SW_*
   uint64_t sw_period = 0;       // software: events per sample
+  std::string hint;             // kprobes: tracepoints to try instead, if this cannot attach
 };
 
 struct MapSpec {
@@ -43,7 +44,13 @@ struct PrintfSpec {
 };
 
 // Every ring buffer record starts with these two u64 words.
-enum class EventType : uint64_t { Printf = 1, Exit = 2, Print = 3, Clear = 4, Zero = 5, Time = 6 };
+enum class EventType : uint64_t {
+  Printf = 1, Exit = 2, Print = 3, Clear = 4, Zero = 5, Time = 6,
+  Join = 7,    // id: separator index; then kJoinArgs strings of kJoinArgLen bytes ("" ends)
+  System = 8,  // like Printf; the text is run as a shell command
+  Cat = 9,     // like Printf; the text names a file to print
+};
+constexpr uint32_t kJoinArgs = 16, kJoinArgLen = 64;
 struct EventHeader {
   uint64_t type;
   uint64_t id;  // printf / map / time format index
@@ -57,6 +64,7 @@ inline uint32_t drop_slot_for_map(uint32_t map_id) { return 1 + map_id; }
 // What values that are indices print as: probe ids (`probe`) and their functions (`func`).
 struct ValueNames {
   std::vector<std::string> probes, funcs;
+  int stacks_fd = -1;  // the stack trace map, to print kstack/ustack values
 };
 
 struct Manifest {
@@ -64,9 +72,11 @@ struct Manifest {
   std::vector<MapSpec> maps;
   std::vector<PrintfSpec> printfs;
   std::vector<std::string> time_formats;
+  std::vector<std::string> join_separators;
+  std::string stacks_map;  // "" unless kstack/ustack are used
   std::string ringbuf_map = "events";
   std::string drops_map = "drops";
-  std::string globals_map = "globals";  // u64 slots: [0] start time (for `elapsed`)
+  std::string globals_map = "globals";  // u64 slots: [0] start time (`elapsed`), [1] cpid
   uint32_t ringbuf_size = 1 << 22;
 };
 

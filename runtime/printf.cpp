@@ -1,5 +1,7 @@
 #include "runtime/printf.h"
 
+#include "runtime/format/value.h"
+
 #include <cstdio>
 #include <cstring>
 
@@ -30,7 +32,7 @@ std::vector<FormatSpec> parse_format(const std::string& fmt, std::string& error)
         break;
       }
     }
-    if (j >= fmt.size() || !std::strchr("diuxXocsp", fmt[j])) {
+    if (j >= fmt.size() || !std::strchr("diuxXocspr", fmt[j])) {
       error = "invalid conversion '" + fmt.substr(i, j - i + (j < fmt.size() ? 1 : 0)) +
               "' (supported: %d %i %u %x %X %o %c %s %p with flags, width, precision and h/l/ll)";
       return out;
@@ -72,14 +74,13 @@ std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t si
     uint32_t off = spec.offsets[i];
     if (off + t.size > size) break;
     std::string conv = "%" + s.flags + s.width + s.precision;
-    if (s.conv == 's') {
+    if (s.conv == 's' || s.conv == 'r') {
       std::string str;
-      if (t.kind == TypeKind::Probe) {
-        uint64_t id = read_u64(data + off);
-        str = id < names.probes.size() ? names.probes[id] : "?";
-      } else {
+      if (t.kind == TypeKind::String && !t.is_signed) {
         const char* p = reinterpret_cast<const char*>(data + off);
         str.assign(p, strnlen(p, t.size));
+      } else {
+        str = fmt::format_scalar(t, data + off, names, 8);
       }
       snprintf(buf, sizeof buf, (conv + "s").c_str(), str.c_str());
       out += buf;

@@ -124,6 +124,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     ec.names.funcs.push_back(p.func);
   }
   for (auto& spec : m.maps) ec.map_fds.push_back(bpf_object__find_map_fd_by_name(obj.get(), spec.bpf_name.c_str()));
+  if (!m.stacks_map.empty()) ec.names.stacks_fd = bpf_object__find_map_fd_by_name(obj.get(), m.stacks_map.c_str());
   int rb_fd = bpf_object__find_map_fd_by_name(obj.get(), m.ringbuf_map.c_str());
   int drops_fd = bpf_object__find_map_fd_by_name(obj.get(), m.drops_map.c_str());
   int globals_fd = bpf_object__find_map_fd_by_name(obj.get(), m.globals_map.c_str());
@@ -142,6 +143,11 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   if (!opts.command.empty() && !child.start(opts.command, error)) {
     fprintf(stderr, "ERROR: %s\n", error.c_str());
     return 1;
+  }
+  if (child.pid > 0) {  // cpid
+    uint32_t one = 1;
+    uint64_t cpid = uint64_t(child.pid);
+    bpf_map_update_elem(globals_fd, &one, &cpid, BPF_ANY);
   }
 
   install_signal_handlers();

@@ -1,7 +1,13 @@
 #include "runtime/format/value.h"
 
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <pwd.h>
+
 #include <algorithm>
 #include <cstring>
+
+#include "runtime/symbols/kallsyms.h"
 
 #include "runtime/format/hist.h"
 
@@ -88,12 +94,73 @@ std::string value_text(const MapSpec& spec, const uint8_t* p, uint64_t div,
 
 }  // namespace
 
-std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names) {
+std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names, int indent) {
   switch (t.kind) {
     case TypeKind::Integer: return int_text(get64(p), t.is_signed);
+    case TypeKind::Pointer: {
+      char buf[32];
+      snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)get64(p));
+      return buf;
+    }
     case TypeKind::String: {
+      if (t.is_signed) {
+        // buf(): {u64 length, bytes}, printable bytes as they are, others as \xNN.
+        uint64_t n = std::min<uint64_t>(get64(p), t.size - 8);
+        std::string out;
+        char hex[8];
+        for (uint64_t i = 0; i < n; i++) {
+          unsigned char c = p[8 + i];
+          if (c >= 32 && c < 127) out += char(c);
+          else {
+            snprintf(hex, sizeof hex, "\\x%02x", c);
+            out += hex;
+          }
+        }
+        return out;
+      }
       const char* s = reinterpret_cast<const char*>(p);
       return std::string(s, strnlen(s, t.size));
+    }
+    case TypeKind::Func: {
+      uint64_t id = get64(p);
+      return id < names.funcs.size() ? names.funcs[id] : "?";
+    }
+    case TypeKind::Username: {
+      struct passwd* pw = getpwuid(uid_t(get64(p)));
+      return pw ? pw->pw_name : std::to_string(get64(p));
+    }
+    case TypeKind::Ksym: return Kallsyms::get().symbolize(get64(p), false);
+    case TypeKind::Usym: {
+      char buf[32];
+      snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)get64(p));
+      return buf;
+    }
+    case TypeKind::Inet: {
+      char buf[INET6_ADDRSTRLEN] = "";
+      int af = int(get64(p));
+      if (!inet_ntop(af == 10 ? AF_INET6 : AF_INET, p + 8, buf, sizeof buf)) return "";
+      return buf;
+    }
+    case TypeKind::KStack:
+    case TypeKind::UStack: {
+      int64_t id = int64_t(get64(p));
+      std::string out = "\n";
+      uint64_t frames[127] = {};
+      uint32_t key = uint32_t(id);
+      if (id < 0 || names.stacks_fd < 0 || bpf_map_lookup_elem(names.stacks_fd, &key, frames) != 0)
+        return out;
+      for (uint64_t f : frames) {
+        if (!f) break;
+        std::string sym;
+        if (t.kind == TypeKind::KStack) sym = Kallsyms::get().symbolize(f, true);
+        else {
+          char buf[32];
+          snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)f);
+          sym = buf;
+        }
+        out += std::string(size_t(indent), ' ') + sym + "\n";
+      }
+      return out;
     }
     case TypeKind::Probe: {
       uint64_t id = get64(p);

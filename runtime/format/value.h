@@ -10,7 +10,8 @@
 namespace scry::fmt {
 
 // One value of type `t` stored at `p` (integers as 64 bits): "42", "-1", "text", "(1, a)".
-std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names);
+// Stacks print one frame a line, indented by `indent` spaces (4 in maps, 8 in printf).
+std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names, int indent = 4);
 
 // "[1, abc]" for a key, "" for a scalar map.
 std::string format_key(const MapSpec& spec, const uint8_t* key, const ValueNames& names);

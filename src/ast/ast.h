@@ -50,6 +50,8 @@ struct Expr {
   Type type;
   int map_id = -1;    // Map: index into the program's map table
   int slot = -1;      // Call/Field: index of a printf format, tracepoint field, etc.
+  // Field of a BTF record: byte offset; for bitfields the shift and width (see KernelBtf).
+  uint32_t field_offset = 0, field_shift = 0, field_bits = 0;
 
   Expr(ExprKind k, Loc l) : kind(k), loc(l) {}
 };

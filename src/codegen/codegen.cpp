@@ -62,7 +62,12 @@ static std::string section_for(const ProbeSpec& s) {
     case ProbeKind::End: return "raw_tp";  // run by BPF_PROG_TEST_RUN, never attached
     case ProbeKind::Tracepoint: return "tracepoint/" + s.category + "/" + s.event;
     case ProbeKind::Interval:
-    case ProbeKind::Profile: return "perf_event";
+    case ProbeKind::Profile:
+    case ProbeKind::Software: return "perf_event";
+    case ProbeKind::Kprobe: return "kprobe/" + s.func;
+    case ProbeKind::Kretprobe: return "kretprobe/" + s.func;
+    case ProbeKind::Uprobe: return "uprobe";
+    case ProbeKind::Uretprobe: return "uretprobe";
   }
   return "";
 }
@@ -208,7 +213,7 @@ void CodeGen::store_var(const Expr& target, llvm::Value* v, const Type& from) {
   const Type& vt = target.type;
   auto it = vars_.find(target.str);
   if (it == vars_.end())
-    it = vars_.emplace(target.str, alloca_bytes(vt.is_str() ? vt.size : 8, target.str.substr(1), false)).first;
+    it = vars_.emplace(target.str, alloca_bytes(vt.is_buffer() ? vt.size : 8, target.str.substr(1), false)).first;
   store_as(it->second, v, from, vt);
 }
 

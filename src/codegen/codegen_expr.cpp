@@ -35,7 +35,17 @@ llvm::Value* lower_int_binop(llvm::IRBuilder<>& b, const std::string& op, llvm::
 llvm::Value* CodeGen::to_bool(llvm::Value* v) { return b_.CreateICmpNE(v, b_.getInt64(0)); }
 
 void CodeGen::store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const Type& to) {
-  if (to.kind == TypeKind::String) {
+  if (to.kind == TypeKind::Tuple && from.kind == TypeKind::Tuple && !(from == to)) {
+    // Same shape, other layout (a longer string somewhere): element by element.
+    zero_bytes(dst, to.size);
+    for (size_t i = 0; i < to.elems.size() && i < from.elems.size(); i++) {
+      llvm::Value* src = byte_ptr(v, from.offsets[i]);
+      llvm::Value* ev = from.elems[i].is_buffer() ? src : b_.CreateLoad(b_.getInt64Ty(), src);
+      store_as(byte_ptr(dst, to.offsets[i]), ev, from.elems[i], to.elems[i]);
+    }
+    return;
+  }
+  if (to.is_buffer()) {
     zero_bytes(dst, to.size);
     b_.CreateMemCpy(dst, llvm::MaybeAlign(1), v, llvm::MaybeAlign(1), std::min(from.size, to.size));
     return;
@@ -94,14 +104,24 @@ llvm::Value* CodeGen::gen_expr(const Expr& e) {
     case ExprKind::Str: return gen_string_literal(e.str, e.type.size);
     case ExprKind::Var: {
       auto it = vars_.find(e.str);
-      if (it == vars_.end()) return e.type.is_int() ? i64(0) : gen_string_literal("", e.type.size);
-      if (e.type.is_int()) return b_.CreateLoad(b_.getInt64Ty(), it->second);
+      if (it == vars_.end()) return e.type.is_buffer() ? gen_string_literal("", e.type.size) : i64(0);
+      if (!e.type.is_buffer()) return b_.CreateLoad(b_.getInt64Ty(), it->second);
       return it->second;
     }
     case ExprKind::Map: return gen_map_read(e);
     case ExprKind::Builtin: return gen_builtin(e);
     case ExprKind::Field: return gen_field(e);
-    case ExprKind::Call: return gen_str_call(e);
+    case ExprKind::Call: return e.str == "str" ? gen_str_call(e) : gen_value_call(e);
+    case ExprKind::Cast: return gen_cast(e);
+    case ExprKind::Deref:
+    case ExprKind::Index: return gen_deref_index(e);
+    case ExprKind::Tuple: {
+      auto* buf = alloca_bytes(e.type.size, "tuple");
+      zero_bytes(buf, e.type.size);
+      for (size_t i = 0; i < e.args.size(); i++)
+        store_as(byte_ptr(buf, e.type.offsets[i]), gen_expr(*e.args[i]), e.args[i]->type, e.type.elems[i]);
+      return buf;
+    }
     case ExprKind::Binop: return gen_binop(e);
     case ExprKind::Unop: {
       llvm::Value* v = gen_expr(*e.args[0]);
@@ -115,7 +135,7 @@ llvm::Value* CodeGen::gen_expr(const Expr& e) {
       auto* else_bb = llvm::BasicBlock::Create(ctx_, "tern.else", fn_);
       auto* done = llvm::BasicBlock::Create(ctx_, "tern.done", fn_);
       // Strings go through a buffer of the result's size; integers through a phi.
-      llvm::Value* buf = e.type.is_str() ? alloca_bytes(e.type.size, "tern") : nullptr;
+      llvm::Value* buf = e.type.is_buffer() ? alloca_bytes(e.type.size, "tern") : nullptr;
       b_.CreateCondBr(cond, then_bb, else_bb);
       b_.SetInsertPoint(then_bb);
       llvm::Value* a = gen_expr(*e.args[1]);
@@ -170,10 +190,70 @@ llvm::Value* CodeGen::gen_binop(const Expr& e) {
   return lower_int_binop(b_, e.op, a, c, l.type.is_signed && r.type.is_signed);
 }
 
+// x86-64 struct pt_regs: where the six register arguments, the return value, the stack
+// pointer and the instruction pointer are, for kprobes and uprobes.
+static const uint32_t kArgRegOffsets[] = {112 /* di */, 104 /* si */, 96 /* dx */, 88 /* cx */,
+                                          72 /* r8 */, 64 /* r9 */};
+static const uint32_t kRegAx = 80, kRegSp = 152;
+
 llvm::Value* CodeGen::gen_builtin(const Expr& e) {
-  const BuiltinInfo* bi = find_builtin(e.str);
   auto* i64ty = b_.getInt64Ty();
+  if (e.op == "arg")
+    return b_.CreateLoad(i64ty, byte_ptr(ctx_arg_, kArgRegOffsets[e.ival]));
+  if (e.op == "sarg") {
+    // Stack arguments start one word above the return address at the stack pointer.
+    auto* sp = b_.CreateLoad(i64ty, byte_ptr(ctx_arg_, kRegSp));
+    auto* tmp = alloca_bytes(8, "sarg");
+    b_.CreateStore(i64(0), tmp);
+    probe_read(tmp, 8, b_.CreateAdd(sp, i64(8 * uint64_t(e.ival + 1))));
+    return b_.CreateLoad(i64ty, tmp);
+  }
+  const BuiltinInfo* bi = find_builtin(e.str);
   switch (bi->id) {
+    case BuiltinId::ArgN:
+    case BuiltinId::SargN:
+      return i64(0);
+    case BuiltinId::Retval:
+      return b_.CreateLoad(i64ty, byte_ptr(ctx_arg_, kRegAx));
+    case BuiltinId::FuncName:
+      return i64(probe_id_);
+    case BuiltinId::Curtask:
+      return call_helper(35 /* get_current_task */, i64ty, {});
+    case BuiltinId::Cgroup:
+      return call_helper(80 /* get_current_cgroup_id */, i64ty, {});
+    case BuiltinId::Rand:
+      return b_.CreateZExt(call_helper(7 /* get_prandom_u32 */, b_.getInt32Ty(), {}), i64ty);
+    case BuiltinId::Numaid:
+      return b_.CreateZExt(call_helper(42 /* get_numa_node_id */, b_.getInt32Ty(), {}), i64ty);
+    case BuiltinId::UserName:
+      return b_.CreateAnd(call_helper(kGetCurrentUidGid, i64ty, {}), 0xffffffff);
+    case BuiltinId::Ctx:
+      return b_.CreatePtrToInt(ctx_arg_, i64ty);
+    case BuiltinId::Cpid: {
+      auto* key = alloca_bytes(4, "gkey");
+      b_.CreateStore(b_.getInt32(1), key);
+      auto* p = call_helper(kMapLookup, b_.getPtrTy(), {globals_, key});
+      auto* found = llvm::BasicBlock::Create(ctx_, "cpid.found", fn_);
+      auto* done = llvm::BasicBlock::Create(ctx_, "cpid.done", fn_);
+      auto* start = b_.GetInsertBlock();
+      b_.CreateCondBr(b_.CreateIsNull(p), done, found);
+      b_.SetInsertPoint(found);
+      auto* v = b_.CreateLoad(i64ty, p);
+      b_.CreateBr(done);
+      b_.SetInsertPoint(done);
+      auto* phi = b_.CreatePHI(i64ty, 2);
+      phi->addIncoming(i64(0), start);
+      phi->addIncoming(v, found);
+      return phi;
+    }
+    case BuiltinId::Kstack:
+      return call_helper(27 /* get_stackid */, i64ty, {ctx_arg_, stacks_map(), i64(0)});
+    case BuiltinId::Ustack: {
+      auto* buf = alloca_bytes(16, "ustack");
+      b_.CreateStore(call_helper(27, i64ty, {ctx_arg_, stacks_map(), i64(256 /* BPF_F_USER_STACK */)}), buf);
+      b_.CreateStore(b_.CreateLShr(call_helper(kGetCurrentPidTgid, i64ty, {}), 32), byte_ptr(buf, 8));
+      return buf;
+    }
     case BuiltinId::Pid:
       return b_.CreateLShr(call_helper(kGetCurrentPidTgid, i64ty, {}), 32);
     case BuiltinId::Tid:
@@ -219,6 +299,19 @@ llvm::Value* CodeGen::gen_builtin(const Expr& e) {
 }
 
 llvm::Value* CodeGen::gen_field(const Expr& e) {
+  const Expr& base = *e.args[0];
+  if (base.kind == ExprKind::Builtin && base.str == "args") return gen_args_field(e);
+  llvm::Value* b = gen_expr(base);
+  if (base.type.kind == TypeKind::Tuple) {
+    llvm::Value* p = byte_ptr(b, e.field_offset);
+    return e.type.is_buffer() ? p : b_.CreateLoad(b_.getInt64Ty(), p);
+  }
+  // A pointer's value or a record's address, plus the member's offset.
+  llvm::Value* addr = b_.CreateAdd(b, i64(e.field_offset));
+  return read_typed(addr, e.type, e.field_shift, e.field_bits);
+}
+
+llvm::Value* CodeGen::gen_args_field(const Expr& e) {
   const TracepointField* f = inst_->format ? inst_->format->find(e.str) : nullptr;
   if (!f) return e.type.is_str() ? gen_string_literal("", e.type.size) : i64(0);
   auto* at = byte_ptr(ctx_arg_, f->offset);

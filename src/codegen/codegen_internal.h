@@ -43,6 +43,21 @@ class CodeGen {
   llvm::Value* gen_binop(const Expr& e);
   llvm::Value* gen_builtin(const Expr& e);
   llvm::Value* gen_field(const Expr& e);
+  llvm::Value* gen_args_field(const Expr& e);
+
+  // codegen_btf.cpp: values typed by BTF and tuples
+  llvm::Value* gen_cast(const Expr& e);
+  llvm::Value* gen_deref_index(const Expr& e);
+  // Reads a value of type `t` at address `addr` (i64): integers and pointers are loaded
+  // (bitfields extracted), strings copied into a buffer, records and arrays stay addresses.
+  llvm::Value* read_typed(llvm::Value* addr, const Type& t, uint32_t shift = 0, uint32_t bits = 0);
+  llvm::Value* probe_read(llvm::Value* dst, uint32_t size, llvm::Value* src_addr);
+  bool user_space_probe() const;
+
+  // codegen_calls.cpp: functions with values, and join/system/cat/signal
+  llvm::Value* gen_value_call(const Expr& e);
+  void gen_output_call(const Expr& e);
+  llvm::GlobalVariable* stacks_map();
   llvm::Value* gen_str_call(const Expr& e);
   llvm::Value* gen_string_literal(const std::string& s, uint32_t size);
   llvm::Value* gen_string_eq(llvm::Value* a, uint32_t na, llvm::Value* b, uint32_t nb);
@@ -103,6 +118,7 @@ class CodeGen {
   llvm::GlobalVariable* drops_ = nullptr;
   llvm::GlobalVariable* zeros_ = nullptr;    // one all-zero value, to insert big values
   llvm::GlobalVariable* globals_ = nullptr;
+  llvm::GlobalVariable* stacks_ = nullptr;    // created when kstack/ustack are used
   uint32_t zeros_size_ = 8;
   std::vector<llvm::BasicBlock*> event_done_;
   struct LoopTargets { llvm::BasicBlock* brk; llvm::BasicBlock* cont; };

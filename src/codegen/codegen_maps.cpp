@@ -45,7 +45,7 @@ void CodeGen::define_maps() {
   ringbuf_ = define_map(manifest_.ringbuf_map, kRingbuf, manifest_.ringbuf_size, 0, 0);
   drops_ = define_map(manifest_.drops_map, kPercpuArray, 1 + manifest_.maps.size(), 4, 8);
   zeros_ = define_map("zeros", kArray, 1, 4, zeros_size_);
-  globals_ = define_map(manifest_.globals_map, kArray, 1, 4, 8);
+  globals_ = define_map(manifest_.globals_map, kArray, 2, 4, 8);
 }
 
 void CodeGen::count_drop(uint32_t slot) {
@@ -87,7 +87,7 @@ llvm::Value* CodeGen::gen_map_read(const Expr& map) {
   auto* found = llvm::BasicBlock::Create(ctx_, "map.found", fn_);
   auto* done = llvm::BasicBlock::Create(ctx_, "map.done", fn_);
   auto* start = b_.GetInsertBlock();
-  if (spec.value.is_str()) {
+  if (spec.value.is_buffer()) {
     auto* buf = alloca_bytes(spec.value.size, "mapstr");
     zero_bytes(buf, spec.value.size);
     b_.CreateCondBr(b_.CreateIsNull(p), done, found);

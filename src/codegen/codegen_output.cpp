@@ -36,6 +36,7 @@ void CodeGen::gen_call_stmt(const Expr& call) {
   set_loc(call.loc);
   switch (f->id) {
     case FunctionId::Printf: {
+      if (call.slot < 0) return;
       const PrintfSpec& spec = manifest_.printfs[call.slot];
       // Evaluate the arguments before reserving: they may branch and read maps.
       std::vector<llvm::Value*> vals;
@@ -79,6 +80,12 @@ void CodeGen::gen_call_stmt(const Expr& call) {
     }
     case FunctionId::Delete:
       gen_delete(*call.args[0]);
+      return;
+    case FunctionId::Join:
+    case FunctionId::Signal:
+    case FunctionId::System:
+    case FunctionId::Cat:
+      gen_output_call(call);
       return;
     default:
       return;

@@ -8,7 +8,9 @@
 #include "grammar/parse_context.h"
 #include "src/codegen/codegen.h"
 #include "src/diag/diag.h"
+#include "src/preprocess/preprocess.h"
 #include "src/probes/probes.h"
+#include "src/types/btf.h"
 #include "src/sema/sema.h"
 
 namespace scry {
@@ -41,6 +43,26 @@ std::string strip_shebang(std::string s) {
   return s;
 }
 
+// #include, #define, #if... and C type definitions before the probes. Kernel types come
+// from BTF, so includes are dropped and definitions of types BTF has are not needed.
+std::string preprocess_script(const std::string& source, Diagnostics& diags) {
+  if (source.find('#') == std::string::npos && source.find("struct ") == std::string::npos &&
+      source.find("union ") == std::string::npos && source.find("enum ") == std::string::npos)
+    return source;
+  PreprocessResult pp = preprocess(source, {{"BPFTRACE_HAVE_BTF", "1"}, {"__x86_64__", "1"}});
+  for (auto& e : pp.errors) diags.report(DiagKind::BadPreprocessor, Loc{e.line, e.col, e.line, e.col}, e.message);
+  KernelBtf* btf = pp.c_definitions.empty() ? nullptr : KernelBtf::get();
+  for (auto& def : pp.c_definitions) {
+    std::string head = def.text.substr(0, def.text.find('{'));
+    while (!head.empty() && isspace((unsigned char)head.back())) head.pop_back();
+    if (btf && btf->parse_type(head).kind != TypeKind::None) continue;  // BTF has it
+    int len = int(diags.source_line(def.line).size());
+    diags.report(DiagKind::NotSupportedHere, Loc{def.line, 1, def.line, len},
+                 "'" + head + "' is not a kernel type, and C definitions in scripts are not supported yet");
+  }
+  return pp.text;
+}
+
 }  // namespace
 
 int run_driver(const DriverOptions& opts) {
@@ -50,8 +72,9 @@ int run_driver(const DriverOptions& opts) {
     fprintf(stderr, "ERROR: scry must run as root to load BPF programs (CAP_BPF, CAP_PERFMON)\n");
     return 1;
   }
-  std::string source = strip_shebang(opts.source);
   Diagnostics diags(opts.filename, opts.source);
+  std::string source = preprocess_script(strip_shebang(opts.source), diags);
+  if (diags.has_errors()) return fail(diags);
 
   ParseContext pc(diags);
   parse_program(source, pc);

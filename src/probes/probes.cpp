@@ -150,6 +150,29 @@ bool split_offset(const std::string& s, std::string& func, uint64_t& off) {
   return *end == 0 && plus + 1 < s.size();
 }
 
+// Tracepoints close to a kernel function, for when kprobes cannot attach:
+// vfs_read -> tracepoint:syscalls:sys_enter_read (sys_exit_read for kretprobes).
+std::string tracepoint_hint(const std::string& func, bool ret) {
+  std::string rest = func;
+  for (const char* prefix : {"__x64_sys_", "__ia32_sys_", "__se_sys_", "do_sys_", "ksys_", "sys_", "vfs_", "do_"})
+    if (rest.rfind(prefix, 0) == 0) {
+      rest = rest.substr(strlen(prefix));
+      break;
+    }
+  std::vector<std::string> found;
+  const auto& tps = available_tracepoints();
+  std::string sys = std::string("syscalls:sys_") + (ret ? "exit_" : "enter_") + rest;
+  if (std::binary_search(tps.begin(), tps.end(), sys)) found.push_back("tracepoint:" + sys);
+  for (auto& tp : tps) {
+    if (found.size() >= 3) break;
+    std::string ev = tp.substr(tp.find(':') + 1);
+    if (tp.rfind("syscalls:", 0) != 0 && (ev == func || ev == rest)) found.push_back("tracepoint:" + tp);
+  }
+  std::string out;
+  for (auto& f : found) out += (out.empty() ? "" : ", ") + f;
+  return out;
+}
+
 bool expand_kprobe(bool ret, const AttachPoint& ap, const std::vector<std::string>& parts,
                    std::vector<ProbeInstance>& out, Diagnostics& diags) {
   const char* kind = ret ? "kretprobe" : "kprobe";
@@ -180,6 +203,7 @@ bool expand_kprobe(bool ret, const AttachPoint& ap, const std::vector<std::strin
     pi.spec.func = f;
     pi.spec.offset = off;
     pi.spec.name = std::string(kind) + ":" + f + (off ? "+" + std::to_string(off) : "");
+    pi.spec.hint = tracepoint_hint(f, ret);
     out.push_back(pi);
   }
   return true;
@@ -265,6 +289,21 @@ const std::vector<std::string>& kernel_functions() {
     return out;
   }();
   return funcs;
+}
+
+uint64_t kernel_symbol_address(const std::string& name) {
+  FILE* f = fopen("/proc/kallsyms", "r");
+  if (!f) return 0;
+  char line[512];
+  uint64_t found = 0;
+  while (!found && fgets(line, sizeof line, f)) {
+    char type;
+    char sym[256];
+    unsigned long long addr;
+    if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 && name == sym) found = addr;
+  }
+  fclose(f);
+  return found;
 }
 
 std::string resolve_binary(const std::string& name) {

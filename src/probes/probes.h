@@ -32,6 +32,8 @@ const std::vector<ProbeProvider>& all_providers();
 
 // Text symbols of the kernel, from /proc/kallsyms (sorted, unique); loaded on first use.
 const std::vector<std::string>& kernel_functions();
+// Address of any kernel symbol (functions and data) from /proc/kallsyms; 0 if not found.
+uint64_t kernel_symbol_address(const std::string& name);
 // A path as given, or a library short name ("libc", "crypto") resolved in the loader's
 // directories; "" if nothing is found.
 std::string resolve_binary(const std::string& name);

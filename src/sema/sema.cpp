@@ -36,10 +36,7 @@ bool Sema::run(const std::vector<ProbeInstance>& instances) {
       vars_.clear();
       Probe& p = prog_.probes[inst.probe_index];
       if (p.predicate) {
-        Type t = check_expr(*p.predicate);
-        if (t.kind != TypeKind::Integer && t.kind != TypeKind::None)
-          error(DiagKind::TypeMismatch, p.predicate->loc,
-                "a predicate must be an integer, not " + t.name());
+        check_cond(*p.predicate, "a predicate");
       }
       check_block(p.body);
     }
@@ -280,7 +277,8 @@ Type Sema::map_key_type(Expr& map) {
   for (auto& k : map.args) {
     Type t = check_expr(*k);
     if (t.kind == TypeKind::None) return Type::none();
-    if (t.kind != TypeKind::Integer && t.kind != TypeKind::String && t.kind != TypeKind::Probe) {
+    if (t.is_aggregation() || t.kind == TypeKind::Record || t.kind == TypeKind::Array ||
+        t.kind == TypeKind::Tuple) {
       error(DiagKind::MapKeyMismatch, k->loc, t.name() + " cannot be used as a map key");
       return Type::none();
     }

@@ -9,11 +9,16 @@
 #include "runtime/manifest.h"
 #include "src/ast/ast.h"
 #include "src/diag/diag.h"
+#include "src/builtins/builtins.h"
 #include "src/probes/probes.h"
 
 namespace scry {
 
+// Functions that produce a value (the others are statements).
+bool returns_value(FunctionId id);
+
 struct SemaOptions {
+  bool unsafe = false;  // --unsafe: allow system() and signal()
   std::vector<std::string> params;  // positional parameters $1..$N
   uint32_t map_max_entries = 4096;
   uint32_t default_strlen = 64;
@@ -55,8 +60,17 @@ class Sema {
   Type check_expr(Expr& e);
   Type check_binop(Expr& e);
   Type check_call(Expr& e, bool as_statement);
+  // Builtins, BTF-typed values and the functions with values (sema_builtins.cpp).
   Type check_builtin(Expr& e);
   Type check_field(Expr& e);
+  Type check_cast(Expr& e);
+  Type check_deref_index(Expr& e);
+  Type check_sizeof_offsetof(Expr& e);
+  Type check_value_call(Expr& e, const FunctionInfo* f);
+  void check_output_call(Expr& e, const FunctionInfo* f);
+  Type parse_type_name(const std::string& name, const Loc& where);
+  bool record_member(const Type& record, const std::string& name, const Loc& where, Expr* out_field,
+                     Type& out);
   Type check_map_read(Expr& e);
   void check_printf(Expr& e);
   bool check_map_arg(Expr& call, size_t i, bool allow_keys);

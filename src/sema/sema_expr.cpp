@@ -59,6 +59,27 @@ Type Sema::check_expr(Expr& e) {
       return check_call(e, false);
     case ExprKind::Field:
       return check_field(e);
+    case ExprKind::Cast:
+      return check_cast(e);
+    case ExprKind::Deref:
+    case ExprKind::Index:
+      return check_deref_index(e);
+    case ExprKind::Tuple: {
+      std::vector<Type> elems;
+      for (auto& a : e.args) {
+        Type t = check_expr(*a);
+        if (t.kind == TypeKind::None) return e.type = Type::none();
+        if (t.is_aggregation() || t.kind == TypeKind::Record || t.kind == TypeKind::Array) {
+          error(DiagKind::TypeMismatch, a->loc, "a tuple cannot hold a value of type " + t.name());
+          return e.type = Type::none();
+        }
+        elems.push_back(storage_type(t));
+      }
+      return e.type = Type::tuple(std::move(elems));
+    }
+    case ExprKind::Sizeof:
+    case ExprKind::Offsetof:
+      return check_sizeof_offsetof(e);
     case ExprKind::Binop:
       return check_binop(e);
     case ExprKind::Unop: {
@@ -107,56 +128,6 @@ Type Sema::check_binop(Expr& e) {
   bool cmp = equality || op == "<" || op == ">" || op == "<=" || op == ">=" || op == "&&" || op == "||";
   if (cmp) return e.type = Type::integer(8, false);
   return e.type = Type::integer(8, l.is_signed && r.is_signed);
-}
-
-Type Sema::check_builtin(Expr& e) {
-  const BuiltinInfo* b = find_builtin(e.str);
-  if (!b) {
-    if (find_function(e.str))
-      error(DiagKind::UnknownBuiltin, e.loc, e.str + " is a function: call it as " + e.str + "()");
-    else
-      error(DiagKind::UnknownBuiltin, e.loc, "unknown identifier '" + e.str + "'");
-    return e.type = Type::none();
-  }
-  switch (b->id) {
-    case BuiltinId::Comm: return e.type = Type::string(16);
-    case BuiltinId::ProbeName: return e.type = Type::probe();
-    case BuiltinId::Args:
-      error(DiagKind::BadOperand, e.loc, "args can only be used to read a field: args->name");
-      return e.type = Type::none();
-    default: return e.type = Type::integer(8, false);
-  }
-}
-
-Type Sema::check_field(Expr& e) {
-  Expr& base = *e.args[0];
-  if (base.kind != ExprKind::Builtin || base.str != "args") {
-    Type bt = check_expr(base);
-    if (bt.kind != TypeKind::None)
-      error(DiagKind::BadOperand, e.loc, "cannot read field '" + e.str + "' of a value of type " + bt.name());
-    return e.type = Type::none();
-  }
-  if (!cur_->format) {
-    error(DiagKind::ArgsNotAvailable, base.loc,
-          "args is not available in " + cur_->spec.name + " probes");
-    return e.type = Type::none();
-  }
-  const TracepointField* f = cur_->format->find(e.str);
-  if (!f) {
-    std::string names;
-    for (auto& fld : cur_->format->fields) names += (names.empty() ? "" : ", ") + fld.name;
-    Loc l = e.loc;
-    l.col = l.end_col - int(e.str.size()) + 1;
-    error(DiagKind::UnknownField, l, cur_->spec.name + " has no field '" + e.str + "'",
-          "its fields are: " + names);
-    return e.type = Type::none();
-  }
-  if (!f->supported) {
-    error(DiagKind::UnknownField, e.loc, "field '" + e.str + "' has type " + f->c_type +
-                                             ", which scry cannot read yet");
-    return e.type = Type::none();
-  }
-  return e.type = f->type;
 }
 
 Type Sema::check_map_read(Expr& e) {
@@ -232,13 +203,14 @@ Type Sema::check_call(Expr& e, bool as_statement) {
       }
       if (t.kind == TypeKind::None) return e.type = Type::none();
       if (t.is_str()) return e.type = Type::string(std::min(t.size, size));
-      if (!t.is_int()) {
+      if (!t.is_int() && !t.is_ptr() && t.kind != TypeKind::Array) {
         error(DiagKind::BadArgType, e.args[0]->loc, "str() needs a pointer or a string, not " + t.name());
         return e.type = Type::none();
       }
       return e.type = Type::string(size);
     }
     default:
+      if (returns_value(f->id)) return e.type = check_value_call(e, f);
       break;
   }
   if (!as_statement) {
@@ -268,6 +240,13 @@ Type Sema::check_call(Expr& e, bool as_statement) {
     case FunctionId::Zero:
       check_map_arg(e, 0, false);
       break;
+    case FunctionId::Join:
+    case FunctionId::Signal:
+    case FunctionId::System:
+    case FunctionId::Cat:
+    case FunctionId::Override:
+      check_output_call(e, f);
+      break;
     case FunctionId::Print: {
       if (!check_map_arg(e, 0, false)) break;
       for (size_t i = 1; i < e.args.size(); i++) {
@@ -296,7 +275,8 @@ void Sema::check_printf(Expr& e) {
   for (size_t i = 1; i < e.args.size(); i++) {
     Type t = check_expr(*e.args[i]);
     if (t.kind == TypeKind::None) ok = false;
-    else if (!t.is_int() && !t.is_str() && t.kind != TypeKind::Probe) {
+    else if (t.is_aggregation() || t.kind == TypeKind::Record || t.kind == TypeKind::Array ||
+             t.kind == TypeKind::Tuple) {
       error(DiagKind::BadPrintf, e.args[i]->loc, "printf() cannot print a value of type " + t.name());
       ok = false;
     }
@@ -318,9 +298,9 @@ void Sema::check_printf(Expr& e) {
   }
   if (!ok) return;
   for (size_t i = 0; i < specs.size(); i++) {
-    bool wants_str = specs[i].conv == 's';
+    bool wants_str = specs[i].conv == 's' || specs[i].conv == 'r';
     const Type& t = types[i];
-    bool is_str = t.is_str() || t.kind == TypeKind::Probe;
+    bool is_str = !t.is_int() && !t.is_ptr();
     if (wants_str != is_str) {
       error(DiagKind::BadPrintf, e.args[i + 1]->loc,
             std::string("printf: %") + specs[i].conv + " expects " + (wants_str ? "a string" : "an integer") +

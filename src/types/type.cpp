@@ -24,6 +24,13 @@ Type Type::probe() {
   return t;
 }
 
+Type Type::special(TypeKind k) {
+  Type t;
+  t.kind = k;
+  t.size = (k == TypeKind::Usym || k == TypeKind::UStack) ? 16 : k == TypeKind::Inet ? 24 : 8;
+  return t;
+}
+
 static uint32_t align_of(const Type& t) {
   if (t.kind == TypeKind::String) return 1;
   if (t.kind == TypeKind::Tuple) return 8;
@@ -109,6 +116,10 @@ uint32_t Type::value_size() const {
     case TypeKind::Integer:
     case TypeKind::Pointer:
     case TypeKind::Probe: return 8;  // map values are widened to 64 bits
+    case TypeKind::Func: case TypeKind::Username: case TypeKind::Ksym: case TypeKind::KStack:
+      return 8;
+    case TypeKind::Usym: case TypeKind::UStack: return 16;
+    case TypeKind::Inet: return 24;
     default: return size;
   }
 }
@@ -142,6 +153,13 @@ std::string Type::name() const {
       return std::string(is_signed ? "int" : "uint") + std::to_string(size * 8);
     case TypeKind::String: return "string[" + std::to_string(size) + "]";
     case TypeKind::Probe: return "probe";
+    case TypeKind::Func: return "func";
+    case TypeKind::Username: return "username";
+    case TypeKind::Ksym: return "ksym";
+    case TypeKind::Usym: return "usym";
+    case TypeKind::KStack: return "kstack";
+    case TypeKind::UStack: return "ustack";
+    case TypeKind::Inet: return "inet";
     case TypeKind::Pointer: return (pointee && pointee->kind != TypeKind::None ? pointee->name() : "void") + " *";
     case TypeKind::Record: return record_name;
     case TypeKind::Array:

@@ -13,6 +13,13 @@ enum class TypeKind : uint8_t {
   String,   // fixed buffer of `size` bytes, NUL-terminated inside it
   Tuple,    // elems laid out at offsets, padded to 8 bytes
   Probe,    // u64 index into the manifest's probe names; prints as the probe's name
+  Func,     // u64 probe index; prints as that probe's function (`func`)
+  Username, // u64 uid; prints as the user's name
+  Ksym,     // u64 kernel address; prints as the symbol (ksym())
+  Usym,     // {u64 address, u64 pid}; prints as the symbol in that process (usym())
+  KStack,   // i64 stack id in the stacks map (kstack)
+  UStack,   // {i64 stack id, u64 pid} (ustack)
+  Inet,     // {u64 family, 16 address bytes} (ntop())
   Pointer,  // 8-byte address; `pointee` says to what (None: void or unknown)
   Record,   // struct or union from BTF, by value: `name` ("struct task_struct"), `btf_id`
   Array,    // `count` elements of `*pointee` (char arrays are String instead)
@@ -35,6 +42,7 @@ struct Type {
   static Type integer(uint32_t bytes, bool is_signed);
   static Type string(uint32_t bytes);
   static Type probe();
+  static Type special(TypeKind k);  // Func, Username, Ksym, Usym, KStack, UStack, Inet
   static Type tuple(std::vector<Type> elems);
   static Type aggregation(TypeKind k, bool is_signed = false);
   static Type lhist(int64_t min, int64_t max, int64_t step);
@@ -44,6 +52,12 @@ struct Type {
 
   bool is_int() const { return kind == TypeKind::Integer; }
   bool is_ptr() const { return kind == TypeKind::Pointer; }
+  // Values code generation keeps in a stack buffer (the others are one 64-bit word, or for
+  // Record and Array an address).
+  bool is_buffer() const {
+    return kind == TypeKind::String || kind == TypeKind::Tuple || kind == TypeKind::Usym ||
+           kind == TypeKind::UStack || kind == TypeKind::Inet;
+  }
   bool is_str() const { return kind == TypeKind::String; }
   bool is_aggregation() const { return kind >= TypeKind::Count; }
   // Number of u64 buckets for hist/lhist values.

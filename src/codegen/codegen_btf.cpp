@@ -1,0 +1,82 @@
+// Values typed by the kernel's BTF: reading members, casts, dereferences and indexing.
+// Records and arrays are handled as addresses; only scalars and strings are read.
+#include "src/codegen/codegen_internal.h"
+
+namespace scry {
+
+bool CodeGen::user_space_probe() const {
+  auto k = inst_->spec.kind;
+  return k == ProbeKind::Uprobe || k == ProbeKind::Uretprobe;
+}
+
+llvm::Value* CodeGen::probe_read(llvm::Value* dst, uint32_t size, llvm::Value* src_addr) {
+  // Uprobes read their process's memory; every other probe reads kernel memory.
+  int helper = user_space_probe() ? kProbeReadUser : kProbeReadKernel;
+  return call_helper(helper, b_.getInt64Ty(),
+                     {dst, b_.getInt32(size), b_.CreateIntToPtr(src_addr, b_.getPtrTy())});
+}
+
+llvm::Value* CodeGen::read_typed(llvm::Value* addr, const Type& t, uint32_t shift, uint32_t bits) {
+  switch (t.kind) {
+    case TypeKind::Record:
+    case TypeKind::Array:
+      return addr;
+    case TypeKind::String: {
+      auto* buf = alloca_bytes(t.size + 1, "member");
+      zero_bytes(buf, t.size + 1);
+      probe_read(buf, t.size, addr);
+      return buf;
+    }
+    default: {
+      uint32_t size = t.size ? t.size : 8;
+      auto* tmp = alloca_bytes(8, "member");
+      b_.CreateStore(i64(0), tmp);
+      probe_read(tmp, size, addr);
+      llvm::Value* v = b_.CreateLoad(b_.getInt64Ty(), tmp);
+      if (bits) {
+        v = b_.CreateAnd(b_.CreateLShr(v, shift), i64(bits >= 64 ? ~0ull : (1ull << bits) - 1));
+        if (t.is_signed && bits < 64) v = b_.CreateAShr(b_.CreateShl(v, 64 - bits), 64 - bits);
+        return v;
+      }
+      if (t.is_int() && t.is_signed && size < 8)
+        v = b_.CreateSExt(b_.CreateTrunc(v, b_.getIntNTy(size * 8)), b_.getInt64Ty());
+      return v;
+    }
+  }
+}
+
+llvm::Value* CodeGen::gen_cast(const Expr& e) {
+  llvm::Value* v = gen_expr(*e.args[0]);
+  const Type& to = e.type;
+  if (!to.is_int() || to.size == 8) return v;
+  // Narrowing integer casts truncate, then extend by the target's signedness.
+  auto* narrow = b_.CreateTrunc(v, b_.getIntNTy(to.size * 8));
+  return to.is_signed ? b_.CreateSExt(narrow, b_.getInt64Ty()) : b_.CreateZExt(narrow, b_.getInt64Ty());
+}
+
+llvm::Value* CodeGen::gen_deref_index(const Expr& e) {
+  const Expr& base = *e.args[0];
+  llvm::Value* b = gen_expr(base);
+  if (e.kind == ExprKind::Deref) return read_typed(b, e.type);
+  llvm::Value* idx = gen_expr(*e.args[1]);
+  if (base.type.is_str()) {
+    // A byte of a string buffer on the stack: bounded so the verifier accepts it.
+    auto* in = llvm::BasicBlock::Create(ctx_, "idx.in", fn_);
+    auto* done = llvm::BasicBlock::Create(ctx_, "idx.done", fn_);
+    auto* start = b_.GetInsertBlock();
+    b_.CreateCondBr(b_.CreateICmpULT(idx, i64(base.type.size)), in, done);
+    b_.SetInsertPoint(in);
+    auto* c = b_.CreateSExt(b_.CreateLoad(b_.getInt8Ty(), b_.CreateGEP(b_.getInt8Ty(), b, idx)), b_.getInt64Ty());
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+    auto* phi = b_.CreatePHI(b_.getInt64Ty(), 2);
+    phi->addIncoming(i64(0), start);
+    phi->addIncoming(c, in);
+    return phi;
+  }
+  uint64_t elem = e.type.size ? e.type.size : 1;
+  auto* addr = b_.CreateAdd(b, b_.CreateMul(idx, i64(elem)));
+  return read_typed(addr, e.type);
+}
+
+}  // namespace scry

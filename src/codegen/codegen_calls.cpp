@@ -1,0 +1,156 @@
+// Functions that produce a value (ntop, ksym, usym, strncmp, has_key, buf) and the output
+// statements join, system, cat and signal.
+#include "src/builtins/builtins.h"
+#include "src/codegen/codegen_internal.h"
+
+namespace scry {
+
+llvm::GlobalVariable* CodeGen::stacks_map() {
+  // Created on first use: 4096 stacks of up to 127 frames (the kernel's perf_event_max_stack).
+  static const uint32_t kStackTraceMap = 7;
+  if (!stacks_) {
+    manifest_.stacks_map = "stacks";
+    stacks_ = define_map("stacks", kStackTraceMap, 4096, 4, 127 * 8);
+  }
+  return stacks_;
+}
+
+llvm::Value* CodeGen::gen_value_call(const Expr& e) {
+  const FunctionInfo* f = find_function(e.str);
+  auto* i64ty = b_.getInt64Ty();
+  switch (f->id) {
+    case FunctionId::Ntop: {
+      // {u64 family, 16 address bytes}
+      const Expr& a = *e.args.back();
+      auto* buf = alloca_bytes(24, "inet");
+      zero_bytes(buf, 24);
+      llvm::Value* addr = gen_expr(a);
+      llvm::Value* af;
+      if (e.args.size() == 2) af = gen_expr(*e.args[0]);
+      else af = i64(a.type.is_int() ? 2 /* AF_INET */ : 10 /* AF_INET6 */);
+      b_.CreateStore(af, buf);
+      if (a.type.is_int()) {
+        b_.CreateStore(b_.CreateTrunc(addr, b_.getInt32Ty()), byte_ptr(buf, 8));
+      } else if (a.type.is_str()) {
+        b_.CreateMemCpy(byte_ptr(buf, 8), llvm::MaybeAlign(1), addr, llvm::MaybeAlign(1), std::min(16u, a.type.size));
+      } else {
+        // An array member or a pointer: the bytes are in kernel (or user) memory. IPv4 needs 4.
+        auto* is4 = b_.CreateICmpEQ(af, i64(2));
+        auto* four = llvm::BasicBlock::Create(ctx_, "ntop.v4", fn_);
+        auto* six = llvm::BasicBlock::Create(ctx_, "ntop.v6", fn_);
+        auto* done = llvm::BasicBlock::Create(ctx_, "ntop.done", fn_);
+        b_.CreateCondBr(is4, four, six);
+        b_.SetInsertPoint(four);
+        probe_read(byte_ptr(buf, 8), 4, addr);
+        b_.CreateBr(done);
+        b_.SetInsertPoint(six);
+        probe_read(byte_ptr(buf, 8), 16, addr);
+        b_.CreateBr(done);
+        b_.SetInsertPoint(done);
+      }
+      return buf;
+    }
+    case FunctionId::Ksym:
+      return gen_expr(*e.args[0]);
+    case FunctionId::Bswap: {
+      uint32_t bits = e.type.size * 8;
+      llvm::Value* v = gen_expr(*e.args[0]);
+      if (bits == 8) return v;
+      auto* narrow = bits == 64 ? v : b_.CreateTrunc(v, b_.getIntNTy(bits));
+      llvm::Value* swapped = b_.CreateUnaryIntrinsic(llvm::Intrinsic::bswap, narrow);
+      return bits == 64 ? swapped : b_.CreateZExt(swapped, i64ty);
+    }
+    case FunctionId::Usym: {
+      auto* buf = alloca_bytes(16, "usym");
+      b_.CreateStore(gen_expr(*e.args[0]), buf);
+      b_.CreateStore(b_.CreateLShr(call_helper(kGetCurrentPidTgid, i64ty, {}), 32), byte_ptr(buf, 8));
+      return buf;
+    }
+    case FunctionId::Strncmp: {
+      // 0 when the first n bytes (up to a NUL) are equal, like C's strncmp == 0.
+      llvm::Value* a = gen_expr(*e.args[0]);
+      llvm::Value* c = gen_expr(*e.args[1]);
+      uint32_t n = uint32_t(e.args[2]->ival);
+      uint32_t na = e.args[0]->type.size, nb = e.args[1]->type.size;
+      bool full = n >= na || n >= nb;
+      llvm::Value* eq = gen_string_eq(a, full ? na : n, c, full ? nb : n);
+      return b_.CreateXor(eq, i64(1));
+    }
+    case FunctionId::HasKey: {
+      const Expr& m = *e.args[0];
+      auto* key = gen_map_key(m);
+      auto* p = call_helper(kMapLookup, b_.getPtrTy(), {maps_[m.map_id], key});
+      return b_.CreateZExt(b_.CreateIsNotNull(p), i64ty);
+    }
+    case FunctionId::Buf: {
+      // {u64 length, bytes}
+      uint32_t n = e.type.size - 8;
+      auto* buf = alloca_bytes(e.type.size, "buf");
+      zero_bytes(buf, e.type.size);
+      llvm::Value* src = gen_expr(*e.args[0]);
+      llvm::Value* len = e.args.size() == 2 ? gen_expr(*e.args[1]) : i64(n);
+      auto* clamped = b_.CreateSelect(b_.CreateICmpULT(len, i64(n)), len, i64(n));
+      b_.CreateStore(clamped, buf);
+      if (e.args[0]->type.is_str())
+        b_.CreateMemCpy(byte_ptr(buf, 8), llvm::MaybeAlign(1), src, llvm::MaybeAlign(1),
+                        std::min(n, e.args[0]->type.size));
+      else
+        probe_read(byte_ptr(buf, 8), n, src);
+      return buf;
+    }
+    default:
+      return i64(0);
+  }
+}
+
+void CodeGen::gen_output_call(const Expr& e) {
+  const FunctionInfo* f = find_function(e.str);
+  switch (f->id) {
+    case FunctionId::Signal:
+      call_helper(109 /* send_signal */, b_.getInt64Ty(), {b_.CreateTrunc(gen_expr(*e.args[0]), b_.getInt32Ty())});
+      return;
+    case FunctionId::System:
+    case FunctionId::Cat: {
+      if (e.slot < 0) return;
+      const PrintfSpec& spec = manifest_.printfs[e.slot];
+      std::vector<llvm::Value*> vals;
+      for (size_t i = 1; i < e.args.size(); i++) vals.push_back(gen_expr(*e.args[i]));
+      uint32_t size = sizeof(EventHeader);
+      for (auto& t : spec.args) size += (t.size + 7) / 8 * 8;
+      auto* ev = reserve_event(size, f->id == FunctionId::System ? EventType::System : EventType::Cat, e.slot);
+      for (size_t i = 0; i < vals.size(); i++)
+        store_as(byte_ptr(ev, spec.offsets[i]), vals[i], e.args[i + 1]->type, spec.args[i]);
+      submit_event(ev);
+      return;
+    }
+    case FunctionId::Join: {
+      // argv is a user pointer to NULL-terminated char* array (execve's): read each string
+      // straight into the ring buffer record.
+      llvm::Value* argv = gen_expr(*e.args[0]);
+      auto* ev = reserve_event(sizeof(EventHeader) + kJoinArgs * kJoinArgLen, EventType::Join, e.slot);
+      auto* slot = alloca_bytes(8, "argp");
+      auto* done = llvm::BasicBlock::Create(ctx_, "join.done", fn_);
+      for (uint32_t i = 0; i < kJoinArgs; i++)  // ring buffer memory is not zeroed
+        b_.CreateStore(b_.getInt8(0), byte_ptr(ev, sizeof(EventHeader) + i * kJoinArgLen));
+      for (uint32_t i = 0; i < kJoinArgs; i++) {
+        auto* dst = byte_ptr(ev, sizeof(EventHeader) + i * kJoinArgLen);
+        b_.CreateStore(i64(0), slot);
+        call_helper(kProbeReadUser, b_.getInt64Ty(),
+                    {slot, b_.getInt32(8), b_.CreateIntToPtr(b_.CreateAdd(argv, i64(8 * i)), b_.getPtrTy())});
+        auto* p = b_.CreateLoad(b_.getInt64Ty(), slot);
+        auto* next = llvm::BasicBlock::Create(ctx_, "join.arg", fn_);
+        b_.CreateCondBr(b_.CreateICmpEQ(p, i64(0)), done, next);
+        b_.SetInsertPoint(next);
+        call_helper(kProbeReadUserStr, b_.getInt64Ty(), {dst, b_.getInt32(kJoinArgLen), b_.CreateIntToPtr(p, b_.getPtrTy())});
+      }
+      b_.CreateBr(done);
+      b_.SetInsertPoint(done);
+      submit_event(ev);
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+}  // namespace scry
