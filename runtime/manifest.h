@@ -38,6 +38,7 @@ struct MapSpec {
 };
 
 struct PrintfSpec {
+  bool print_value = false;  // print(value): the one argument as print() shows it, then "\n"
   std::string format;
   std::vector<Type> args;
   std::vector<uint32_t> offsets;  // of each argument, from the start of the event

@@ -53,6 +53,10 @@ static uint64_t read_u64(const uint8_t* p) {
 
 std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t size,
                           const ValueNames& names) {
+  if (spec.print_value) {
+    if (spec.args.empty() || spec.offsets[0] + spec.args[0].size > size) return "\n";
+    return fmt::format_scalar(spec.args[0], data + spec.offsets[0], names, 8) + "\n";
+  }
   std::string err;
   auto specs = parse_format(spec.format, err);
   std::string out;

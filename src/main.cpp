@@ -23,6 +23,8 @@ void usage(FILE* f) {
           "  -c CMD          run CMD, trace, and exit when it exits\n"
           "  -v              verbose: per-phase timings and libbpf logs\n"
           "  --dry-run       compile and load into the kernel, attach nothing\n"
+          "  --unsafe        allow functions that change the system: system(), signal()\n"
+          "  --map-size N    entries per map (default 4096; also BPFTRACE_MAP_KEYS_MAX)\n"
           "  --dump=STAGE    print a stage and stop: ast, typed, ir, elf (the BPF object)\n"
           "  -h, --help      this help\n"
           "  --version       print the version\n"
@@ -73,6 +75,17 @@ int main(int argc, char** argv) {
       opts.run.command = split_command(need("-c"));
     } else if (a == "-v") {
       opts.run.verbose = opts.timings = true;
+    } else if (a == "--unsafe") {
+      opts.unsafe = true;
+    } else if (a == "--map-size") {
+      std::string v = need("--map-size");
+      char* end = nullptr;
+      unsigned long n = strtoul(v.c_str(), &end, 10);
+      if (*end || n == 0 || n > (1ul << 24)) {
+        fprintf(stderr, "scry: --map-size takes a number of entries from 1 to 16777216\n");
+        return 1;
+      }
+      opts.map_size = uint32_t(n);
     } else if (a == "--dry-run") {
       opts.run.dry_run = true;
     } else if (a.rfind("--dump=", 0) == 0) {
@@ -110,6 +123,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   opts.params = rest;
+  if (!opts.map_size)
+    if (const char* env = getenv("BPFTRACE_MAP_KEYS_MAX")) opts.map_size = uint32_t(strtoul(env, nullptr, 10));
   if (!out_file.empty()) {
     opts.run.out = fopen(out_file.c_str(), "w");
     if (!opts.run.out) {

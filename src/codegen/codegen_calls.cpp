@@ -110,19 +110,9 @@ void CodeGen::gen_output_call(const Expr& e) {
       call_helper(109 /* send_signal */, b_.getInt64Ty(), {b_.CreateTrunc(gen_expr(*e.args[0]), b_.getInt32Ty())});
       return;
     case FunctionId::System:
-    case FunctionId::Cat: {
-      if (e.slot < 0) return;
-      const PrintfSpec& spec = manifest_.printfs[e.slot];
-      std::vector<llvm::Value*> vals;
-      for (size_t i = 1; i < e.args.size(); i++) vals.push_back(gen_expr(*e.args[i]));
-      uint32_t size = sizeof(EventHeader);
-      for (auto& t : spec.args) size += (t.size + 7) / 8 * 8;
-      auto* ev = reserve_event(size, f->id == FunctionId::System ? EventType::System : EventType::Cat, e.slot);
-      for (size_t i = 0; i < vals.size(); i++)
-        store_as(byte_ptr(ev, spec.offsets[i]), vals[i], e.args[i + 1]->type, spec.args[i]);
-      submit_event(ev);
+    case FunctionId::Cat:
+      gen_formatted_event(e, f->id == FunctionId::System ? EventType::System : EventType::Cat);
       return;
-    }
     case FunctionId::Join: {
       // argv is a user pointer to NULL-terminated char* array (execve's): read each string
       // straight into the ring buffer record.

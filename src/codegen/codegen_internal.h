@@ -81,6 +81,8 @@ class CodeGen {
   void gen_call_stmt(const Expr& call);
   llvm::Value* reserve_event(uint32_t size, EventType type, uint64_t id);
   void submit_event(llvm::Value* ev);
+  // printf, print(value), system, cat: a record with the formatted call's arguments.
+  void gen_formatted_event(const Expr& call, EventType type);
 
   // Helpers
   llvm::Value* call_helper(int id, llvm::Type* ret, std::vector<llvm::Value*> args);

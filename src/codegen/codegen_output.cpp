@@ -30,25 +30,29 @@ void CodeGen::submit_event(llvm::Value* ev) {
   b_.SetInsertPoint(done);
 }
 
+void CodeGen::gen_formatted_event(const Expr& call, EventType type) {
+  if (call.slot < 0) return;
+  const PrintfSpec& spec = manifest_.printfs[call.slot];
+  // Evaluate the arguments before reserving: they may branch and read maps.
+  size_t first = spec.print_value ? 0 : 1;  // skip the format
+  std::vector<llvm::Value*> vals;
+  for (size_t i = first; i < call.args.size(); i++) vals.push_back(gen_expr(*call.args[i]));
+  uint32_t size = sizeof(EventHeader);
+  for (auto& t : spec.args) size += (t.size + 7) / 8 * 8;
+  auto* ev = reserve_event(size, type, call.slot);
+  for (size_t i = 0; i < vals.size(); i++)
+    store_as(byte_ptr(ev, spec.offsets[i]), vals[i], call.args[i + first]->type, spec.args[i]);
+  submit_event(ev);
+}
+
 void CodeGen::gen_call_stmt(const Expr& call) {
   const FunctionInfo* f = find_function(call.str);
   if (!f) return;
   set_loc(call.loc);
   switch (f->id) {
-    case FunctionId::Printf: {
-      if (call.slot < 0) return;
-      const PrintfSpec& spec = manifest_.printfs[call.slot];
-      // Evaluate the arguments before reserving: they may branch and read maps.
-      std::vector<llvm::Value*> vals;
-      for (size_t i = 1; i < call.args.size(); i++) vals.push_back(gen_expr(*call.args[i]));
-      uint32_t size = sizeof(EventHeader);
-      for (auto& t : spec.args) size += (t.size + 7) / 8 * 8;
-      auto* ev = reserve_event(size, EventType::Printf, call.slot);
-      for (size_t i = 0; i < vals.size(); i++)
-        store_as(byte_ptr(ev, spec.offsets[i]), vals[i], call.args[i + 1]->type, spec.args[i]);
-      submit_event(ev);
+    case FunctionId::Printf:
+      gen_formatted_event(call, EventType::Printf);
       return;
-    }
     case FunctionId::Exit: {
       auto* ev = reserve_event(sizeof(EventHeader), EventType::Exit, 0);
       submit_event(ev);
@@ -62,6 +66,10 @@ void CodeGen::gen_call_stmt(const Expr& call) {
       return;
     }
     case FunctionId::Print: {
+      if (call.slot >= 0) {  // print(value) is a printf of the value
+        gen_formatted_event(call, EventType::Printf);
+        return;
+      }
       uint64_t top = call.args.size() > 1 ? uint64_t(call.args[1]->ival) : 0;
       uint64_t div = call.args.size() > 2 ? uint64_t(call.args[2]->ival) : 0;
       auto* ev = reserve_event(sizeof(EventHeader) + 16, EventType::Print, call.args[0]->map_id);

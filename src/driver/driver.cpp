@@ -94,6 +94,8 @@ int run_driver(const DriverOptions& opts) {
   Manifest manifest;
   SemaOptions sopts;
   sopts.params = opts.params;
+  sopts.unsafe = opts.unsafe;
+  if (opts.map_size) sopts.map_max_entries = opts.map_size;
   run_sema(prog, instances, manifest, sopts, diags);
   t.done("sema");
   if (diags.has_errors()) return fail(diags);

@@ -13,6 +13,8 @@ struct DriverOptions {
   std::vector<std::string> params;  // $1..$N
   std::string dump;        // "", "ast", "typed", "ir", "elf"
   bool timings = false;    // -v: per-phase timings
+  bool unsafe = false;     // --unsafe
+  uint32_t map_size = 0;   // --map-size (0: the default)
   RunOptions run;
 };
 

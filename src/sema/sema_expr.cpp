@@ -248,6 +248,25 @@ Type Sema::check_call(Expr& e, bool as_statement) {
       check_output_call(e, f);
       break;
     case FunctionId::Print: {
+      Expr& a = *e.args[0];
+      if (a.kind != ExprKind::Map || !a.args.empty()) {
+        // print(value): the value and a newline.
+        Type t = storage_type(check_expr(a));
+        if (t.kind == TypeKind::None) break;
+        if (e.args.size() > 1 || t.kind == TypeKind::Record || t.kind == TypeKind::Array) {
+          error(DiagKind::BadArgType, e.loc, "print() takes a map, or one value of a printable type");
+          break;
+        }
+        if (reporting_ && e.slot < 0) {
+          PrintfSpec spec;
+          spec.print_value = true;
+          spec.args.push_back(t);
+          spec.offsets.push_back(sizeof(EventHeader));
+          e.slot = int(manifest_.printfs.size());
+          manifest_.printfs.push_back(spec);
+        }
+        break;
+      }
       if (!check_map_arg(e, 0, false)) break;
       for (size_t i = 1; i < e.args.size(); i++) {
         int64_t v;
