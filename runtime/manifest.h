@@ -66,6 +66,7 @@ inline uint32_t drop_slot_for_map(uint32_t map_id) { return 1 + map_id; }
 struct ValueNames {
   std::vector<std::string> probes, funcs;
   int stacks_fd = -1;  // the stack trace map, to print kstack/ustack values
+  std::vector<std::string> time_formats;  // strftime() formats
 };
 
 struct Manifest {

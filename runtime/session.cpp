@@ -123,6 +123,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     ec.names.probes.push_back(p.name);
     ec.names.funcs.push_back(p.func);
   }
+  ec.names.time_formats = m.time_formats;
   for (auto& spec : m.maps) ec.map_fds.push_back(bpf_object__find_map_fd_by_name(obj.get(), spec.bpf_name.c_str()));
   if (!m.stacks_map.empty()) ec.names.stacks_fd = bpf_object__find_map_fd_by_name(obj.get(), m.stacks_map.c_str());
   int rb_fd = bpf_object__find_map_fd_by_name(obj.get(), m.ringbuf_map.c_str());

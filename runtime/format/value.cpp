@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <pwd.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstring>
@@ -140,6 +141,27 @@ std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& nam
       int af = int(get64(p));
       if (!inet_ntop(af == 10 ? AF_INET6 : AF_INET, p + 8, buf, sizeof buf)) return "";
       return buf;
+    }
+    case TypeKind::Mac: {
+      char buf[24];
+      snprintf(buf, sizeof buf, "%02X:%02X:%02X:%02X:%02X:%02X", p[0], p[1], p[2], p[3], p[4], p[5]);
+      return buf;
+    }
+    case TypeKind::Strftime: {
+      // nsecs is CLOCK_MONOTONIC; shift it to the wall clock.
+      uint64_t id = get64(p), ns = get64(p + 8);
+      if (id >= names.time_formats.size()) return "";
+      timespec mono, real;
+      clock_gettime(CLOCK_MONOTONIC, &mono);
+      clock_gettime(CLOCK_REALTIME, &real);
+      int64_t offset = (int64_t(real.tv_sec) - mono.tv_sec) * 1000000000ll + (real.tv_nsec - mono.tv_nsec);
+      int64_t wall = int64_t(ns) + offset;
+      time_t secs = time_t(wall / 1000000000ll);
+      struct tm tm;
+      localtime_r(&secs, &tm);
+      char buf[256];
+      size_t n = strftime(buf, sizeof buf, names.time_formats[id].c_str(), &tm);
+      return std::string(buf, n);
     }
     case TypeKind::KStack:
     case TypeKind::UStack: {

@@ -63,6 +63,7 @@ enum class StmtKind {
   While,     // while (value) body
   Unroll,    // unroll (count) body
   ForRange,  // for (target : value .. value2) body
+  ForMap,    // for (target, value2 : value) body   -- $key, $value : @map
   Break,
   Continue,
   Return,

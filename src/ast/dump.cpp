@@ -102,6 +102,11 @@ struct Dumper {
         expr(*s.value2, d + 1);
         block(s.body, d + 1);
         break;
+      case StmtKind::ForMap:
+        line(d, "for " + s.target->str + ", " + s.value2->str, s.loc);
+        expr(*s.value, d + 1);
+        block(s.body, d + 1);
+        break;
       case StmtKind::Break: line(d, "break", s.loc); break;
       case StmtKind::Continue: line(d, "continue", s.loc); break;
       case StmtKind::Return: line(d, "return", s.loc); break;

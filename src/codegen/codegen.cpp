@@ -160,6 +160,9 @@ void CodeGen::gen_stmt(const Stmt& s) {
     case StmtKind::ForRange:
       gen_loop(s);
       break;
+    case StmtKind::ForMap:
+      gen_for_map(s);
+      break;
     case StmtKind::Unroll:
       for (int64_t i = 0; i < s.count; i++) gen_block(s.body);
       break;
@@ -207,6 +210,78 @@ void CodeGen::gen_loop(const Stmt& s) {
   if (var) b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), var), i64(1)), var);
   b_.CreateBr(cond_bb);
   b_.SetInsertPoint(end_bb);
+}
+
+llvm::Function* CodeGen::make_callback(const std::string& name, int line) {
+  auto* pty = b_.getPtrTy();
+  auto* fty = llvm::FunctionType::get(b_.getInt64Ty(), {pty, pty, pty, pty}, false);
+  auto* fn = llvm::Function::Create(fty, llvm::Function::InternalLinkage, name, mod_.get());
+  fn->addFnAttr(llvm::Attribute::NoUnwind);
+  fn->addFnAttr(llvm::Attribute::NoInline);
+  auto* i64ty = di_->createBasicType("long", 64, llvm::dwarf::DW_ATE_signed);
+  auto* ptrty = di_->createPointerType(nullptr, 64);
+  auto* sty = di_->createSubroutineType(di_->getOrCreateTypeArray({i64ty, ptrty, ptrty, ptrty, ptrty}));
+  auto* sp = di_->createFunction(file_, name, name, file_, line, sty, line, llvm::DINode::FlagPrototyped,
+                                 llvm::DISubprogram::SPFlagDefinition | llvm::DISubprogram::SPFlagLocalToUnit);
+  fn->setSubprogram(sp);
+  const char* names[] = {"map", "key", "value", "ctx"};
+  for (unsigned i = 0; i < 4; i++) di_->createParameterVariable(sp, names[i], i + 1, file_, line, ptrty, true);
+  return fn;
+}
+
+void CodeGen::gen_for_map(const Stmt& s) {
+  const Expr& m = *s.value;
+  const MapSpec& spec = manifest_.maps[m.map_id];
+  auto* cb = make_callback(fn_->getName().str() + "_for" + std::to_string(s.loc.line) + "_" +
+                               std::to_string(s.loc.col), s.loc.line);
+  // Generate the body into the callback, then come back.
+  auto saved_fn = fn_;
+  auto* saved_sp = sp_;
+  auto saved_vars = vars_;
+  auto saved_pool = pool_;
+  auto saved_used = pool_used_;
+  auto saved_loops = loops_;
+  auto* saved_block = b_.GetInsertBlock();
+  auto saved_dbg = b_.getCurrentDebugLocation();
+  fn_ = cb;
+  sp_ = cb->getSubprogram();
+  vars_.clear();
+  pool_.clear();
+  pool_used_.clear();
+  loops_.clear();
+  auto* entry = llvm::BasicBlock::Create(ctx_, "entry", cb);
+  b_.SetInsertPoint(entry);
+  set_loc(s.loc);
+  // $key and $value are copies: the body may write to them.
+  const Type& kt = s.target->type;
+  llvm::Value* keyp = cb->getArg(1);
+  store_var(*s.target, kt.is_buffer() ? keyp : b_.CreateLoad(b_.getInt64Ty(), keyp), spec.key);
+  if (s.value2->type.kind != TypeKind::None) {
+    Type vt = spec.value.is_aggregation() ? Type::integer(8, spec.value.is_signed) : spec.value;
+    llvm::Value* valp = cb->getArg(2);
+    store_var(*s.value2, s.value2->type.is_buffer() ? valp : b_.CreateLoad(b_.getInt64Ty(), valp), vt);
+  }
+  auto* stop = llvm::BasicBlock::Create(ctx_, "for.break", cb);
+  auto* next = llvm::BasicBlock::Create(ctx_, "for.next", cb);
+  loops_.push_back({stop, next});
+  gen_block(s.body);
+  loops_.pop_back();
+  if (!b_.GetInsertBlock()->getTerminator()) b_.CreateBr(next);
+  b_.SetInsertPoint(next);
+  b_.CreateRet(i64(0));  // 0: go on to the next element
+  b_.SetInsertPoint(stop);
+  b_.CreateRet(i64(1));  // 1: stop the iteration (break)
+  di_->finalizeSubprogram(sp_);
+  fn_ = saved_fn;
+  sp_ = saved_sp;
+  vars_ = saved_vars;
+  pool_ = saved_pool;
+  pool_used_ = saved_used;
+  loops_ = saved_loops;
+  b_.SetInsertPoint(saved_block);
+  b_.SetCurrentDebugLocation(saved_dbg);
+  call_helper(164 /* for_each_map_elem */, b_.getInt64Ty(),
+              {maps_[m.map_id], cb, llvm::ConstantPointerNull::get(b_.getPtrTy()), i64(0)});
 }
 
 void CodeGen::store_var(const Expr& target, llvm::Value* v, const Type& from) {

@@ -76,6 +76,87 @@ llvm::Value* CodeGen::gen_value_call(const Expr& e) {
       llvm::Value* eq = gen_string_eq(a, full ? na : n, c, full ? nb : n);
       return b_.CreateXor(eq, i64(1));
     }
+    case FunctionId::Len: {
+      // bpf_for_each_map_elem returns how many elements it visited; the callback visits all.
+      if (!len_cb_) {
+        len_cb_ = make_callback("scry_len_cb", e.loc.line);
+        llvm::IRBuilder<> cb(llvm::BasicBlock::Create(ctx_, "entry", len_cb_));
+        cb.SetCurrentDebugLocation(llvm::DILocation::get(ctx_, e.loc.line, 0, len_cb_->getSubprogram()));
+        cb.CreateRet(cb.getInt64(0));
+        di_->finalizeSubprogram(len_cb_->getSubprogram());
+      }
+      return call_helper(164, i64ty, {maps_[e.args[0]->map_id], len_cb_,
+                                      llvm::ConstantPointerNull::get(b_.getPtrTy()), i64(0)});
+    }
+    case FunctionId::Strftime: {
+      auto* buf = alloca_bytes(16, "strftime");
+      b_.CreateStore(i64(uint64_t(e.slot)), buf);
+      b_.CreateStore(gen_expr(*e.args[1]), byte_ptr(buf, 8));
+      return buf;
+    }
+    case FunctionId::Macaddr: {
+      const Expr& a = *e.args[0];
+      auto* buf = alloca_bytes(8, "mac");
+      b_.CreateStore(i64(0), buf);
+      llvm::Value* v = gen_expr(a);
+      if (a.type.is_str())
+        b_.CreateMemCpy(buf, llvm::MaybeAlign(1), v, llvm::MaybeAlign(1), std::min(6u, a.type.size));
+      else if (a.type.is_int())
+        b_.CreateStore(v, buf);
+      else
+        probe_read(buf, 6, v);
+      return buf;
+    }
+    case FunctionId::Strcontains: {
+      llvm::Value* a = gen_expr(*e.args[0]);
+      llvm::Value* s = gen_expr(*e.args[1]);
+      uint32_t na = e.args[0]->type.size, ns = e.args[1]->type.size;
+      auto* i8 = b_.getInt8Ty();
+      auto* ivar = alloca_bytes(8, "sc.i", false);
+      auto* jvar = alloca_bytes(8, "sc.j", false);
+      auto* result = alloca_bytes(8, "sc.found", false);
+      b_.CreateStore(i64(0), ivar);
+      b_.CreateStore(i64(0), result);
+      auto mk = [&](const char* n) { return llvm::BasicBlock::Create(ctx_, n, fn_); };
+      auto *outer = mk("sc.outer"), *outer_body = mk("sc.outer.body"), *inner = mk("sc.inner"),
+           *inner_body = mk("sc.inner.body"), *inner_cmp = mk("sc.inner.cmp"), *found = mk("sc.found"),
+           *next_i = mk("sc.next"), *done = mk("sc.done");
+      b_.CreateBr(outer);
+      b_.SetInsertPoint(outer);  // for i < na while a[i] != 0
+      auto* i = b_.CreateLoad(b_.getInt64Ty(), ivar);
+      auto* in_a = b_.CreateICmpULT(i, i64(na));
+      b_.CreateCondBr(in_a, outer_body, done);
+      b_.SetInsertPoint(outer_body);
+      b_.CreateStore(i64(0), jvar);
+      b_.CreateBr(inner);
+      b_.SetInsertPoint(inner);  // for j < ns: sub[j] == 0 means a match
+      auto* j = b_.CreateLoad(b_.getInt64Ty(), jvar);
+      auto* in_s = b_.CreateICmpULT(j, i64(ns));
+      b_.CreateCondBr(in_s, inner_body, found);
+      b_.SetInsertPoint(inner_body);
+      auto* cs = b_.CreateLoad(i8, b_.CreateGEP(i8, s, j));
+      auto* ij = b_.CreateAdd(i, j);
+      b_.CreateCondBr(b_.CreateICmpEQ(cs, b_.getInt8(0)), found, inner_cmp);
+      b_.SetInsertPoint(inner_cmp);
+      auto* cmp_ok = llvm::BasicBlock::Create(ctx_, "sc.cmp.ok", fn_);
+      b_.CreateCondBr(b_.CreateICmpULT(ij, i64(na)), cmp_ok, done);
+      b_.SetInsertPoint(cmp_ok);
+      auto* ca = b_.CreateLoad(i8, b_.CreateGEP(i8, a, ij));
+      auto* same = llvm::BasicBlock::Create(ctx_, "sc.same", fn_);
+      b_.CreateCondBr(b_.CreateICmpEQ(ca, cs), same, next_i);
+      b_.SetInsertPoint(same);
+      b_.CreateStore(b_.CreateAdd(j, i64(1)), jvar);
+      b_.CreateBr(inner);
+      b_.SetInsertPoint(next_i);  // no match at i; stop at the end of a
+      auto* ai = b_.CreateLoad(i8, b_.CreateGEP(i8, a, i));
+      b_.CreateStore(b_.CreateAdd(i, i64(1)), ivar);
+      b_.CreateCondBr(b_.CreateICmpEQ(ai, b_.getInt8(0)), done, outer);
+      b_.SetInsertPoint(found);
+      b_.CreateStore(i64(1), result);
+      b_.CreateBr(done);
+      b_.SetInsertPoint(done);
+      return b_.CreateLoad(b_.getInt64Ty(), result);
+    }
     case FunctionId::HasKey: {
       const Expr& m = *e.args[0];
       auto* key = gen_map_key(m);

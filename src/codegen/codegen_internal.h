@@ -36,6 +36,10 @@ class CodeGen {
   void gen_stmt(const Stmt& s);
   void gen_assign(const Stmt& s);
   void gen_loop(const Stmt& s);
+  void gen_for_map(const Stmt& s);
+  // A static BPF function (map, key, value, ctx) for bpf_for_each_map_elem; with BTF, since
+  // the verifier checks callbacks by their prototype.
+  llvm::Function* make_callback(const std::string& name, int line);
   void store_var(const Expr& target, llvm::Value* v, const Type& from);
 
   // codegen_expr.cpp: expressions
@@ -121,6 +125,7 @@ class CodeGen {
   llvm::GlobalVariable* zeros_ = nullptr;    // one all-zero value, to insert big values
   llvm::GlobalVariable* globals_ = nullptr;
   llvm::GlobalVariable* stacks_ = nullptr;    // created when kstack/ustack are used
+  llvm::Function* len_cb_ = nullptr;          // the callback len() iterates with
   uint32_t zeros_size_ = 8;
   std::vector<llvm::BasicBlock*> event_done_;
   struct LoopTargets { llvm::BasicBlock* brk; llvm::BasicBlock* cont; };

@@ -87,6 +87,40 @@ void Sema::check_stmt(Stmt& s) {
       loop_depth_--;
       break;
     }
+    case StmtKind::ForMap: {
+      // The body runs as a callback of bpf_for_each_map_elem: a function of its own, which
+      // sees $key and $value but not the variables around the loop.
+      Expr& m = *s.value;
+      if (!m.args.empty()) {
+        error(DiagKind::BadOperand, m.loc, "for loops iterate over a whole map, without a key");
+        break;
+      }
+      MapInfo& mi = map_info(m);
+      m.map_id = mi.id;
+      if (mi.key_known && mi.key.kind == TypeKind::None) {
+        error(DiagKind::BadOperand, m.loc, "map " + m.str + " has no keys to iterate over");
+        break;
+      }
+      auto outer = vars_;
+      vars_.clear();
+      if (mi.key_known) assign_var(*s.target, mi.key, s.loc);
+      if (mi.value_known) {
+        Type v = mi.value;
+        if (v.kind == TypeKind::Count || v.kind == TypeKind::Sum) v = Type::integer(8, v.is_signed);
+        if (v.is_aggregation())
+          error(DiagKind::BadOperand, m.loc, "a for loop cannot read values of " + v.name() + "()");
+        else
+          assign_var(*s.value2, v, s.loc);
+      }
+      bool was_in_callback = in_callback_;
+      in_callback_ = true;
+      loop_depth_++;
+      check_block(s.body);
+      loop_depth_--;
+      in_callback_ = was_in_callback;
+      vars_ = outer;
+      break;
+    }
     case StmtKind::Break:
     case StmtKind::Continue:
       if (loop_depth_ == 0)

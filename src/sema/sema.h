@@ -86,6 +86,7 @@ class Sema {
   const ProbeInstance* cur_ = nullptr;
   std::map<std::string, Type> vars_;
   int loop_depth_ = 0;  // break/continue are valid only inside while/for
+  bool in_callback_ = false;  // in the body of a for loop over a map
   std::map<std::string, MapInfo> maps_;
   std::set<std::string> reported_;  // each diagnostic once, even if a block has many probes
 };

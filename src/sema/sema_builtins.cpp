@@ -7,6 +7,7 @@
 
 #include "runtime/printf.h"
 #include "src/sema/sema.h"
+#include "src/probes/elf_symbols.h"
 #include "src/types/btf.h"
 
 namespace scry {
@@ -111,6 +112,13 @@ Type Sema::check_builtin(Expr& e) {
   const ProbeSpec& spec = cur_->spec;
   int n = numbered(e.str, "arg");
   int sn = numbered(e.str, "sarg");
+  if (in_callback_ && (n >= 0 || sn >= 0 || e.str == "retval" || e.str == "ctx" || e.str == "kstack" ||
+                       e.str == "ustack" || e.str == "args")) {
+    error(DiagKind::NotSupportedHere, e.loc,
+          e.str + " reads the probe's context, which the body of a for loop over a map cannot see",
+          "copy it into a map before the loop");
+    return e.type = Type::none();
+  }
   if (n >= 0 || sn >= 0) {
     bool entry = is_probe(spec, {ProbeKind::Kprobe, ProbeKind::Uprobe});
     if (!entry) {
@@ -328,9 +336,11 @@ Type Sema::check_sizeof_offsetof(Expr& e) {
 
 Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
   std::vector<Type> at;
-  for (auto& a : e.args) at.push_back(a->kind == ExprKind::Map && f->id != FunctionId::HasKey ? Type::none() : check_expr(*a));
-  for (auto& t : at)
-    if (t.kind == TypeKind::None && f->id != FunctionId::HasKey && f->id != FunctionId::Len) return Type::none();
+  bool map_arg = f->id == FunctionId::HasKey || f->id == FunctionId::Len;
+  bool literal_arg = f->id == FunctionId::Kaddr || f->id == FunctionId::Uaddr || f->id == FunctionId::Cgroupid;
+  for (auto& a : e.args) at.push_back(map_arg && a.get() == e.args[0].get() ? Type::none() : check_expr(*a));
+  for (size_t i = 0; i < at.size(); i++)
+    if (at[i].kind == TypeKind::None && !(map_arg && i == 0) && !literal_arg) return Type::none();
   auto need = [&](size_t i, bool ok, const char* what) {
     if (!ok) error(DiagKind::BadArgType, e.args[i]->loc, std::string(f->name) + "() needs " + what + ", not " + at[i].name());
     return ok;
@@ -399,6 +409,12 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
     }
     case FunctionId::Strcontains:
       if (!need(0, at[0].is_str(), "a string") || !need(1, at[1].is_str(), "a string")) return Type::none();
+      // A search loop of |s| x |sub| steps: keep it far below the verifier's budget.
+      if (uint64_t(at[0].size) * at[1].size > 64 * 1024) {
+        error(DiagKind::LimitExceeded, e.loc, "strcontains() on strings this long would be too slow for a BPF program",
+              "shorten them with str(x, N)");
+        return Type::none();
+      }
       return Type::integer(8, false);
     case FunctionId::HasKey: {
       if (e.args[0]->kind != ExprKind::Map || !e.args[0]->args.empty()) {
@@ -435,6 +451,51 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
       t.kind = TypeKind::String;
       t.is_signed = true;            // marks "buffer": printed with %r
       return t;
+    }
+    case FunctionId::Len:
+      if (e.args[0]->kind != ExprKind::Map || !e.args[0]->args.empty()) {
+        error(DiagKind::BadArgType, e.args[0]->loc, "len() needs a map, without a key");
+        return Type::none();
+      }
+      e.args[0]->map_id = map_info(*e.args[0]).id;
+      return Type::integer(8, false);
+    case FunctionId::Strftime:
+      if (e.args[0]->kind != ExprKind::Str) {
+        error(DiagKind::BadLiteralArg, e.args[0]->loc, "strftime() takes its format as a string literal");
+        return Type::none();
+      }
+      if (!need(1, at[1].is_int(), "a time in nanoseconds (nsecs)")) return Type::none();
+      if (reporting_ && e.slot < 0) {
+        e.slot = int(manifest_.time_formats.size());
+        manifest_.time_formats.push_back(e.args[0]->str);
+      }
+      return Type::special(TypeKind::Strftime);
+    case FunctionId::Macaddr:
+      if (!need(0, at[0].is_ptr() || at[0].kind == TypeKind::Array || at[0].is_int() || at[0].is_str(),
+                "a pointer to 6 bytes"))
+        return Type::none();
+      return Type::special(TypeKind::Mac);
+    case FunctionId::Uaddr: {
+      if (e.args[0]->kind != ExprKind::Str) {
+        error(DiagKind::BadLiteralArg, e.args[0]->loc, "uaddr() takes a symbol name as a string literal");
+        return Type::none();
+      }
+      if (cur_->spec.path.empty()) {
+        error(DiagKind::NotSupportedHere, e.loc, "uaddr() is only available in uprobe probes");
+        return Type::none();
+      }
+      uint64_t addr = 0;
+      for (auto& s : read_elf_symbols(cur_->spec.path))
+        if (s.name == e.args[0]->str) addr = s.address;
+      if (!addr) {
+        error(DiagKind::UnknownFunction, e.args[0]->loc,
+              "no symbol '" + e.args[0]->str + "' in " + cur_->spec.path);
+        return Type::none();
+      }
+      e.kind = ExprKind::Int;
+      e.ival = int64_t(addr);
+      e.args.clear();
+      return Type::integer(8, false);
     }
     default:
       error(DiagKind::NotSupportedHere, e.loc, std::string(f->name) + "() is not supported yet");

@@ -46,7 +46,8 @@ Type Sema::check_expr(Expr& e) {
     case ExprKind::Var: {
       auto it = vars_.find(e.str);
       if (it == vars_.end()) {
-        error(DiagKind::UndefinedVariable, e.loc, "variable " + e.str + " is used before it is assigned");
+        error(DiagKind::UndefinedVariable, e.loc, "variable " + e.str + " is used before it is assigned",
+              in_callback_ ? "the body of a for loop over a map sees only its own variables and $key, $value" : "");
         return e.type = Type::none();
       }
       return e.type = it->second;

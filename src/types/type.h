@@ -20,6 +20,8 @@ enum class TypeKind : uint8_t {
   KStack,   // i64 stack id in the stacks map (kstack)
   UStack,   // {i64 stack id, u64 pid} (ustack)
   Inet,     // {u64 family, 16 address bytes} (ntop())
+  Strftime, // {u64 format index, u64 nsecs} (strftime())
+  Mac,      // 6 bytes, padded to 8 (macaddr())
   Pointer,  // 8-byte address; `pointee` says to what (None: void or unknown)
   Record,   // struct or union from BTF, by value: `name` ("struct task_struct"), `btf_id`
   Array,    // `count` elements of `*pointee` (char arrays are String instead)
@@ -56,7 +58,8 @@ struct Type {
   // Record and Array an address).
   bool is_buffer() const {
     return kind == TypeKind::String || kind == TypeKind::Tuple || kind == TypeKind::Usym ||
-           kind == TypeKind::UStack || kind == TypeKind::Inet;
+           kind == TypeKind::UStack || kind == TypeKind::Inet || kind == TypeKind::Strftime ||
+           kind == TypeKind::Mac;
   }
   bool is_str() const { return kind == TypeKind::String; }
   bool is_aggregation() const { return kind >= TypeKind::Count; }

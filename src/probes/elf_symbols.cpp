@@ -1,0 +1,45 @@
+#include "src/probes/elf_symbols.h"
+
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include <set>
+
+namespace scry {
+
+std::vector<ElfSymbol> read_elf_symbols(const std::string& path) {
+  std::vector<ElfSymbol> out;
+  if (elf_version(EV_CURRENT) == EV_NONE) return out;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  std::set<std::string> seen;
+  Elf_Scn* scn = nullptr;
+  while (elf && (scn = elf_nextscn(elf, scn))) {
+    GElf_Shdr sh;
+    if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM)) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+    for (size_t i = 0; data && i < n; i++) {
+      GElf_Sym sym;
+      if (!gelf_getsym(data, int(i), &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value) continue;
+      const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
+      if (!name || !*name || !seen.insert(name).second) continue;
+      int type = GELF_ST_TYPE(sym.st_info);
+      ElfSymbol s;
+      s.name = name;
+      s.address = sym.st_value;
+      s.size = sym.st_size;
+      s.is_function = type == STT_FUNC || type == STT_GNU_IFUNC;
+      s.is_ifunc = type == STT_GNU_IFUNC;
+      out.push_back(std::move(s));
+    }
+  }
+  if (elf) elf_end(elf);
+  close(fd);
+  return out;
+}
+
+}  // namespace scry

@@ -1,0 +1,22 @@
+// Symbols of an ELF file (.symtab and .dynsym), read with libelf: for uprobe wildcards,
+// uaddr() and listing.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace scry {
+
+struct ElfSymbol {
+  std::string name;
+  uint64_t address = 0;  // st_value
+  uint64_t size = 0;
+  bool is_function = false;  // STT_FUNC or STT_GNU_IFUNC
+  bool is_ifunc = false;
+};
+
+// Defined symbols with names, both tables merged (one entry per name); empty if the file
+// cannot be read as ELF.
+std::vector<ElfSymbol> read_elf_symbols(const std::string& path);
+
+}  // namespace scry
