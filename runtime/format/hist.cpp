@@ -110,4 +110,27 @@ std::string linear_hist_rows(const std::vector<uint64_t>& buckets, int64_t min, 
   return out;
 }
 
+std::string bounded_hist_rows(const std::vector<uint64_t>& buckets, const std::vector<uint64_t>& lower) {
+  long first = -1, last = -1;
+  int32_t max32 = 0;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (buckets[i] != 0) {
+      if (first < 0) first = static_cast<long>(i);
+      last = static_cast<long>(i);
+    }
+    max32 = std::max(max32, as_int32(buckets[i]));
+  }
+  std::string out;
+  if (first < 0 || max32 <= 0 || buckets.size() != lower.size() + 1) return out;
+  for (long li = first; li <= last; ++li) {
+    std::size_t i = static_cast<std::size_t>(li);
+    std::string label;
+    if (i == 0) label = "(..., " + linear_label(int64_t(lower[0])) + ")";
+    else if (i == lower.size()) label = "[" + linear_label(int64_t(lower.back())) + ", ...)";
+    else label = "[" + linear_label(int64_t(lower[i - 1])) + ", " + linear_label(int64_t(lower[i])) + ")";
+    append_row(out, label, buckets[i], buckets[i], max32);
+  }
+  return out;
+}
+
 }  // namespace scry::fmt

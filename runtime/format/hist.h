@@ -40,4 +40,9 @@ std::string log2_hist_rows(const std::vector<uint64_t>& buckets, uint64_t div = 
 std::string linear_hist_rows(const std::vector<uint64_t>& buckets, int64_t min, int64_t max,
                              int64_t step, uint64_t div = 1);
 
+// Rows of a histogram with arbitrary bucket bounds (llhist): buckets[0] holds values below
+// lower[0], buckets[i] values in [lower[i-1], lower[i]), the last values >= lower.back().
+// Same layout and row selection as linear_hist_rows.
+std::string bounded_hist_rows(const std::vector<uint64_t>& buckets, const std::vector<uint64_t>& lower);
+
 }  // namespace scry::fmt

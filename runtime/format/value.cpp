@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "runtime/symbols/kallsyms.h"
@@ -61,7 +62,9 @@ SortKey sort_key(const MapSpec& spec, const MapEntry& e) {
     case TypeKind::Avg:
     case TypeKind::Stats: return {true, uint64_t(average(p, t.is_signed))};
     case TypeKind::Hist:
-    case TypeKind::LHist: return {false, total_count(spec, p)};
+    case TypeKind::LHist:
+    case TypeKind::LLHist: return {false, total_count(spec, p)};
+    case TypeKind::Stddev: return {true, uint64_t(average(p, t.is_signed))};
     default: return {false, 0};
   }
 }
@@ -72,7 +75,9 @@ bool key_less(const MapSpec& spec, const MapEntry& a, const MapEntry& b) {
   return std::memcmp(a.key.data(), b.key.data(), spec.key_size()) < 0;
 }
 
-bool blank_after(const Type& t) { return t.kind == TypeKind::Avg || t.kind == TypeKind::Stats; }
+bool blank_after(const Type& t) {
+  return t.kind == TypeKind::Avg || t.kind == TypeKind::Stats || t.kind == TypeKind::Stddev;
+}
 
 std::string value_text(const MapSpec& spec, const uint8_t* p, uint64_t div,
                        const ValueNames& names) {
@@ -89,6 +94,14 @@ std::string value_text(const MapSpec& spec, const uint8_t* p, uint64_t div,
     case TypeKind::Stats:
       return "count " + std::to_string(get64(p)) + ", average " +
              std::to_string(average(p, t.is_signed)) + ", total " + int_text(get64(p + 8), t.is_signed);
+    case TypeKind::Stddev: {
+      // Population standard deviation: sqrt(E[x^2] - E[x]^2), in integers like the average.
+      uint64_t n = get64(p);
+      double mean = n ? (t.is_signed ? double(int64_t(get64(p + 8))) : double(get64(p + 8))) / double(n) : 0;
+      double var = n ? double(get64(p + 16)) / double(n) - mean * mean : 0;
+      return "count " + std::to_string(n) + ", average " + std::to_string(average(p, t.is_signed)) +
+             ", stddev " + std::to_string(uint64_t(var > 0 ? std::sqrt(var) : 0));
+    }
     default: return format_scalar(t, p, names);
   }
 }
@@ -221,13 +234,15 @@ std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint6
   std::string out;
   for (auto& e : entries) {
     std::string head = spec.name + format_key(spec, e.key.data(), names) + ": ";
-    if (spec.value.kind == TypeKind::Hist || spec.value.kind == TypeKind::LHist) {
+    if (spec.value.kind == TypeKind::Hist || spec.value.kind == TypeKind::LHist ||
+        spec.value.kind == TypeKind::LLHist) {
       std::vector<uint64_t> buckets(spec.value.buckets());
       for (size_t i = 0; i < buckets.size(); i++) buckets[i] = get64(e.value.data() + 8 * i);
       out += head + "\n";
-      out += spec.value.kind == TypeKind::Hist
-                 ? log2_hist_rows(buckets, div ? div : 1)
-                 : linear_hist_rows(buckets, spec.value.lmin, spec.value.lmax, spec.value.lstep, div ? div : 1);
+      if (spec.value.kind == TypeKind::Hist) out += log2_hist_rows(buckets, div ? div : 1);
+      else if (spec.value.kind == TypeKind::LHist)
+        out += linear_hist_rows(buckets, spec.value.lmin, spec.value.lmax, spec.value.lstep, div ? div : 1);
+      else out += bounded_hist_rows(buckets, llhist_bounds(spec.value));
       out += "\n";
     } else {
       out += head + value_text(spec, e.value.data(), div, names) + "\n";

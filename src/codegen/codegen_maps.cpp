@@ -188,6 +188,16 @@ void CodeGen::gen_aggregation(const Expr& map, const Expr& call) {
              },
              [&](llvm::Value* buf) { store(v, buf, 0); store(i64(1), buf, 8); });
       return;
+    case TypeKind::Stddev:
+      // {count, total, sum of squares}
+      upsert(*this, map.map_id, key, 24,
+             [&](llvm::Value* p) {
+               store(b_.CreateAdd(load(p, 0), i64(1)), p, 0);
+               store(b_.CreateAdd(load(p, 8), v), p, 8);
+               store(b_.CreateAdd(load(p, 16), b_.CreateMul(v, v)), p, 16);
+             },
+             [&](llvm::Value* buf) { store(i64(1), buf, 0); store(v, buf, 8); store(b_.CreateMul(v, v), buf, 16); });
+      return;
     case TypeKind::Avg:
     case TypeKind::Stats:
       // {count, total}
@@ -199,10 +209,17 @@ void CodeGen::gen_aggregation(const Expr& map, const Expr& call) {
              [&](llvm::Value* buf) { store(i64(1), buf, 0); store(v, buf, 8); });
       return;
     case TypeKind::Hist:
-    case TypeKind::LHist: {
+    case TypeKind::LHist:
+    case TypeKind::LLHist: {
       llvm::Value* idx;
       uint32_t nb = t.buckets();
-      if (t.kind == TypeKind::Hist) {
+      if (t.kind == TypeKind::LLHist) {
+        // Bucket bounds are known now: a chain from the top bound down, one compare each.
+        auto bounds = llhist_bounds(t);
+        idx = i64(0);
+        for (size_t i = 0; i < bounds.size(); i++)
+          idx = b_.CreateSelect(b_.CreateICmpSGE(v, i64(bounds[i])), i64(i + 1), idx);
+      } else if (t.kind == TypeKind::Hist) {
         // 0: negative, 1: zero, else 2 + floor(log2(v)) by a binary search over the bits.
         llvm::Value* x = v;
         llvm::Value* n = i64(0);

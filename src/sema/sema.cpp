@@ -193,6 +193,7 @@ static bool is_aggregation_call(const Expr& e) {
   switch (f->id) {
     case FunctionId::Count: case FunctionId::Sum: case FunctionId::Min: case FunctionId::Max:
     case FunctionId::Avg: case FunctionId::Stats: case FunctionId::Hist: case FunctionId::LHist:
+    case FunctionId::LLHist: case FunctionId::Stddev:
       return true;
     default: return false;
   }
@@ -264,6 +265,36 @@ void Sema::check_aggregation(Stmt& s, Expr& call) {
     case FunctionId::Avg: t = Type::aggregation(TypeKind::Avg, is_signed); break;
     case FunctionId::Stats: t = Type::aggregation(TypeKind::Stats, is_signed); break;
     case FunctionId::Hist: t = Type::aggregation(TypeKind::Hist); break;
+    case FunctionId::Stddev: t = Type::aggregation(TypeKind::Stddev, is_signed); break;
+    case FunctionId::LLHist: {
+      int64_t factor, low, high, steps;
+      bool ok = literal_int(*call.args[1], factor) & literal_int(*call.args[2], low) &
+                literal_int(*call.args[3], high) & literal_int(*call.args[4], steps);
+      if (!ok) {
+        error(DiagKind::BadLiteralArg, call.loc, "llhist() factor, low, high and steps must be integer literals");
+        return;
+      }
+      if (factor < 2 || low < 0 || high < low || steps < 1 || steps % factor != 0) {
+        error(DiagKind::BadLiteralArg, call.loc,
+              "llhist() needs factor >= 2, 0 <= low <= high, and steps a multiple of factor");
+        return;
+      }
+      // factor^(high+1) is the overflow bound: it must fit in a signed 64-bit value.
+      long double top = 1;
+      for (int64_t i = 0; i <= high; i++) top *= (long double)factor;
+      if (top > 4.0e18L) {
+        error(DiagKind::LimitExceeded, call.loc, "llhist() bounds go past 2^62: lower high or factor");
+        return;
+      }
+      t = Type::llhist(factor, low, high, steps);
+      // The same per-CPU value-size limit as lhist().
+      if (t.buckets() > 1002) {
+        error(DiagKind::LimitExceeded, call.loc,
+              "llhist() would have " + std::to_string(t.buckets()) + " buckets; the limit is 1000");
+        return;
+      }
+      break;
+    }
     case FunctionId::LHist: {
       int64_t mn, mx, st;
       bool ok = literal_int(*call.args[1], mn) & literal_int(*call.args[2], mx) &

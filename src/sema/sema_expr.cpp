@@ -184,6 +184,7 @@ Type Sema::check_call(Expr& e, bool as_statement) {
   switch (f->id) {
     case FunctionId::Count: case FunctionId::Sum: case FunctionId::Min: case FunctionId::Max:
     case FunctionId::Avg: case FunctionId::Stats: case FunctionId::Hist: case FunctionId::LHist:
+    case FunctionId::LLHist: case FunctionId::Stddev:
       error(DiagKind::AggregationMisuse, e.loc,
             std::string(f->name) + "() must be assigned to a map: @name = " + f->name + "(...)");
       return e.type = Type::none();

@@ -1,5 +1,7 @@
 #include "src/types/type.h"
 
+#include <algorithm>
+
 namespace scry {
 
 Type Type::integer(uint32_t bytes, bool s) {
@@ -97,8 +99,35 @@ Type Type::array(Type elem, uint32_t count) {
   return t;
 }
 
+Type Type::llhist(int64_t factor, int64_t low, int64_t high, int64_t steps) {
+  Type t;
+  t.kind = TypeKind::LLHist;
+  t.lfactor = factor;
+  t.lmin = low;
+  t.lmax = high;
+  t.lstep = steps;
+  t.size = t.value_size();
+  return t;
+}
+
+std::vector<uint64_t> llhist_bounds(const Type& t) {
+  std::vector<uint64_t> out;
+  uint64_t pow = 1;
+  for (int64_t i = 0; i < t.lmin; i++) pow *= uint64_t(t.lfactor);
+  for (int64_t m = t.lmin; m <= t.lmax; m++) {
+    uint64_t next = pow * uint64_t(t.lfactor);
+    uint64_t width = std::max<uint64_t>(1, next / uint64_t(t.lstep));
+    for (uint64_t lo = pow / width * width; lo < next; lo += width)
+      if (lo >= pow) out.push_back(lo);
+    pow = next;
+  }
+  out.push_back(pow);
+  return out;
+}
+
 uint32_t Type::buckets() const {
   if (kind == TypeKind::Hist) return kLog2Buckets;
+  if (kind == TypeKind::LLHist) return uint32_t(llhist_bounds(*this).size() + 1);
   if (kind == TypeKind::LHist) return uint32_t((lmax - lmin) / lstep + 2);
   return 0;
 }
@@ -113,7 +142,9 @@ uint32_t Type::value_size() const {
     case TypeKind::Stats:  // count, total
       return 16;
     case TypeKind::Hist:
-    case TypeKind::LHist: return 8 * buckets();
+    case TypeKind::LHist:
+    case TypeKind::LLHist: return 8 * buckets();
+    case TypeKind::Stddev: return 24;  // count, total, sum of squares
     case TypeKind::Integer:
     case TypeKind::Pointer:
     case TypeKind::Probe: return 8;  // map values are widened to 64 bits
@@ -133,8 +164,8 @@ bool Type::compatible(const Type& o) const {
     for (size_t i = 0; i < elems.size(); i++)
       if (!elems[i].compatible(o.elems[i])) return false;
   }
-  if (kind == TypeKind::LHist)
-    return lmin == o.lmin && lmax == o.lmax && lstep == o.lstep;
+  if (kind == TypeKind::LHist || kind == TypeKind::LLHist)
+    return lmin == o.lmin && lmax == o.lmax && lstep == o.lstep && lfactor == o.lfactor;
   if (kind == TypeKind::Record) return record_name == o.record_name;
   return true;
 }
@@ -181,6 +212,8 @@ std::string Type::name() const {
     case TypeKind::Stats: return "stats";
     case TypeKind::Hist: return "hist";
     case TypeKind::LHist: return "lhist";
+    case TypeKind::LLHist: return "llhist";
+    case TypeKind::Stddev: return "stddev";
   }
   return "?";
 }

@@ -26,6 +26,8 @@ enum class TypeKind : uint8_t {
   Record,   // struct or union from BTF, by value: `name` ("struct task_struct"), `btf_id`
   Array,    // `count` elements of `*pointee` (char arrays are String instead)
   Count, Sum, Min, Max, Avg, Stats, Hist, LHist,  // aggregations (map values only)
+  LLHist,   // log-linear histogram: factor, low and high magnitude, steps (DTrace's llquantize)
+  Stddev,   // count, average and standard deviation
 };
 
 struct Type {
@@ -34,7 +36,8 @@ struct Type {
   bool is_signed = false;
   std::vector<Type> elems;         // Tuple
   std::vector<uint32_t> offsets;   // Tuple: byte offset of each element
-  int64_t lmin = 0, lmax = 0, lstep = 0;  // LHist parameters
+  int64_t lmin = 0, lmax = 0, lstep = 0;  // LHist: min, max, step; LLHist: low, high magnitude, steps
+  int64_t lfactor = 0;                    // LLHist: the factor between magnitudes
   std::string record_name;                // Record: "struct task_struct"
   int32_t btf_id = -1;                    // Record: its type id in the kernel's BTF
   std::shared_ptr<Type> pointee;          // Pointer target / Array element
@@ -48,6 +51,7 @@ struct Type {
   static Type tuple(std::vector<Type> elems);
   static Type aggregation(TypeKind k, bool is_signed = false);
   static Type lhist(int64_t min, int64_t max, int64_t step);
+  static Type llhist(int64_t factor, int64_t low, int64_t high, int64_t steps);
   static Type pointer(Type to);
   static Type record(std::string name, int32_t btf_id, uint32_t size);
   static Type array(Type elem, uint32_t count);
@@ -76,6 +80,11 @@ struct Type {
 
 // The widest of two compatible types (longer strings win, tuples element-wise).
 Type widen(const Type& a, const Type& b);
+
+// Lower bounds of the buckets of an llhist after the first (which holds values below
+// factor^low): for each magnitude m in [low, high], steps buckets of width factor^(m+1)/steps,
+// skipping those below factor^m; the last bound is factor^(high+1), where the overflow starts.
+std::vector<uint64_t> llhist_bounds(const Type& t);
 
 // log2 histogram buckets: 0 (< 0), 1 (== 0), 2 + floor(log2(v)) for v >= 1.
 constexpr uint32_t kLog2Buckets = 66;
