@@ -31,7 +31,59 @@ llvm::Value* CodeGen::call_helper(int id, llvm::Type* ret, std::vector<llvm::Val
   return b_.CreateCall(fty, callee, args);
 }
 
-llvm::AllocaInst* CodeGen::alloca_bytes(uint32_t size, const std::string& name, bool pooled) {
+void CodeGen::begin_function(llvm::Function* fn) {
+  // "entry" holds the stack allocations (and, if needed, the scratch map lookup) and
+  // branches to "body", where the code starts.
+  fn_ = fn;
+  auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
+  auto* body = llvm::BasicBlock::Create(ctx_, "body", fn);
+  llvm::IRBuilder<>(entry).CreateBr(body);
+  b_.SetInsertPoint(body);
+  scratch_base_ = nullptr;
+  scratch_pool_.clear();
+  scratch_used_.clear();
+}
+
+llvm::Value* CodeGen::scratch_bytes(uint32_t size, bool pooled) {
+  auto& list = scratch_pool_[size];
+  size_t& used = scratch_used_[size];
+  if (pooled && used < list.size()) return list[used++];
+  llvm::BasicBlock* entry = &fn_->getEntryBlock();
+  if (!scratch_base_) {
+    if (!scratch_) scratch_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getPtrTy(), 4), false,
+                                                       llvm::GlobalValue::ExternalLinkage, nullptr, "scratch");
+    // One lookup of this CPU's scratch value per program run; without it the program returns.
+    llvm::Instruction* term = entry->getTerminator();
+    llvm::IRBuilder<> eb(term);
+    eb.SetCurrentDebugLocation(llvm::DILocation::get(ctx_, sp_->getLine(), 0, sp_));
+    auto* key = eb.CreateAlloca(b_.getInt32Ty());
+    key->moveBefore(&*entry->begin());
+    eb.CreateStore(eb.getInt32(0), key);
+    auto* fty = llvm::FunctionType::get(b_.getPtrTy(), {b_.getPtrTy(), b_.getPtrTy()}, false);
+    scratch_base_ = eb.CreateCall(fty, llvm::ConstantExpr::getIntToPtr(eb.getInt64(kMapLookup), b_.getPtrTy()),
+                                  {scratch_, key});
+    auto* bail = llvm::BasicBlock::Create(ctx_, "no.scratch", fn_);
+    llvm::IRBuilder<>(bail).CreateRet(llvm::ConstantInt::get(fn_->getReturnType(), 0));
+    auto* body = term->getSuccessor(0);
+    eb.CreateCondBr(eb.CreateIsNull(scratch_base_), bail, body);
+    term->eraseFromParent();
+    scratch_size_now_ = 0;
+  }
+  uint32_t off = scratch_size_now_;
+  scratch_size_now_ += (size + 7) / 8 * 8;
+  scratch_max_ = std::max(scratch_max_, scratch_size_now_);
+  llvm::IRBuilder<> eb(entry->getTerminator());
+  auto* p = eb.CreateGEP(b_.getInt8Ty(), scratch_base_, eb.getInt64(off));
+  if (pooled) {
+    list.push_back(p);
+    used++;
+  }
+  return p;
+}
+
+llvm::Value* CodeGen::alloca_bytes(uint32_t size, const std::string& name, bool pooled) {
+  // Big buffers live in a per-CPU scratch map value, not on the 512-byte stack.
+  if (size > kStackBufferMax) return scratch_bytes(size, pooled);
   if (pooled) {
     auto& free_list = pool_[size];
     size_t& used = pool_used_[size];
@@ -82,7 +134,8 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   ProbeSpec spec = inst.spec;
   spec.prog_name = "probe" + std::to_string(index);
   auto* fty = llvm::FunctionType::get(b_.getInt64Ty(), {b_.getPtrTy()}, false);
-  fn_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, spec.prog_name, mod_.get());
+  auto* fn = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, spec.prog_name, mod_.get());
+  fn_ = fn;
   fn_->setSection(section_for(spec));
   ctx_arg_ = fn_->getArg(0);
   ctx_arg_->setName("ctx");
@@ -97,8 +150,7 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   // The kernel's BTF check wants every parameter of a function prototype named.
   di_->createParameterVariable(sp_, "ctx", 1, file_, probe.loc.line, ptrty, true);
   fn_->addFnAttr(llvm::Attribute::NoUnwind);  // no .eh_frame
-  auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn_);
-  b_.SetInsertPoint(entry);
+  begin_function(fn);
   set_loc(probe.loc);
   if (probe.predicate) {
     set_loc(probe.predicate->loc);
@@ -131,6 +183,7 @@ void CodeGen::gen_block(const Block& blk) {
 void CodeGen::gen_stmt(const Stmt& s) {
   set_loc(s.loc);
   pool_used_.clear();
+  scratch_used_.clear();
   switch (s.kind) {
     case StmtKind::ExprStmt:
       if (s.value->kind == ExprKind::Call && s.value->type.kind == TypeKind::None)
@@ -237,20 +290,22 @@ void CodeGen::gen_for_map(const Stmt& s) {
   // Generate the body into the callback, then come back.
   auto saved_fn = fn_;
   auto* saved_sp = sp_;
+  auto* saved_scratch = scratch_base_;
+  auto saved_spool = scratch_pool_;
+  auto saved_sused = scratch_used_;
+  uint32_t saved_snow = scratch_size_now_;
   auto saved_vars = vars_;
   auto saved_pool = pool_;
   auto saved_used = pool_used_;
   auto saved_loops = loops_;
   auto* saved_block = b_.GetInsertBlock();
   auto saved_dbg = b_.getCurrentDebugLocation();
-  fn_ = cb;
   sp_ = cb->getSubprogram();
   vars_.clear();
   pool_.clear();
   pool_used_.clear();
   loops_.clear();
-  auto* entry = llvm::BasicBlock::Create(ctx_, "entry", cb);
-  b_.SetInsertPoint(entry);
+  begin_function(cb);
   set_loc(s.loc);
   // $key and $value are copies: the body may write to them.
   const Type& kt = s.target->type;
@@ -274,6 +329,10 @@ void CodeGen::gen_for_map(const Stmt& s) {
   di_->finalizeSubprogram(sp_);
   fn_ = saved_fn;
   sp_ = saved_sp;
+  scratch_base_ = saved_scratch;
+  scratch_pool_ = saved_spool;
+  scratch_used_ = saved_sused;
+  scratch_size_now_ = saved_snow;
   vars_ = saved_vars;
   pool_ = saved_pool;
   pool_used_ = saved_used;
@@ -323,6 +382,10 @@ void CodeGen::gen_assign(const Stmt& s) {
 bool CodeGen::run(const std::vector<ProbeInstance>& instances) {
   define_maps();
   for (size_t i = 0; i < instances.size(); i++) gen_probe(instances[i], i);
+  if (scratch_) {  // sized now that every program's need is known
+    static const int kPercpuArray = 6;
+    describe_map(scratch_, kPercpuArray, 1, 4, scratch_max_);
+  }
   // The kernel requires a GPL-compatible license for the tracing helpers.
   auto* lic_init = llvm::ConstantDataArray::getString(ctx_, "GPL");
   auto* lic = new llvm::GlobalVariable(*mod_, lic_init->getType(), true,

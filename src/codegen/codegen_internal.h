@@ -73,6 +73,9 @@ class CodeGen {
   llvm::GlobalVariable* define_map(const std::string& name, int type, uint32_t max_entries,
                                    uint32_t key_size, uint32_t value_size);
   void define_maps();
+  // The BTF map definition (libbpf reads only that) of a ".maps" global.
+  void describe_map(llvm::GlobalVariable* gv, int type, uint32_t max_entries, uint32_t key_size,
+                    uint32_t value_size);
   llvm::Value* gen_map_key(const Expr& map);  // pointer to the key buffer
   llvm::Value* gen_map_read(const Expr& map);
   void gen_map_store(const Expr& map, llvm::Value* value_ptr);
@@ -92,7 +95,11 @@ class CodeGen {
   llvm::Value* call_helper(int id, llvm::Type* ret, std::vector<llvm::Value*> args);
   // Stack buffers. Pooled ones are reused by later statements (values never outlive the
   // statement that made them), which keeps programs within the 512-byte BPF stack.
-  llvm::AllocaInst* alloca_bytes(uint32_t size, const std::string& name, bool pooled = true);
+  // Buffers over kStackBufferMax bytes come from the per-CPU "scratch" map instead.
+  llvm::Value* alloca_bytes(uint32_t size, const std::string& name, bool pooled = true);
+  llvm::Value* scratch_bytes(uint32_t size, bool pooled);
+  void begin_function(llvm::Function* fn);
+  static constexpr uint32_t kStackBufferMax = 64;
   void zero_bytes(llvm::Value* p, uint32_t size);
   llvm::Value* byte_ptr(llvm::Value* base, uint64_t offset);
   void set_loc(const Loc& l);
@@ -114,9 +121,14 @@ class CodeGen {
   llvm::Value* ctx_arg_ = nullptr;
   const ProbeInstance* inst_ = nullptr;
   size_t probe_id_ = 0;
-  std::map<std::string, llvm::AllocaInst*> vars_;
+  std::map<std::string, llvm::Value*> vars_;
   std::map<uint32_t, std::vector<llvm::AllocaInst*>> pool_;  // by size
   std::map<uint32_t, size_t> pool_used_;
+  llvm::Value* scratch_base_ = nullptr;  // this function's scratch value, if it needs one
+  std::map<uint32_t, std::vector<llvm::Value*>> scratch_pool_;
+  std::map<uint32_t, size_t> scratch_used_;
+  uint32_t scratch_size_now_ = 0, scratch_max_ = 0;
+  llvm::GlobalVariable* scratch_ = nullptr;
 
   // Maps.
   std::vector<llvm::GlobalVariable*> maps_;  // by map id

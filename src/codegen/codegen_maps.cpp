@@ -10,6 +10,15 @@ enum MapType { kHash = 1, kArray = 2, kPercpuHash = 5, kPercpuArray = 6, kRingbu
 
 llvm::GlobalVariable* CodeGen::define_map(const std::string& name, int type, uint32_t max_entries,
                                           uint32_t key_size, uint32_t value_size) {
+  auto* gv = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getPtrTy(), 4), false,
+                                      llvm::GlobalValue::ExternalLinkage, nullptr, name);
+  describe_map(gv, type, max_entries, key_size, value_size);
+  return gv;
+}
+
+void CodeGen::describe_map(llvm::GlobalVariable* gv, int type, uint32_t max_entries, uint32_t key_size,
+                           uint32_t value_size) {
+  const std::string name = gv->getName().str();
   // libbpf reads map attributes from BTF: each is a member `int (*attr)[VALUE]`.
   auto* int_ty = di_->createBasicType("int", 32, llvm::dwarf::DW_ATE_signed);
   std::vector<llvm::Metadata*> members;
@@ -26,13 +35,11 @@ llvm::GlobalVariable* CodeGen::define_map(const std::string& name, int type, uin
   if (value_size) add("value_size", value_size);
   auto* st = di_->createStructType(file_, "", file_, 0, members.size() * 64, 64,
                                    llvm::DINode::FlagZero, nullptr, di_->getOrCreateArray(members));
-  auto* ty = llvm::ArrayType::get(b_.getPtrTy(), members.size());
-  auto* gv = new llvm::GlobalVariable(*mod_, ty, false, llvm::GlobalValue::ExternalLinkage,
-                                      llvm::ConstantAggregateZero::get(ty), name);
+  // The IR type is a placeholder of 4 pointers; libbpf reads only the BTF.
+  gv->setInitializer(llvm::ConstantAggregateZero::get(gv->getValueType()));
   gv->setSection(".maps");
   gv->setAlignment(llvm::Align(8));
   gv->addDebugInfo(di_->createGlobalVariableExpression(cu_, name, name, file_, 0, st, false));
-  return gv;
 }
 
 void CodeGen::define_maps() {

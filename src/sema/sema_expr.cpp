@@ -195,10 +195,11 @@ Type Sema::check_call(Expr& e, bool as_statement) {
         int64_t len;
         if (!literal_int(*e.args[1], len) || len < 1) {
           error(DiagKind::BadLiteralArg, e.args[1]->loc, "str() length must be a positive integer literal");
-        } else if (len > 200) {
-          // Strings live on the 512-byte BPF stack, next to keys and values.
+        } else if (len > 1024) {
+          // Long strings live in the per-CPU scratch map and are copied whole into every event
+          // and key that holds them; 1 KiB keeps that cheap.
           error(DiagKind::LimitExceeded, e.args[1]->loc, "str() length " + std::to_string(len) +
-                                                             " is over the limit of 200 bytes");
+                                                             " is over the limit of 1024 bytes");
         } else {
           size = uint32_t(len) + 1;
         }
