@@ -2,7 +2,14 @@
 //   scry_target open N PATH   open and close PATH N times
 //   scry_target spin MS       keep a CPU busy for MS milliseconds (for profile:)
 //   scry_target sleep MS      sleep MS milliseconds
+//   scry_target stat PATH     statx() PATH once
+//   scry_target sync          fsync() a file of the system, then sync()
+//   scry_target kill          kill(getpid(), 0): a signal check on itself
+//   scry_target setuid        setuid(0) (the tests run as root)
+#define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +41,22 @@ int main(int argc, char** argv) {
     usleep((useconds_t)atoi(argv[2]) * 1000);
     return 0;
   }
-  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS\n");
+  if (argc == 3 && strcmp(argv[1], "stat") == 0) {
+    // statx: glibc's stat() is newfstatat, which tools such as statsnoop do not trace.
+    struct statx st;
+    return statx(AT_FDCWD, argv[2], 0, STATX_BASIC_STATS, &st) == 0 ? 0 : 1;
+  }
+  if (argc == 2 && strcmp(argv[1], "sync") == 0) {
+    int fd = open("/dev/null", O_WRONLY);
+    if (fd >= 0) {
+      fdatasync(fd);
+      close(fd);
+    }
+    sync();
+    return 0;
+  }
+  if (argc == 2 && strcmp(argv[1], "kill") == 0) return kill(getpid(), 0);
+  if (argc == 2 && strcmp(argv[1], "setuid") == 0) return setuid(0);
+  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid\n");
   return 2;
 }
