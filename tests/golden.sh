@@ -10,7 +10,7 @@
 set -u
 SCRY="$(realpath "$1")"
 DIR="$(realpath "$2")"
-export TARGET="${3:-}"
+export TARGET="${3:+$(realpath "$3")}"
 pass=0
 fail=0
 cd "$DIR"
@@ -20,11 +20,18 @@ for bt in *.bt; do
   want_rc="$(sed -n 's|^// scry-rc: ||p' "$bt" | head -1)"
   want_rc="${want_rc:-0}"
   params="$(sed -n 's|^// scry-params: ||p' "$bt" | head -1)"
+  # @TARGET@ in a script (an attach point path) becomes the target program's path.
+  run="$bt"
+  if grep -q '@TARGET@' "$bt"; then
+    run=".run.$bt"
+    sed "s|@TARGET@|$TARGET|g" "$bt" >"$run"
+  fi
   eval "set -- $args"
   pre=("$@")
   eval "set -- $params"
-  timeout -s INT 60 "$SCRY" "${pre[@]}" "$bt" "$@" >"/tmp/golden.$$.out" 2>"/tmp/golden.$$.err" </dev/null
+  timeout -s INT 60 "$SCRY" "${pre[@]}" "$run" "$@" >"/tmp/golden.$$.out" 2>"/tmp/golden.$$.err" </dev/null
   rc=$?
+  [ "$run" != "$bt" ] && rm -f "$run"
   ok=1
   why=""
   if [ "$rc" != "$want_rc" ]; then ok=0; why="exit status $rc, expected $want_rc"; fi

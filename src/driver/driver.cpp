@@ -11,6 +11,7 @@
 #include "src/preprocess/preprocess.h"
 #include "src/probes/probes.h"
 #include "src/types/btf.h"
+#include "src/types/c_definitions.h"
 #include "src/sema/sema.h"
 
 namespace scry {
@@ -52,14 +53,23 @@ std::string preprocess_script(const std::string& source, Diagnostics& diags) {
   PreprocessResult pp = preprocess(source, {{"BPFTRACE_HAVE_BTF", "1"}, {"__x86_64__", "1"}});
   for (auto& e : pp.errors) diags.report(DiagKind::BadPreprocessor, Loc{e.line, e.col, e.line, e.col}, e.message);
   KernelBtf* btf = pp.c_definitions.empty() ? nullptr : KernelBtf::get();
+  std::vector<CDefinitionText> own;
   for (auto& def : pp.c_definitions) {
     std::string head = def.text.substr(0, def.text.find('{'));
     while (!head.empty() && isspace((unsigned char)head.back())) head.pop_back();
     if (btf && btf->parse_type(head).kind != TypeKind::None) continue;  // BTF has it
-    int len = int(diags.source_line(def.line).size());
-    diags.report(DiagKind::NotSupportedHere, Loc{def.line, 1, def.line, len},
-                 "'" + head + "' is not a kernel type, and C definitions in scripts are not supported yet");
+    own.push_back({def.text, def.line});
   }
+  std::vector<CDefinitionError> errors;
+  if (!own.empty() && btf && !add_c_definitions(own, *btf, errors))
+    for (auto& e : errors) {
+      int len = int(diags.source_line(e.line).size());
+      diags.report(DiagKind::BadCDefinition, Loc{e.line, e.col ? e.col : 1, e.line, e.col ? e.col : len},
+                   e.message);
+    }
+  if (!own.empty() && !btf)
+    diags.report(DiagKind::BadCDefinition, Loc{own[0].line, 1, own[0].line, 1},
+                 "C definitions need the kernel's BTF (/sys/kernel/btf/vmlinux), which this kernel lacks");
   return pp.text;
 }
 

@@ -41,7 +41,20 @@ KernelBtf* KernelBtf::get() {
 
 KernelBtf::KernelBtf(struct btf* b) : btf_(b) {}
 
-KernelBtf::~KernelBtf() { btf__free(btf_); }
+KernelBtf::~KernelBtf() {
+  btf__free(btf_);
+  btf__free(base_);
+}
+
+void KernelBtf::extend(struct btf* split) {
+  if (!base_) base_ = btf_;
+  else btf__free(btf_);
+  btf_ = split;
+  indexed_ = false;
+  types_.clear();
+  funcs_.clear();
+  enumerators_.clear();
+}
 
 uint32_t KernelBtf::type_count() const { return btf__type_cnt(btf_); }
 

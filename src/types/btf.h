@@ -79,6 +79,12 @@ class KernelBtf {
   // Number of type ids (for diagnostics/tests).
   uint32_t type_count() const;
 
+  // The BTF every lookup reads (the kernel's, or the kernel's plus the script's types).
+  struct btf* raw() { return btf_; }
+  // Makes `split`, a BTF made with btf__new_empty_split(raw()) that holds the script's own
+  // C definitions, the one every lookup reads: script types join the kernel's. Takes ownership.
+  void extend(struct btf* split);
+
  private:
   void build_index();
   int32_t find(const std::string& key);  // key: "struct X", "union X", "enum X" or typedef name
@@ -91,6 +97,7 @@ class KernelBtf {
   bool walk(int32_t rec_id, uint32_t base_bits, const MemberFn& fn);
 
   struct btf* btf_;
+  struct btf* base_ = nullptr;  // the kernel's BTF, once extended
   bool indexed_ = false;
   std::unordered_map<std::string, int32_t> types_;  // "struct X", "union X", "enum X", typedefs
   std::unordered_map<std::string, int32_t> funcs_;

@@ -10,7 +10,7 @@ trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
 # BPF programs scry names probeN that are loaded now (another tracer may be running).
-loaded_probes() { command -v bpftool >/dev/null && bpftool prog show | grep -c 'name probe[0-9]' || echo 0; }
+loaded_probes() { { command -v bpftool >/dev/null && bpftool prog show | grep -c 'name probe[0-9]'; } || true; }
 loaded_before=$(loaded_probes)
 
 check() {  # check NAME COMMAND...: passes when COMMAND succeeds
@@ -97,7 +97,7 @@ done
 # Nothing stays loaded after scry exits.
 if command -v bpftool >/dev/null; then
   loaded_after=$(loaded_probes)
-  check "no scry programs remain loaded" test "$loaded_after" -le "$loaded_before"
+  check "no scry programs remain loaded" test "${loaded_after:-0}" -le "${loaded_before:-0}"
 fi
 check "no uprobe/kprobe events left in tracefs" \
   sh -c "! grep -qs . /sys/kernel/tracing/uprobe_events /sys/kernel/tracing/kprobe_events"

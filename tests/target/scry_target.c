@@ -6,6 +6,8 @@
 //   scry_target sync          fsync() a file of the system, then sync()
 //   scry_target kill          kill(getpid(), 0): a signal check on itself
 //   scry_target setuid        setuid(0) (the tests run as root)
+//   scry_target call          call scry_target_add(2, 3), scry_target_greet("world") and
+//                             scry_target_point(&{7, 35, "seven"}) (for uprobes)
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +17,20 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+// Functions for uprobes: not inlined, with int, string and struct arguments.
+struct scry_point {
+  int x;
+  long y;
+  char name[8];
+};
+
+__attribute__((noinline)) int scry_target_add(int a, int b) { return a + b; }
+
+__attribute__((noinline)) const char* scry_target_greet(const char* who) { return who; }
+
+// Reads every member, so the compiler keeps them all in memory for the probes to see.
+__attribute__((noinline)) long scry_target_point(struct scry_point* p) { return p->x + p->y + p->name[0]; }
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -56,7 +72,15 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && strcmp(argv[1], "kill") == 0) return kill(getpid(), 0);
+  if (argc == 2 && strcmp(argv[1], "call") == 0) {
+    struct scry_point p = {7, 35, "seven"};
+    volatile long sink = scry_target_add(2, 3);
+    sink += (long)scry_target_greet("world");
+    sink += scry_target_point(&p);
+    (void)sink;
+    return 0;
+  }
   if (argc == 2 && strcmp(argv[1], "setuid") == 0) return setuid(0);
-  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid\n");
+  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call\n");
   return 2;
 }

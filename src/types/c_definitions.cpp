@@ -1,0 +1,315 @@
+#include "src/types/c_definitions.h"
+
+#include <bpf/btf.h>
+#include <clang-c/Index.h>
+#include <dlfcn.h>
+
+#include <cstdarg>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "src/types/btf.h"
+
+namespace scry {
+
+namespace {
+
+// The libclang functions used, resolved with dlsym: the compiler does not link libclang.
+struct Clang {
+#define CLANG_FN(name) decltype(&::name) name = nullptr;
+  CLANG_FN(clang_createIndex)
+  CLANG_FN(clang_disposeIndex)
+  CLANG_FN(clang_parseTranslationUnit)
+  CLANG_FN(clang_disposeTranslationUnit)
+  CLANG_FN(clang_getTranslationUnitCursor)
+  CLANG_FN(clang_visitChildren)
+  CLANG_FN(clang_getCursorKind)
+  CLANG_FN(clang_getCursorSpelling)
+  CLANG_FN(clang_getCursorType)
+  CLANG_FN(clang_isCursorDefinition)
+  CLANG_FN(clang_getCursorLocation)
+  CLANG_FN(clang_getPresumedLocation)
+  CLANG_FN(clang_getCanonicalType)
+  CLANG_FN(clang_getPointeeType)
+  CLANG_FN(clang_getArrayElementType)
+  CLANG_FN(clang_getArraySize)
+  CLANG_FN(clang_getTypeDeclaration)
+  CLANG_FN(clang_Type_getSizeOf)
+  CLANG_FN(clang_Cursor_getOffsetOfField)
+  CLANG_FN(clang_Cursor_isBitField)
+  CLANG_FN(clang_getFieldDeclBitWidth)
+  CLANG_FN(clang_getEnumConstantDeclValue)
+  CLANG_FN(clang_Cursor_isAnonymous)
+  CLANG_FN(clang_getNumDiagnostics)
+  CLANG_FN(clang_getDiagnostic)
+  CLANG_FN(clang_getDiagnosticSeverity)
+  CLANG_FN(clang_getDiagnosticSpelling)
+  CLANG_FN(clang_getDiagnosticLocation)
+  CLANG_FN(clang_disposeDiagnostic)
+  CLANG_FN(clang_getCString)
+  CLANG_FN(clang_disposeString)
+#undef CLANG_FN
+  bool ok = false;
+
+  static const Clang& get() {
+    static Clang c = [] {
+      Clang c;
+      void* h = nullptr;
+      for (const char* lib : {"libclang-19.so.1", "/usr/lib/llvm-19/lib/libclang-19.so.1",
+                              "/usr/lib/llvm-19/lib/libclang.so"})
+        if ((h = dlopen(lib, RTLD_NOW | RTLD_LOCAL))) break;
+      if (!h) return c;
+      bool all = true;
+#define CLANG_FN(name) \
+  c.name = reinterpret_cast<decltype(c.name)>(dlsym(h, #name)); \
+  all = all && c.name;
+      CLANG_FN(clang_createIndex) CLANG_FN(clang_disposeIndex) CLANG_FN(clang_parseTranslationUnit)
+      CLANG_FN(clang_disposeTranslationUnit) CLANG_FN(clang_getTranslationUnitCursor)
+      CLANG_FN(clang_visitChildren) CLANG_FN(clang_getCursorKind) CLANG_FN(clang_getCursorSpelling)
+      CLANG_FN(clang_getCursorType) CLANG_FN(clang_isCursorDefinition) CLANG_FN(clang_getCursorLocation)
+      CLANG_FN(clang_getPresumedLocation) CLANG_FN(clang_getCanonicalType) CLANG_FN(clang_getPointeeType)
+      CLANG_FN(clang_getArrayElementType) CLANG_FN(clang_getArraySize) CLANG_FN(clang_getTypeDeclaration)
+      CLANG_FN(clang_Type_getSizeOf) CLANG_FN(clang_Cursor_getOffsetOfField) CLANG_FN(clang_Cursor_isBitField)
+      CLANG_FN(clang_getFieldDeclBitWidth) CLANG_FN(clang_getEnumConstantDeclValue)
+      CLANG_FN(clang_Cursor_isAnonymous) CLANG_FN(clang_getNumDiagnostics) CLANG_FN(clang_getDiagnostic)
+      CLANG_FN(clang_getDiagnosticSeverity) CLANG_FN(clang_getDiagnosticSpelling)
+      CLANG_FN(clang_getDiagnosticLocation) CLANG_FN(clang_disposeDiagnostic) CLANG_FN(clang_getCString)
+      CLANG_FN(clang_disposeString)
+#undef CLANG_FN
+      c.ok = all;
+      return c;
+    }();
+    return c;
+  }
+
+  std::string str(CXString s) const {
+    const char* p = clang_getCString(s);
+    std::string out = p ? p : "";
+    clang_disposeString(s);
+    return out;
+  }
+};
+
+struct Where {
+  std::string file;
+  unsigned line = 0, col = 0;
+};
+
+// Where a location is, after "#line" directives: file "script" is the script's own text.
+Where where(const Clang& c, CXSourceLocation l) {
+  Where w;
+  CXString f;
+  c.clang_getPresumedLocation(l, &f, &w.line, &w.col);
+  w.file = c.str(f);
+  return w;
+}
+
+void dump_to_string(void* ctx, const char* fmt, va_list args) {
+  char buf[4096];
+  vsnprintf(buf, sizeof buf, fmt, args);
+  *static_cast<std::string*>(ctx) += buf;
+}
+
+// Declarations, from BTF, of the kernel types the definitions name.
+std::string kernel_prelude(const std::vector<CDefinitionText>& defs, struct btf* kernel) {
+  std::string all;
+  for (auto& d : defs) all += d.text + "\n";
+  std::set<std::string> defined;
+  static const std::regex def_re(R"((struct|union|enum)\s+(\w+)\s*\{)");
+  for (std::sregex_iterator it(all.begin(), all.end(), def_re), end; it != end; ++it)
+    defined.insert((*it)[1].str() + " " + (*it)[2].str());
+  std::string out;
+  btf_dump* d = btf_dump__new(kernel, dump_to_string, &out, nullptr);
+  if (!d) return out;
+  static const std::regex ref_re(R"(\b(?:(struct|union|enum)\s+)?([A-Za-z_]\w*))");
+  std::set<int32_t> dumped;
+  for (std::sregex_iterator it(all.begin(), all.end(), ref_re), end; it != end; ++it) {
+    std::string kw = (*it)[1].str(), name = (*it)[2].str();
+    if (defined.count(kw + " " + name)) continue;
+    int32_t id = -1;
+    if (kw == "struct") id = btf__find_by_name_kind(kernel, name.c_str(), BTF_KIND_STRUCT);
+    else if (kw == "union") id = btf__find_by_name_kind(kernel, name.c_str(), BTF_KIND_UNION);
+    else if (kw == "enum") id = btf__find_by_name_kind(kernel, name.c_str(), BTF_KIND_ENUM);
+    else id = btf__find_by_name_kind(kernel, name.c_str(), BTF_KIND_TYPEDEF);
+    if (id > 0 && dumped.insert(id).second) btf_dump__dump_type(d, uint32_t(id));
+  }
+  btf_dump__free(d);
+  return out;
+}
+
+// Converts clang's types to BTF ids in `out` (a split BTF over the kernel's).
+struct Converter {
+  const Clang& c;
+  struct btf* out;
+  std::map<std::string, int> ints;        // "size:signed" -> id
+  std::map<std::string, int> records;     // "struct x" -> id (kernel or script)
+  std::string error;
+
+  int int_type(long long size, bool is_signed, bool is_char) {
+    std::string key = std::to_string(size) + (is_signed ? "s" : "u") + (is_char ? "c" : "");
+    auto it = ints.find(key);
+    if (it != ints.end()) return it->second;
+    std::string name = std::string(is_char ? "char" : is_signed ? "int" : "unsigned int") +
+                       (is_char ? "" : std::to_string(size * 8));
+    int enc = (is_signed ? BTF_INT_SIGNED : 0) | (is_char ? BTF_INT_CHAR : 0);
+    int id = btf__add_int(out, name.c_str(), size_t(size), enc);
+    return ints[key] = id;
+  }
+
+  int record(const std::string& kw, const std::string& name) {
+    std::string key = kw + " " + name;
+    auto it = records.find(key);
+    if (it != records.end()) return it->second;
+    int id = btf__find_by_name_kind(out, name.c_str(), kw == "union" ? BTF_KIND_UNION : BTF_KIND_STRUCT);
+    if (id <= 0) id = btf__add_fwd(out, name.c_str(), kw == "union" ? BTF_FWD_UNION : BTF_FWD_STRUCT);
+    return records[key] = id;
+  }
+
+  int type(CXType t) {
+    t = c.clang_getCanonicalType(t);
+    long long size = c.clang_Type_getSizeOf(t);
+    switch (t.kind) {
+      case CXType_Bool: case CXType_UChar: case CXType_UShort: case CXType_UInt: case CXType_ULong:
+      case CXType_ULongLong: return int_type(size, false, false);
+      case CXType_Char_U: return int_type(size, false, true);
+      case CXType_Char_S: case CXType_SChar: return int_type(size, true, t.kind != CXType_SChar);
+      case CXType_Short: case CXType_Int: case CXType_Long: case CXType_LongLong:
+        return int_type(size, true, false);
+      case CXType_Pointer: {
+        CXType p = c.clang_getPointeeType(t);
+        int target = c.clang_getCanonicalType(p).kind == CXType_Void ? 0 : type(p);
+        return target < 0 ? target : btf__add_ptr(out, target);
+      }
+      case CXType_ConstantArray: {
+        int elem = type(c.clang_getArrayElementType(t));
+        if (elem < 0) return elem;
+        return btf__add_array(out, int_type(4, false, false), elem, uint32_t(c.clang_getArraySize(t)));
+      }
+      case CXType_Record: {
+        CXCursor decl = c.clang_getTypeDeclaration(t);
+        std::string name = c.str(c.clang_getCursorSpelling(decl));
+        std::string kw = c.clang_getCursorKind(decl) == CXCursor_UnionDecl ? "union" : "struct";
+        return record(kw, name);
+      }
+      case CXType_Enum: return int_type(size > 0 ? size : 4, false, false);
+      case CXType_Void: return 0;
+      default:
+        error = "scry cannot use a member of this type (" + std::to_string(int(t.kind)) + ")";
+        return -1;
+    }
+  }
+};
+
+struct Field {
+  std::string name;
+  int type;
+  uint32_t bit_offset, bit_size;
+};
+
+}  // namespace
+
+bool add_c_definitions(const std::vector<CDefinitionText>& defs, KernelBtf& kbtf,
+                       std::vector<CDefinitionError>& errors) {
+  const Clang& c = Clang::get();
+  if (!c.ok) {
+    errors.push_back({defs.empty() ? 0 : defs[0].line, 1,
+                      "C definitions in scripts need libclang (Debian package libclang1-19), which is not installed"});
+    return false;
+  }
+  struct btf* kernel = kbtf.raw();
+  std::string source = kernel_prelude(defs, kernel);
+  for (auto& d : defs) source += "#line " + std::to_string(d.line) + " \"script\"\n" + d.text + "\n";
+  CXUnsavedFile file{"scry_definitions.c", source.c_str(), (unsigned long)source.size()};
+  const char* args[] = {"-x", "c", "-std=gnu11", "-nostdinc", "-fno-ms-extensions"};
+  CXIndex index = c.clang_createIndex(0, 0);
+  CXTranslationUnit tu = c.clang_parseTranslationUnit(index, "scry_definitions.c", args, 5, &file, 1,
+                                                      CXTranslationUnit_SkipFunctionBodies);
+  bool ok = tu != nullptr;
+  for (unsigned i = 0; tu && i < c.clang_getNumDiagnostics(tu); i++) {
+    CXDiagnostic d = c.clang_getDiagnostic(tu, i);
+    if (c.clang_getDiagnosticSeverity(d) >= CXDiagnostic_Error) {
+      Where at = where(c, c.clang_getDiagnosticLocation(d));
+      bool in_script = at.file == "script";
+      errors.push_back({in_script ? int(at.line) : defs[0].line, in_script ? int(at.col) : 1,
+                        c.str(c.clang_getDiagnosticSpelling(d))});
+      ok = false;
+    }
+    c.clang_disposeDiagnostic(d);
+  }
+  struct btf* split = ok ? btf__new_empty_split(kernel) : nullptr;
+  Converter conv{c, split, {}, {}, {}};
+  struct Ctx {
+    const Clang& c;
+    Converter& conv;
+    std::vector<CDefinitionError>& errors;
+    bool ok = true;
+  } ctx{c, conv, errors};
+  if (split) {
+    // Each definition of the script, in order: convert the members' types first, then add the
+    // record with its members (BTF wants a record's members right after it).
+    c.clang_visitChildren(
+        c.clang_getTranslationUnitCursor(tu),
+        [](CXCursor cur, CXCursor, CXClientData data) {
+          auto& x = *static_cast<Ctx*>(data);
+          const Clang& c = x.c;
+          Where at = where(c, c.clang_getCursorLocation(cur));
+          if (at.file != "script" || !c.clang_isCursorDefinition(cur)) return CXChildVisit_Continue;
+          CXCursorKind kind = c.clang_getCursorKind(cur);
+          std::string name = c.str(c.clang_getCursorSpelling(cur));
+          CXType t = c.clang_getCursorType(cur);
+          if (kind == CXCursor_EnumDecl) {
+            int id = btf__add_enum(x.conv.out, name.c_str(), uint32_t(c.clang_Type_getSizeOf(t)));
+            c.clang_visitChildren(cur, [](CXCursor e, CXCursor, CXClientData d) {
+              auto& x = *static_cast<Ctx*>(d);
+              if (x.c.clang_getCursorKind(e) == CXCursor_EnumConstantDecl)
+                btf__add_enum_value(x.conv.out, x.c.str(x.c.clang_getCursorSpelling(e)).c_str(),
+                                    x.c.clang_getEnumConstantDeclValue(e));
+              return CXChildVisit_Continue;
+            }, &x);
+            (void)id;
+            return CXChildVisit_Continue;
+          }
+          if (kind != CXCursor_StructDecl && kind != CXCursor_UnionDecl) return CXChildVisit_Continue;
+          struct Fields {
+            Ctx& x;
+            std::vector<Field> list;
+          } f{x, {}};
+          c.clang_visitChildren(cur, [](CXCursor m, CXCursor, CXClientData d) {
+            auto& f = *static_cast<Fields*>(d);
+            const Clang& c = f.x.c;
+            if (c.clang_getCursorKind(m) != CXCursor_FieldDecl) return CXChildVisit_Continue;
+            int type = f.x.conv.type(c.clang_getCursorType(m));
+            if (type < 0) {
+              Where at = where(c, c.clang_getCursorLocation(m));
+              f.x.errors.push_back({int(at.line), int(at.col), f.x.conv.error});
+              f.x.ok = false;
+              return CXChildVisit_Continue;
+            }
+            std::string fname = c.str(c.clang_getCursorSpelling(m));
+            uint32_t bits = c.clang_Cursor_isBitField(m) ? uint32_t(c.clang_getFieldDeclBitWidth(m)) : 0;
+            f.list.push_back({fname, type, uint32_t(c.clang_Cursor_getOffsetOfField(m)), bits});
+            return CXChildVisit_Continue;
+          }, &f);
+          std::string kw = kind == CXCursor_UnionDecl ? "union" : "struct";
+          uint32_t size = uint32_t(c.clang_Type_getSizeOf(t));
+          int id = kind == CXCursor_UnionDecl ? btf__add_union(x.conv.out, name.c_str(), size)
+                                              : btf__add_struct(x.conv.out, name.c_str(), size);
+          for (auto& fld : f.list)
+            btf__add_field(x.conv.out, fld.name.c_str(), fld.type, fld.bit_offset, fld.bit_size);
+          x.conv.records[kw + " " + name] = id;
+          return CXChildVisit_Continue;
+        },
+        &ctx);
+  }
+  if (tu) c.clang_disposeTranslationUnit(tu);
+  c.clang_disposeIndex(index);
+  if (!ok || !ctx.ok) {
+    btf__free(split);
+    return false;
+  }
+  kbtf.extend(split);
+  return true;
+}
+
+}  // namespace scry
