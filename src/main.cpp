@@ -7,7 +7,10 @@
 
 #include "src/builtins/builtins.h"
 #include "src/driver/driver.h"
+#include "src/probes/listing.h"
 #include "src/probes/probes.h"
+
+#include <unistd.h>
 
 namespace {
 
@@ -18,6 +21,8 @@ void usage(FILE* f) {
           "\n"
           "options:\n"
           "  -e PROGRAM      the program to run\n"
+          "  -l [PATTERN]    list probes (wildcards; kind:pattern), or those of -e/a script\n"
+          "  -lv             list with arguments and their types\n"
           "  -q              quiet: no \"Attaching N probes...\" line\n"
           "  -o FILE         write output to FILE\n"
           "  -c CMD          run CMD, trace, and exit when it exits\n"
@@ -50,6 +55,8 @@ std::vector<std::string> split_command(const std::string& cmd) {
 int main(int argc, char** argv) {
   scry::DriverOptions opts;
   bool have_program = false;
+  bool list = false, list_verbose = false;
+  std::string pattern;
   std::string out_file;
   std::vector<std::string> rest;
   for (int i = 1; i < argc; i++) {
@@ -67,6 +74,10 @@ int main(int argc, char** argv) {
       opts.source = need("-e");
       opts.filename = "stdin";
       have_program = true;
+    } else if (a == "-l" || a == "-lv") {
+      list = true;
+      list_verbose = list_verbose || a == "-lv";
+      if (i + 1 < argc && argv[i + 1][0] != '-') pattern = argv[++i];
     } else if (a == "-q") {
       opts.run.quiet = true;
     } else if (a == "-o") {
@@ -117,6 +128,25 @@ int main(int argc, char** argv) {
       opts.filename = a;
       have_program = true;
     }
+  }
+  if (list && !have_program && !pattern.empty() && pattern.find(':') == std::string::npos &&
+      pattern.find_first_of("*?[") == std::string::npos && access(pattern.c_str(), R_OK) == 0 &&
+      pattern.size() > 3 && pattern.compare(pattern.size() - 3, 3, ".bt") == 0) {
+    // scry -l script.bt: the script's probes
+    std::ifstream f(pattern);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    opts.source = ss.str();
+    opts.filename = pattern;
+    have_program = true;
+  }
+  if (list && !have_program) {
+    size_t n = scry::list_probes(pattern, list_verbose || opts.timings, stdout);
+    return n ? 0 : 1;
+  }
+  if (list) {
+    opts.list = true;
+    opts.list_verbose = list_verbose || opts.timings;
   }
   if (!have_program) {
     usage(stderr);

@@ -9,6 +9,7 @@
 #include "src/codegen/codegen.h"
 #include "src/diag/diag.h"
 #include "src/preprocess/preprocess.h"
+#include "src/probes/listing.h"
 #include "src/probes/probes.h"
 #include "src/types/btf.h"
 #include "src/types/c_definitions.h"
@@ -78,7 +79,7 @@ std::string preprocess_script(const std::string& source, Diagnostics& diags) {
 int run_driver(const DriverOptions& opts) {
   PhaseTimer t{opts.timings};
   // Only the dumps work without root: everything else loads BPF programs.
-  if (geteuid() != 0 && opts.dump.empty()) {
+  if (geteuid() != 0 && opts.dump.empty() && !opts.list) {
     fprintf(stderr, "ERROR: scry must run as root to load BPF programs (CAP_BPF, CAP_PERFMON)\n");
     return 1;
   }
@@ -100,6 +101,10 @@ int run_driver(const DriverOptions& opts) {
   expand_probes(prog, instances, diags);
   t.done("probes");
   if (diags.has_errors()) return fail(diags);
+  if (opts.list) {
+    list_script_probes(instances, opts.list_verbose, stdout);
+    return 0;
+  }
 
   Manifest manifest;
   SemaOptions sopts;

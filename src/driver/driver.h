@@ -14,6 +14,7 @@ struct DriverOptions {
   std::string dump;        // "", "ast", "typed", "ir", "elf"
   bool timings = false;    // -v: per-phase timings
   bool unsafe = false;     // --unsafe
+  bool list = false, list_verbose = false;  // -l with a program: list its probes
   uint32_t map_size = 0;   // --map-size (0: the default)
   RunOptions run;
 };

@@ -89,6 +89,20 @@ rc=$?
 check "-c with a missing command ends the trace" test "$rc" = 0 -a "$(cat "$T/c.out")" = "$(printf 'b\ne')"
 check "-c with a missing command says why" grep -q "cannot run '/nonexistent/cmd'" "$T/c.err"
 
+# Listing: patterns, kinds, -lv with arguments, the probes of a script.
+"$SCRY" -l 'tracepoint:syscalls:sys_enter_openat*' >"$T/l1"
+check "-l lists matching tracepoints" test "$(cat "$T/l1")" = "$(printf 'tracepoint:syscalls:sys_enter_openat\ntracepoint:syscalls:sys_enter_openat2')"
+"$SCRY" -lv 'tracepoint:syscalls:sys_enter_openat' >"$T/l2"
+check "-lv shows each argument with its type" grep -qx '    const char \* filename' "$T/l2"
+check "-l finds kernel functions in BTF" sh -c "'$SCRY' -l 'kprobe:vfs_read' | grep -qx 'kprobe:vfs_read'"
+check "-l finds raw tracepoints in BTF" sh -c "'$SCRY' -l 'rawtracepoint:sched_switch' | grep -qx 'rawtracepoint:sched_switch'"
+check "-l lists a binary's functions" sh -c "'$SCRY' -l 'uprobe:$TARGET:scry_target_*' | grep -qx 'uprobe:$TARGET:scry_target_add'"
+check "-l without a kind matches every kind" sh -c "'$SCRY' -l 'sys_enter_openat' | grep -qx 'tracepoint:syscalls:sys_enter_openat'"
+"$SCRY" -l -e 'tracepoint:syscalls:sys_enter_openat*, interval:s:1 { }' >"$T/l3"
+check "-l -e lists the script's probes" test "$(cat "$T/l3")" = "$(printf 'tracepoint:syscalls:sys_enter_openat\ntracepoint:syscalls:sys_enter_openat2\ninterval:s:1')"
+"$SCRY" -l 'nosuchprobe*' >/dev/null
+check "-l with no match exits 1" test $? = 1
+
 # Every example tool compiles and loads.
 for ex in "$(dirname "$0")"/../../examples/*.bt; do
   check "example $(basename "$ex") loads" "$SCRY" --dry-run "$ex"
