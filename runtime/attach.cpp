@@ -38,9 +38,10 @@ int perf_event_open(perf_event_attr* attr, int cpu) {
 bool attach_perf(bpf_program* prog, const ProbeSpec& p, int cpu, Attachments& out, std::string& error) {
   perf_event_attr attr{};
   attr.size = sizeof attr;
-  attr.type = PERF_TYPE_SOFTWARE;
-  attr.config = p.kind == ProbeKind::Software ? p.sw_config : PERF_COUNT_SW_CPU_CLOCK;
-  if (p.kind == ProbeKind::Software) {
+  attr.type = p.kind == ProbeKind::Hardware ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE;
+  attr.config = p.kind == ProbeKind::Software || p.kind == ProbeKind::Hardware ? p.sw_config
+                                                                                : PERF_COUNT_SW_CPU_CLOCK;
+  if (p.kind == ProbeKind::Software || p.kind == ProbeKind::Hardware) {
     attr.sample_period = p.sw_period;
   } else if (p.freq_hz) {
     attr.freq = 1;
@@ -50,7 +51,12 @@ bool attach_perf(bpf_program* prog, const ProbeSpec& p, int cpu, Attachments& ou
   }
   int fd = perf_event_open(&attr, cpu);
   if (fd < 0) {
-    error = "could not attach " + p.name + ": perf_event_open: " + strerror(errno);
+    int e = errno;
+    error = "could not attach " + p.name + ": perf_event_open: " + strerror(e);
+    if (p.kind == ProbeKind::Hardware && (e == ENOENT || e == EOPNOTSUPP) &&
+        access("/sys/bus/event_source/devices/cpu", F_OK) != 0)
+      error += ": this machine has no hardware performance counters (no 'cpu' PMU in "
+               "/sys/bus/event_source/devices, as in many VMs); software:cpu-clock or profile: work instead";
     return false;
   }
   bpf_link* link = bpf_program__attach_perf_event(prog, fd);
@@ -100,7 +106,20 @@ bool attach_probes(bpf_object* obj, const Manifest& m, Attachments& out, std::st
         // One timer, on CPU 0, like bpftrace.
         ok = attach_perf(prog, p, 0, out, error);
         break;
+      case ProbeKind::RawTracepoint:
+      case ProbeKind::Fentry:
+      case ProbeKind::Fexit: {
+        bpf_link* link = bpf_program__attach_trace(prog);
+        if (!link) {
+          error = "could not attach " + p.name + ": " + strerror(errno);
+          ok = false;
+        } else {
+          out.links.emplace_back(link);
+        }
+        break;
+      }
       case ProbeKind::Profile:
+      case ProbeKind::Hardware:
       case ProbeKind::Software: {
         int ncpu = libbpf_num_possible_cpus();
         for (int cpu = 0; cpu < ncpu && ok; cpu++) ok = attach_perf(prog, p, cpu, out, error);

@@ -1,5 +1,7 @@
 #include "runtime/loader.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -48,6 +50,9 @@ void explain_verifier_log(const std::string& log, LoadError& err) {
   std::string line, reason, last_source;
   bool in_log = false;
   while (std::getline(in, line)) {
+    size_t named = line.find("libbpf: prog '");
+    if (named != std::string::npos && err.program.empty())
+      err.program = line.substr(named + 14, line.find('\'', named + 14) - named - 14);
     if (line.find("-- BEGIN PROG LOAD LOG --") != std::string::npos) {
       in_log = true;
       size_t q = line.find("prog '");
@@ -72,6 +77,7 @@ void explain_verifier_log(const std::string& log, LoadError& err) {
         line.rfind("regs=", 0) == 0 || line.rfind("parent ", 0) == 0 || line.rfind("mark_precise", 0) == 0 ||
         line.rfind("verification time", 0) == 0 || line.rfind("stack depth", 0) == 0 ||
         line.rfind("Validating", 0) == 0 || line.rfind("reg type unsupported", 0) == 0 ||
+        line.rfind("cur state:", 0) == 0 || line.rfind("old state:", 0) == 0 ||
         (line.rfind("R", 0) == 0 && line.find("=") != std::string::npos && line.find(' ') == std::string::npos))
       continue;
     reason = line;  // the verifier states why just before its statistics
@@ -98,7 +104,7 @@ BpfObjectPtr load_object(const std::vector<uint8_t>& elf, LoadError& err) {
   if (rc) {
     std::string log = take_libbpf_log();
     err.message = std::string("the kernel refused to load the BPF program: ") + strerror(-rc);
-    if (rc == -EPERM) err.message += " (scry needs root: CAP_BPF and CAP_PERFMON)";
+    if (rc == -EPERM && geteuid() != 0) err.message += " (scry needs root: CAP_BPF and CAP_PERFMON)";
     explain_verifier_log(log, err);
     if (err.log.empty()) err.log = log;
     return nullptr;

@@ -10,7 +10,7 @@
 namespace scry {
 
 enum class ProbeKind { Begin, End, Tracepoint, Interval, Profile, Kprobe, Kretprobe, Uprobe, Uretprobe,
-                       Software };
+                       Software, Hardware, RawTracepoint, Fentry, Fexit };
 
 struct ProbeSpec {
   ProbeKind kind = ProbeKind::Begin;
@@ -22,7 +22,7 @@ struct ProbeSpec {
   std::string path;             // uprobes: the binary or library
   std::string func;             // kprobes and uprobes: the function (`func` prints it)
   uint64_t offset = 0;          // kprobe/uprobe: FUNC+OFFSET
-  uint64_t sw_config = 0;       // software: PERF_COUNT_SW_*
+  uint64_t sw_config = 0;       // software: PERF_COUNT_SW_*; hardware: PERF_COUNT_HW_*
   uint64_t sw_period = 0;       // software: events per sample
   std::string hint;             // kprobes: tracepoints to try instead, if this cannot attach
 };

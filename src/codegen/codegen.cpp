@@ -119,6 +119,10 @@ static std::string section_for(const ProbeSpec& s) {
     case ProbeKind::Kprobe: return "kprobe/" + s.func;
     case ProbeKind::Kretprobe: return "kretprobe/" + s.func;
     case ProbeKind::Uprobe: return "uprobe";
+    case ProbeKind::Hardware: return "perf_event";
+    case ProbeKind::RawTracepoint: return "tp_btf/" + s.func;
+    case ProbeKind::Fentry: return "fentry/" + s.func;
+    case ProbeKind::Fexit: return "fexit/" + s.func;
     case ProbeKind::Uretprobe: return "uretprobe";
   }
   return "";

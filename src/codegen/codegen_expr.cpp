@@ -214,6 +214,7 @@ llvm::Value* CodeGen::gen_builtin(const Expr& e) {
     case BuiltinId::SargN:
       return i64(0);
     case BuiltinId::Retval:
+      if (inst_->spec.kind == ProbeKind::Fexit) return btf_arg(e.slot, e.type);
       return b_.CreateLoad(i64ty, byte_ptr(ctx_arg_, kRegAx));
     case BuiltinId::FuncName:
       return i64(probe_id_);
@@ -311,7 +312,18 @@ llvm::Value* CodeGen::gen_field(const Expr& e) {
   return read_typed(addr, e.type, e.field_shift, e.field_bits);
 }
 
+llvm::Value* CodeGen::btf_arg(int slot, const Type& t) {
+  // tp_btf and fentry/fexit contexts are arrays of u64 arguments.
+  llvm::Value* v = b_.CreateLoad(b_.getInt64Ty(), byte_ptr(ctx_arg_, 8 * uint64_t(slot)));
+  if (t.is_int() && t.size < 8) {
+    auto* narrow = b_.CreateTrunc(v, b_.getIntNTy(t.size * 8));
+    v = t.is_signed ? b_.CreateSExt(narrow, b_.getInt64Ty()) : b_.CreateZExt(narrow, b_.getInt64Ty());
+  }
+  return v;
+}
+
 llvm::Value* CodeGen::gen_args_field(const Expr& e) {
+  if (inst_->has_btf_args) return btf_arg(e.slot, e.type);
   const TracepointField* f = inst_->format ? inst_->format->find(e.str) : nullptr;
   if (!f) return e.type.is_str() ? gen_string_literal("", e.type.size) : i64(0);
   auto* at = byte_ptr(ctx_arg_, f->offset);

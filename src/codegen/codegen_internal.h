@@ -48,6 +48,7 @@ class CodeGen {
   llvm::Value* gen_builtin(const Expr& e);
   llvm::Value* gen_field(const Expr& e);
   llvm::Value* gen_args_field(const Expr& e);
+  llvm::Value* btf_arg(int slot, const Type& t);
 
   // codegen_btf.cpp: values typed by BTF and tuples
   llvm::Value* gen_cast(const Expr& e);

@@ -143,10 +143,17 @@ int run_driver(const DriverOptions& opts) {
                            load_error.verifier
                                ? "the kernel's BPF verifier rejected this program: " + load_error.message
                                : "cannot load the BPF program: " + load_error.message);
-    for (auto& p : manifest.probes)
-      if (p.prog_name == load_error.program) d.notes.push_back("in probe " + p.name);
-    if (opts.run.verbose) d.notes.push_back("verifier log:\n" + load_error.log);
-    else d.notes.push_back("run with -v to see the verifier's log");
+    for (auto& p : manifest.probes) {
+      if (p.prog_name != load_error.program) continue;
+      d.notes.push_back("in probe " + p.name);
+      if ((p.kind == ProbeKind::Fentry || p.kind == ProbeKind::Fexit) && !load_error.verifier) {
+        d.message = "this kernel refuses fentry/fexit programs (BPF trampolines): loading " + p.name +
+                    " failed with " + load_error.message.substr(load_error.message.rfind(':') + 2);
+        if (!p.hint.empty()) d.notes.push_back("instead, try: " + p.hint);
+      }
+    }
+    if (opts.run.verbose) d.notes.push_back("log:\n" + load_error.log);
+    else if (load_error.verifier) d.notes.push_back("run with -v to see the verifier's log");
     return fail(diags);
   }
   return rc;

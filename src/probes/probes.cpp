@@ -9,6 +9,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <bpf/btf.h>
+
+#include "src/types/btf.h"
+
 namespace scry {
 namespace {
 
@@ -267,7 +271,118 @@ bool expand_software(const AttachPoint& ap, const std::vector<std::string>& part
   return false;
 }
 
+bool expand_hardware(const AttachPoint& ap, const std::vector<std::string>& parts,
+                     std::vector<ProbeInstance>& out, Diagnostics& diags) {
+  struct Event { const char* name; const char* alias; uint64_t config; uint64_t period; };
+  static const Event events[] = {
+      {"cpu-cycles", "cycles", 0, 1000000}, {"instructions", nullptr, 1, 1000000},
+      {"cache-references", nullptr, 2, 1000000}, {"cache-misses", nullptr, 3, 1000000},
+      {"branch-instructions", "branches", 4, 100000}, {"branch-misses", nullptr, 5, 100000},
+      {"bus-cycles", nullptr, 6, 100000}, {"frontend-stalls", nullptr, 7, 1000000},
+      {"backend-stalls", nullptr, 8, 1000000}, {"ref-cycles", nullptr, 9, 1000000},
+  };
+  if (parts.size() < 2 || parts.size() > 3) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc, "hardware probes are written hardware:EVENT[:COUNT]");
+    return false;
+  }
+  for (auto& ev : events) {
+    if (parts[1] != ev.name && !(ev.alias && parts[1] == ev.alias)) continue;
+    ProbeInstance pi;
+    pi.spec.kind = ProbeKind::Hardware;
+    pi.spec.sw_config = ev.config;
+    pi.spec.sw_period = ev.period;
+    if (parts.size() == 3 && (!parse_u64(parts[2], pi.spec.sw_period) || pi.spec.sw_period == 0)) {
+      diags.report(DiagKind::BadAttachPoint, ap.loc, "the count of a hardware probe must be a positive integer");
+      return false;
+    }
+    pi.spec.name = "hardware:" + parts[1] + ":" + std::to_string(pi.spec.sw_period);
+    out.push_back(pi);
+    return true;
+  }
+  diags.report(DiagKind::BadAttachPoint, ap.loc, "unknown hardware event '" + parts[1] + "'");
+  return false;
+}
+
+// rawtracepoint:NAME (BTF-typed, as tp_btf) and fentry:FUNC / fexit:FUNC (kfunc, kretfunc).
+bool expand_btf_probe(ProbeKind kind, const AttachPoint& ap, const std::vector<std::string>& parts,
+                      std::vector<ProbeInstance>& out, Diagnostics& diags) {
+  const char* kname = kind == ProbeKind::RawTracepoint ? "rawtracepoint" : kind == ProbeKind::Fentry ? "fentry" : "fexit";
+  // rawtracepoint:NAME, rawtracepoint:MODULE:NAME; fentry:FUNC, fentry:MODULE:FUNC
+  std::string name = parts.size() == 3 ? parts[2] : parts.size() == 2 ? parts[1] : "";
+  if (name.empty()) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc, std::string(kname) + " probes are written " + kname + ":NAME");
+    return false;
+  }
+  KernelBtf* btf = KernelBtf::get();
+  if (!btf) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc, std::string(kname) + " probes need the kernel's BTF (/sys/kernel/btf/vmlinux)");
+    return false;
+  }
+  std::vector<std::string> names;
+  if (has_wildcard(name)) {
+    for (auto& n : kind == ProbeKind::RawTracepoint ? raw_tracepoint_names() : kernel_btf_functions())
+      if (fnmatch(name.c_str(), n.c_str(), 0) == 0) names.push_back(n);
+  } else {
+    names.push_back(name);
+  }
+  for (auto& n : names) {
+    auto f = kind == ProbeKind::RawTracepoint ? btf->raw_tracepoint(n) : btf->function(n);
+    if (!f) {
+      diags.report(DiagKind::UnknownTracepoint, ap.loc,
+                   kind == ProbeKind::RawTracepoint ? "unknown raw tracepoint '" + n + "' (no btf_trace_" + n + " in BTF)"
+                                                    : "unknown kernel function '" + n + "' (not in BTF)");
+      return false;
+    }
+    ProbeInstance pi;
+    pi.spec.kind = kind;
+    pi.spec.func = n;
+    pi.spec.name = std::string(kname) + ":" + n;
+    pi.btf_args = f->params;
+    pi.has_btf_args = true;
+    if (kind == ProbeKind::Fexit) pi.btf_args.emplace_back("$retval", f->ret);
+    if (kind != ProbeKind::RawTracepoint) pi.spec.hint = tracepoint_hint(n, kind == ProbeKind::Fexit);
+    out.push_back(pi);
+  }
+  if (names.empty()) diags.report(DiagKind::NoMatchingProbe, ap.loc, std::string("no ") + kname + " matches '" + name + "'");
+  return true;
+}
+
 }  // namespace
+
+const std::vector<std::string>& raw_tracepoint_names() {
+  static std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    if (KernelBtf* kb = KernelBtf::get()) {
+      struct btf* b = kb->raw();
+      for (uint32_t id = 1; id < btf__type_cnt(b); id++) {
+        const btf_type* t = btf__type_by_id(b, id);
+        const char* nm = btf__name_by_offset(b, t->name_off);
+        if (btf_is_typedef(t) && nm && strncmp(nm, "btf_trace_", 10) == 0) out.push_back(nm + 10);
+      }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }();
+  return names;
+}
+
+const std::vector<std::string>& kernel_btf_functions() {
+  static std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    if (KernelBtf* kb = KernelBtf::get()) {
+      struct btf* b = kb->raw();
+      for (uint32_t id = 1; id < btf__type_cnt(b); id++) {
+        const btf_type* t = btf__type_by_id(b, id);
+        const char* nm = btf__name_by_offset(b, t->name_off);
+        if (btf_is_func(t) && nm) out.push_back(nm);
+      }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }();
+  return names;
+}
 
 const std::vector<std::string>& kernel_functions() {
   static std::vector<std::string> funcs = [] {
@@ -350,6 +465,13 @@ const std::vector<ProbeProvider>& all_providers() {
       {"uretprobe", {"ur"}, "uretprobe:PATH|LIBRARY:FUNCTION",
        [](auto& ap, auto& parts, auto& out, auto& d) { return expand_uprobe(true, ap, parts, out, d); }},
       {"software", {"s"}, "software:EVENT[:COUNT]", expand_software},
+      {"hardware", {"h"}, "hardware:EVENT[:COUNT] (this machine has no PMU)", expand_hardware},
+      {"rawtracepoint", {"rt"}, "rawtracepoint:NAME (BTF-typed args.NAME)",
+       [](auto& ap, auto& parts, auto& out, auto& d) { return expand_btf_probe(ProbeKind::RawTracepoint, ap, parts, out, d); }},
+      {"fentry", {"kfunc", "f"}, "fentry:FUNCTION (this kernel refuses them)",
+       [](auto& ap, auto& parts, auto& out, auto& d) { return expand_btf_probe(ProbeKind::Fentry, ap, parts, out, d); }},
+      {"fexit", {"kretfunc", "fr"}, "fexit:FUNCTION (this kernel refuses them)",
+       [](auto& ap, auto& parts, auto& out, auto& d) { return expand_btf_probe(ProbeKind::Fexit, ap, parts, out, d); }},
   };
   return table;
 }

@@ -17,6 +17,9 @@ struct ProbeInstance {
   size_t probe_index = 0;  // into Program::probes
   ProbeSpec spec;
   std::shared_ptr<TracepointFormat> format;  // tracepoints only
+  // Raw tracepoints and fentry/fexit: the arguments, by position in the context's u64 array.
+  std::vector<std::pair<std::string, Type>> btf_args;
+  bool has_btf_args = false;
 };
 
 struct ProbeProvider {
@@ -30,6 +33,9 @@ struct ProbeProvider {
 
 const std::vector<ProbeProvider>& all_providers();
 
+// Names of raw tracepoints (btf_trace_* in BTF) and of kernel functions in BTF, sorted.
+const std::vector<std::string>& raw_tracepoint_names();
+const std::vector<std::string>& kernel_btf_functions();
 // Text symbols of the kernel, from /proc/kallsyms (sorted, unique); loaded on first use.
 const std::vector<std::string>& kernel_functions();
 // Address of any kernel symbol (functions and data) from /proc/kallsyms; 0 if not found.

@@ -157,6 +157,11 @@ Type Sema::check_builtin(Expr& e) {
       error(DiagKind::BadOperand, e.loc, "args can only be used to read a field: args->name");
       return e.type = Type::none();
     case BuiltinId::Retval:
+      if (spec.kind == ProbeKind::Fexit) {
+        e.slot = int(cur_->btf_args.size() - 1);
+        return e.type = cur_->btf_args.back().second.kind == TypeKind::None ? Type::integer(8, false)
+                                                                          : cur_->btf_args.back().second;
+      }
       if (!is_probe(spec, {ProbeKind::Kretprobe, ProbeKind::Uretprobe})) {
         error(DiagKind::ArgsNotAvailable, e.loc,
               "retval is only available in kretprobe and uretprobe probes, not in " + spec.name);
@@ -212,6 +217,25 @@ Type Sema::check_field(Expr& e) {
   Expr& base = *e.args[0];
   Loc name_loc = e.loc;
   name_loc.col = name_loc.end_col - int(e.str.size()) + 1;
+  if (base.kind == ExprKind::Builtin && base.str == "args" && cur_->has_btf_args) {
+    // Raw tracepoints and fentry/fexit: the arguments from BTF, by position in the context.
+    for (size_t i = 0; i < cur_->btf_args.size(); i++)
+      if (cur_->btf_args[i].first == e.str) {
+        e.slot = int(i);
+        Type t = cur_->btf_args[i].second;
+        if (t.kind == TypeKind::None) {
+          error(DiagKind::UnknownField, name_loc, "argument '" + e.str + "' has a type scry cannot read");
+          return e.type = Type::none();
+        }
+        return e.type = t;
+      }
+    std::string names;
+    for (auto& [n, t] : cur_->btf_args)
+      if (n[0] != '$') names += (names.empty() ? "" : ", ") + n;
+    error(DiagKind::UnknownField, name_loc, cur_->spec.name + " has no argument '" + e.str + "'",
+          "its arguments are: " + names);
+    return e.type = Type::none();
+  }
   if (base.kind == ExprKind::Builtin && base.str == "args") {
     if (!cur_->format) {
       error(DiagKind::ArgsNotAvailable, base.loc, "args is not available in " + cur_->spec.name + " probes");

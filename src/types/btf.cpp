@@ -332,4 +332,25 @@ std::optional<KernelBtf::Func> KernelBtf::function(const std::string& name) {
   return f;
 }
 
+std::optional<KernelBtf::Func> KernelBtf::raw_tracepoint(const std::string& name) {
+  // The typedef btf_trace_NAME has the types but no names; the kernel's __bpf_trace_NAME
+  // function has both. Either way the first parameter is `void *__data`.
+  if (auto f = function("__bpf_trace_" + name)) {
+    if (!f->params.empty()) f->params.erase(f->params.begin());
+    f->ret = Type::none();
+    return f;
+  }
+  int32_t id = find("btf_trace_" + name);
+  if (id <= 0) return std::nullopt;
+  const btf_type* t = btf__type_by_id(btf_, skip(id));
+  if (!t || !btf_is_ptr(t)) return std::nullopt;
+  const btf_type* proto = btf__type_by_id(btf_, t->type);
+  if (!proto || !btf_is_func_proto(proto)) return std::nullopt;
+  Func f;
+  const btf_param* p = btf_params(proto);
+  for (uint16_t i = 1; i < btf_vlen(proto); i++)
+    f.params.emplace_back(name_of(btf_, p[i].name_off), type_of(int32_t(p[i].type)));
+  return f;
+}
+
 }  // namespace scry

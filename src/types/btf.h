@@ -75,6 +75,9 @@ class KernelBtf {
     Type ret;
   };
   std::optional<Func> function(const std::string& name);
+  // Arguments of a raw tracepoint (from its btf_trace_NAME typedef, without the leading
+  // `void *__data`).
+  std::optional<Func> raw_tracepoint(const std::string& name);
 
   // Number of type ids (for diagnostics/tests).
   uint32_t type_count() const;
