@@ -9,14 +9,14 @@ bool CodeGen::user_space_probe() const {
   return k == ProbeKind::Uprobe || k == ProbeKind::Uretprobe;
 }
 
-llvm::Value* CodeGen::probe_read(llvm::Value* dst, uint32_t size, llvm::Value* src_addr) {
-  // Uprobes read their process's memory; every other probe reads kernel memory.
-  int helper = user_space_probe() ? kProbeReadUser : kProbeReadKernel;
+llvm::Value* CodeGen::probe_read(llvm::Value* dst, uint32_t size, llvm::Value* src_addr, bool user) {
+  // Uprobes read their process's memory, and so do reads through syscall arguments.
+  int helper = user || user_space_probe() ? kProbeReadUser : kProbeReadKernel;
   return call_helper(helper, b_.getInt64Ty(),
                      {dst, b_.getInt32(size), b_.CreateIntToPtr(src_addr, b_.getPtrTy())});
 }
 
-llvm::Value* CodeGen::read_typed(llvm::Value* addr, const Type& t, uint32_t shift, uint32_t bits) {
+llvm::Value* CodeGen::read_typed(llvm::Value* addr, const Type& t, bool user, uint32_t shift, uint32_t bits) {
   switch (t.kind) {
     case TypeKind::Record:
     case TypeKind::Array:
@@ -24,14 +24,14 @@ llvm::Value* CodeGen::read_typed(llvm::Value* addr, const Type& t, uint32_t shif
     case TypeKind::String: {
       auto* buf = alloca_bytes(t.size + 1, "member");
       zero_bytes(buf, t.size + 1);
-      probe_read(buf, t.size, addr);
+      probe_read(buf, t.size, addr, user);
       return buf;
     }
     default: {
       uint32_t size = t.size ? t.size : 8;
       auto* tmp = alloca_bytes(8, "member");
       b_.CreateStore(i64(0), tmp);
-      probe_read(tmp, size, addr);
+      probe_read(tmp, size, addr, user);
       llvm::Value* v = b_.CreateLoad(b_.getInt64Ty(), tmp);
       if (bits) {
         v = b_.CreateAnd(b_.CreateLShr(v, shift), i64(bits >= 64 ? ~0ull : (1ull << bits) - 1));
@@ -57,7 +57,7 @@ llvm::Value* CodeGen::gen_cast(const Expr& e) {
 llvm::Value* CodeGen::gen_deref_index(const Expr& e) {
   const Expr& base = *e.args[0];
   llvm::Value* b = gen_expr(base);
-  if (e.kind == ExprKind::Deref) return read_typed(b, e.type);
+  if (e.kind == ExprKind::Deref) return read_typed(b, e.type, base.type.user);
   llvm::Value* idx = gen_expr(*e.args[1]);
   if (base.type.is_str()) {
     // A byte of a string buffer on the stack: bounded so the verifier accepts it.
@@ -76,7 +76,7 @@ llvm::Value* CodeGen::gen_deref_index(const Expr& e) {
   }
   uint64_t elem = e.type.size ? e.type.size : 1;
   auto* addr = b_.CreateAdd(b, b_.CreateMul(idx, i64(elem)));
-  return read_typed(addr, e.type);
+  return read_typed(addr, e.type, base.type.user);
 }
 
 }  // namespace scry

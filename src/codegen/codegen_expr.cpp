@@ -309,7 +309,7 @@ llvm::Value* CodeGen::gen_field(const Expr& e) {
   }
   // A pointer's value or a record's address, plus the member's offset.
   llvm::Value* addr = b_.CreateAdd(b, i64(e.field_offset));
-  return read_typed(addr, e.type, e.field_shift, e.field_bits);
+  return read_typed(addr, e.type, base.type.user, e.field_shift, e.field_bits);
 }
 
 llvm::Value* CodeGen::btf_arg(int slot, const Type& t) {

@@ -55,8 +55,9 @@ class CodeGen {
   llvm::Value* gen_deref_index(const Expr& e);
   // Reads a value of type `t` at address `addr` (i64): integers and pointers are loaded
   // (bitfields extracted), strings copied into a buffer, records and arrays stay addresses.
-  llvm::Value* read_typed(llvm::Value* addr, const Type& t, uint32_t shift = 0, uint32_t bits = 0);
-  llvm::Value* probe_read(llvm::Value* dst, uint32_t size, llvm::Value* src_addr);
+  llvm::Value* read_typed(llvm::Value* addr, const Type& t, bool user, uint32_t shift = 0, uint32_t bits = 0);
+  // Reads user memory in uprobes and when `user` (syscall arguments), else kernel memory.
+  llvm::Value* probe_read(llvm::Value* dst, uint32_t size, llvm::Value* src_addr, bool user = false);
   bool user_space_probe() const;
 
   // codegen_calls.cpp: functions with values, and join/system/cat/signal

@@ -28,9 +28,11 @@ void Sema::error(DiagKind k, const Loc& l, const std::string& msg, std::string n
 
 bool Sema::run(const std::vector<ProbeInstance>& instances) {
   // Pass 0 learns every map's types (a map may be read in a block before the one that
-  // assigns it); pass 1 checks everything against them and reports.
-  for (int pass = 0; pass < 2; pass++) {
-    reporting_ = pass == 1;
+  // assigns it); pass 1 types maps still unknown that are read before their first write as
+  // integers (`@n = @n + 1`); pass 2 checks everything against them and reports.
+  for (int pass = 0; pass < 3; pass++) {
+    reporting_ = pass == 2;
+    tentative_ints_ = pass == 1;
     for (auto& inst : instances) {
       cur_ = &inst;
       vars_.clear();
@@ -174,7 +176,7 @@ void Sema::assign_var(Expr& target, const Type& t, const Loc& where) {
   if (it == vars_.end()) {
     // A string variable gets room for any string that may be assigned to it later.
     vars_[target.str] = t.is_int() ? Type::integer(8, t.is_signed)
-                        : t.is_str() ? Type::string(std::max(t.size, opts_.default_strlen))
+                        : t.is_str() ? widen(t, Type::string(opts_.default_strlen))
                                      : t;
   } else if (!it->second.compatible(t) && !(it->second.is_ptr() && t.is_int())) {
     error(DiagKind::VarTypeMismatch, where,
@@ -214,6 +216,11 @@ void Sema::check_map_assign(Stmt& s) {
   if (t.is_aggregation()) {
     error(DiagKind::AggregationMisuse, s.value->loc,
           "a map holding " + t.name() + "() cannot be copied to another map");
+    return;
+  }
+  if (t.kind == TypeKind::Record || t.kind == TypeKind::Array) {
+    error(DiagKind::TypeMismatch, s.value->loc,
+          "a map cannot hold a whole " + t.name() + "; store its members, or a pointer to it");
     return;
   }
   if (s.op != "=") {

@@ -82,7 +82,8 @@ class Sema {
   Manifest& manifest_;
   const SemaOptions& opts_;
   Diagnostics& diags_;
-  bool reporting_ = false;  // pass 0 only collects map types; pass 1 reports
+  bool reporting_ = false;
+  bool tentative_ints_ = false;  // an unknown map read is an integer (pass 1)  // pass 0 only collects map types; pass 1 reports
   const ProbeInstance* cur_ = nullptr;
   std::map<std::string, Type> vars_;
   int loop_depth_ = 0;  // break/continue are valid only inside while/for

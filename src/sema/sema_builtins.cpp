@@ -254,10 +254,14 @@ Type Sema::check_field(Expr& e) {
             "field '" + e.str + "' has type " + f->c_type + ", which scry cannot read yet");
       return e.type = Type::none();
     }
-    // Pointers to structs are typed from BTF, so args->skaddr->field works.
+    // Pointers to structs are typed from BTF, so args->skaddr->field works. A system call's
+    // pointer arguments point into the calling process's memory.
     if (f->type.is_int() && f->c_type.find('*') != std::string::npos && KernelBtf::get()) {
       Type t = KernelBtf::get()->parse_type(f->c_type);
-      if (t.is_ptr()) return e.type = t;
+      if (t.is_ptr()) {
+        t.user = cur_->spec.category == "syscalls";
+        return e.type = t;
+      }
     }
     return e.type = f->type;
   }
@@ -275,6 +279,7 @@ Type Sema::check_field(Expr& e) {
   }
   // `.` follows pointers as in newer bpftrace; `->` works on records by value too.
   Type rec = bt.is_ptr() && bt.pointee ? *bt.pointee : bt;
+  rec.user = bt.user;
   if (rec.kind != TypeKind::Record) {
     error(DiagKind::BadOperand, e.loc,
           "cannot read field '" + e.str + "' of a value of type " + bt.name() +
@@ -283,6 +288,8 @@ Type Sema::check_field(Expr& e) {
   }
   Type t;
   if (!record_member(rec, e.str, name_loc, &e, t)) return e.type = Type::none();
+  // Members of an object in user memory are in user memory; pointers there point there too.
+  if (bt.user && (t.is_ptr() || t.kind == TypeKind::Record || t.kind == TypeKind::Array)) t.user = true;
   return e.type = t;
 }
 
@@ -299,6 +306,7 @@ Type Sema::check_cast(Expr& e) {
     error(DiagKind::BadCast, e.loc, "cannot cast a value of type " + from.name() + " to " + to.name());
     return e.type = Type::none();
   }
+  if (to.is_ptr() && (from.is_ptr() || from.kind == TypeKind::Array)) to.user = from.user;
   return e.type = to;
 }
 
@@ -316,6 +324,7 @@ Type Sema::check_deref_index(Expr& e) {
   if ((bt.is_ptr() || bt.kind == TypeKind::Array) && bt.pointee) elem = *bt.pointee;
   else if (bt.is_str() && e.kind == ExprKind::Index) elem = Type::integer(1, true);
   else if (bt.is_int() && e.kind == ExprKind::Deref) elem = Type::integer(8, false);
+  if (bt.user && (elem.is_ptr() || elem.kind == TypeKind::Record || elem.kind == TypeKind::Array)) elem.user = true;
   if (elem.kind == TypeKind::None || elem.size == 0) {
     error(DiagKind::BadOperand, e.loc,
           std::string(e.kind == ExprKind::Deref ? "cannot dereference" : "cannot index") + " a value of type " +
@@ -331,6 +340,7 @@ Type Sema::check_sizeof_offsetof(Expr& e) {
     t = e.args.empty() ? parse_type_name(e.str, e.loc) : check_expr(*e.args[0]);
     if (t.kind == TypeKind::None) return e.type = t;
     e.kind = ExprKind::Int;
+    e.op = "unsigned";
     e.ival = t.size;
     e.args.clear();
     return e.type = Type::integer(8, false);
@@ -354,6 +364,7 @@ Type Sema::check_sizeof_offsetof(Expr& e) {
     rec = mt;
   }
   e.kind = ExprKind::Int;
+  e.op = "unsigned";
   e.ival = int64_t(off);
   return e.type = Type::integer(8, false);
 }
@@ -402,6 +413,7 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
         return Type::none();
       }
       e.kind = ExprKind::Int;
+      e.op = "unsigned";
       e.ival = int64_t(addr);
       e.args.clear();
       return Type::integer(8, false);
@@ -418,6 +430,7 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
         return Type::none();
       }
       e.kind = ExprKind::Int;
+      e.op = "unsigned";
       e.ival = int64_t(st.st_ino);
       e.args.clear();
       return Type::integer(8, false);
@@ -441,14 +454,17 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
       }
       return Type::integer(8, false);
     case FunctionId::HasKey: {
-      if (e.args[0]->kind != ExprKind::Map || !e.args[0]->args.empty()) {
+      bool moved = e.args.size() == 1;  // the key is already in the map expression
+      if (e.args[0]->kind != ExprKind::Map || (!moved && !e.args[0]->args.empty())) {
         error(DiagKind::BadArgType, e.args[0]->loc, "has_key() needs a map, without a key");
         return Type::none();
       }
-      // has_key(@m, k) checks the key as @m[k] would use it.
+      // has_key(@m, k) checks the key as @m[k] would use it (moved there on the first pass).
       Expr& m = *e.args[0];
-      m.args.push_back(std::move(e.args[1]));
-      e.args.pop_back();
+      if (e.args.size() == 2) {
+        m.args.push_back(std::move(e.args[1]));
+        e.args.pop_back();
+      }
       use_map_key(m);
       return Type::integer(8, false);
     }
@@ -469,7 +485,10 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
         }
         n = 64;  // a length known only at run time reads at most 64 bytes
       } else if (at[0].kind == TypeKind::Array) {
-        n = std::min<uint32_t>(at[0].size, 200);
+        n = std::min<uint32_t>(at[0].size, 1024);
+      } else if (at[0].is_str()) {
+        n = std::max<uint32_t>(1, uint32_t(strnlen(e.args[0]->kind == ExprKind::Str ? e.args[0]->str.c_str() : "", at[0].size)));
+        if (e.args[0]->kind != ExprKind::Str) n = at[0].size;
       }
       Type t = Type::string(n + 8);  // {u64 length, bytes}
       t.kind = TypeKind::String;
@@ -517,6 +536,7 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
         return Type::none();
       }
       e.kind = ExprKind::Int;
+      e.op = "unsigned";
       e.ival = int64_t(addr);
       e.args.clear();
       return Type::integer(8, false);

@@ -20,7 +20,8 @@ bool Sema::literal_int(Expr& e, int64_t& out) {
 Type Sema::check_expr(Expr& e) {
   switch (e.kind) {
     case ExprKind::Int:
-      return e.type = Type::integer(8, true);
+      // Constants scry computed (addresses, sizes) are unsigned; literals are signed.
+      return e.type = Type::integer(8, e.op != "unsigned");
     case ExprKind::Str:
       return e.type = Type::string(uint32_t(e.str.size() + 1));
     case ExprKind::Positional: {
@@ -134,7 +135,7 @@ Type Sema::check_binop(Expr& e) {
 Type Sema::check_map_read(Expr& e) {
   use_map_key(e);
   MapInfo& mi = map_info(e);
-  if (!mi.value_known) return e.type = Type::none();
+  if (!mi.value_known) return e.type = tentative_ints_ ? Type::integer(8, true) : Type::none();
   if (mi.value.is_aggregation()) {
     error(DiagKind::AggregationMisuse, e.loc,
           "map " + e.str + " holds " + mi.value.name() + "(), which can only be printed, not read");
@@ -171,6 +172,8 @@ Type Sema::check_call(Expr& e, bool as_statement) {
     return e.type = Type::none();
   }
   int n = int(e.args.size());
+  // has_key's key moves into its map expression on the first pass.
+  if (f->id == FunctionId::HasKey && n == 1 && e.args[0]->kind == ExprKind::Map && !e.args[0]->args.empty()) n = 2;
   if (n < f->min_args || n > f->max_args) {
     std::string want = f->min_args == f->max_args
                            ? std::to_string(f->min_args)

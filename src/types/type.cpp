@@ -220,7 +220,11 @@ std::string Type::name() const {
 
 Type widen(const Type& a, const Type& b) {
   if (a.kind != b.kind) return a;
-  if (a.kind == TypeKind::String) return Type::string(a.size > b.size ? a.size : b.size);
+  if (a.kind == TypeKind::String) {
+    Type t = Type::string(a.size > b.size ? a.size : b.size);
+    t.is_signed = a.is_signed;  // buf() values keep being buffers
+    return t;
+  }
   if (a.kind == TypeKind::Integer)
     return Type::integer(a.size > b.size ? a.size : b.size, a.is_signed || b.is_signed);
   if (a.kind == TypeKind::Tuple && a.elems.size() == b.elems.size()) {

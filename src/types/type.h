@@ -42,6 +42,7 @@ struct Type {
   int32_t btf_id = -1;                    // Record: its type id in the kernel's BTF
   std::shared_ptr<Type> pointee;          // Pointer target / Array element
   uint32_t count = 0;                     // Array length
+  bool user = false;  // Pointer/Record/Array: in user memory (syscall arguments), not the kernel's
 
   static Type none() { return Type{}; }
   static Type integer(uint32_t bytes, bool is_signed);
