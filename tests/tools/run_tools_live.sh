@@ -1,7 +1,7 @@
 #!/bin/bash
 # Debian's tools whose probes this kernel can attach, run under scry and under bpftrace 0.17
 # with the same trigger (the test target, started with -c): the lines about the target must
-# be the same. Numbers of two or more digits (pids, times, latencies) are masked, since they
+# be the same. Numbers of two or more digits and leading numbers (pids, times) are masked: they
 # differ from run to run; the rest (headers, names, fds, return values, paths) must match.
 # usage: run_tools_live.sh SCRY TARGET
 set -u
@@ -27,7 +27,7 @@ CASES=(
 )
 normalize() {
   # Header lines and lines about the target; numbers of 2+ digits masked.
-  grep -E '^(Attaching|Tracing|[A-Z]{2,}[ A-Z]*)|scry_target' | sed -E 's/[0-9]{2,}/N/g; s/[0-9]+\.[0-9]+/N/g'
+  grep -E '^(Attaching|Tracing|[A-Z]{2,}[ A-Z]*)|scry_target' | sed -E 's/^[0-9]+/N/; s/[0-9]{2,}/N/g; s/[0-9]+\.[0-9]+/N/g'
 }
 for c in "${CASES[@]}"; do
   tool="/usr/sbin/${c%%|*}"
