@@ -145,7 +145,7 @@ bool attach_probes(bpf_object* obj, const Manifest& m, Attachments& out, std::st
       case ProbeKind::Uprobe:
       case ProbeKind::Uretprobe: {
         LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = p.kind == ProbeKind::Uretprobe,
-                    .func_name = p.func.c_str());
+                    .func_name = p.func.empty() ? nullptr : p.func.c_str());
         bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, p.path.c_str(), p.offset, &uopts);
         if (!link) {
           error = "could not attach " + p.name + ": " + strerror(errno);

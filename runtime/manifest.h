@@ -20,7 +20,8 @@ struct ProbeSpec {
   uint64_t period_ns = 0;       // interval
   uint64_t freq_hz = 0;         // profile
   std::string path;             // uprobes: the binary or library
-  std::string func;             // kprobes and uprobes: the function (`func` prints it)
+  std::string func;             // kprobes and uprobes: the function to attach to by name
+  std::string func_display;     // what `func` prints, when not `func` (uprobes by offset)
   uint64_t offset = 0;          // kprobe/uprobe: FUNC+OFFSET
   uint64_t sw_config = 0;       // software: PERF_COUNT_SW_*; hardware: PERF_COUNT_HW_*
   uint64_t sw_period = 0;       // software: events per sample

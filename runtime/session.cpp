@@ -121,7 +121,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   ec.out = opts.out;
   for (auto& p : m.probes) {
     ec.names.probes.push_back(p.name);
-    ec.names.funcs.push_back(p.func);
+    ec.names.funcs.push_back(p.func_display.empty() ? p.func : p.func_display);
   }
   ec.names.time_formats = m.time_formats;
   for (auto& spec : m.maps) ec.map_fds.push_back(bpf_object__find_map_fd_by_name(obj.get(), spec.bpf_name.c_str()));

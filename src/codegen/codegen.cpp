@@ -379,8 +379,8 @@ void CodeGen::gen_assign(const Stmt& s) {
   Expr fake(ExprKind::Binop, s.loc);  // reuse binop lowering for compound assignment
   fake.op = s.op.substr(0, s.op.size() - 1);
   llvm::Value* rhs = gen_expr(*s.value);
-  b_.CreateStore(lower_int_binop(b_, fake.op, old, rhs, vt.is_signed && s.value->type.is_signed),
-                 it->second);
+  store_as(it->second, lower_int_binop(b_, fake.op, old, rhs, vt.is_signed && s.value->type.is_signed),
+           vt, vt);
 }
 
 bool CodeGen::run(const std::vector<ProbeInstance>& instances) {

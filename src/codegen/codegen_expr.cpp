@@ -50,7 +50,11 @@ void CodeGen::store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const
     b_.CreateMemCpy(dst, llvm::MaybeAlign(1), v, llvm::MaybeAlign(1), std::min(from.size, to.size));
     return;
   }
-  // Integers and probe ids: v is already an i64.
+  // Integers and probe ids: v is already an i64; a narrower integer is cut to its size.
+  if (to.is_int() && to.size < 8) {
+    auto* narrow = b_.CreateTrunc(v, b_.getIntNTy(to.size * 8));
+    v = to.is_signed ? b_.CreateSExt(narrow, b_.getInt64Ty()) : b_.CreateZExt(narrow, b_.getInt64Ty());
+  }
   b_.CreateStore(v, dst);
 }
 
@@ -187,6 +191,14 @@ llvm::Value* CodeGen::gen_binop(const Expr& e) {
   }
   llvm::Value* a = gen_expr(l);
   llvm::Value* c = gen_expr(r);
+  if ((l.type.is_ptr() || r.type.is_ptr()) && e.ival > 1 && (e.op == "+" || e.op == "-")) {
+    if (e.type.is_ptr()) {  // p +- n: n elements
+      if (l.type.is_ptr()) c = b_.CreateMul(c, i64(uint64_t(e.ival)));
+      else a = b_.CreateMul(a, i64(uint64_t(e.ival)));
+    } else {  // p - q: elements between them
+      return b_.CreateUDiv(b_.CreateSub(a, c), i64(uint64_t(e.ival)));
+    }
+  }
   return lower_int_binop(b_, e.op, a, c, l.type.is_signed && r.type.is_signed);
 }
 

@@ -42,4 +42,25 @@ std::vector<ElfSymbol> read_elf_symbols(const std::string& path) {
   return out;
 }
 
+uint64_t elf_vaddr_to_offset(const std::string& path, uint64_t vaddr) {
+  if (elf_version(EV_CURRENT) == EV_NONE) return 0;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  size_t n = 0;
+  uint64_t out = 0;
+  if (elf && elf_getphdrnum(elf, &n) == 0)
+    for (size_t i = 0; i < n; i++) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf, int(i), &ph) && ph.p_type == PT_LOAD && vaddr >= ph.p_vaddr &&
+          vaddr < ph.p_vaddr + ph.p_memsz) {
+        out = vaddr - ph.p_vaddr + ph.p_offset;
+        break;
+      }
+    }
+  if (elf) elf_end(elf);
+  close(fd);
+  return out;
+}
+
 }  // namespace scry

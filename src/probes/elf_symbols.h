@@ -19,4 +19,7 @@ struct ElfSymbol {
 // cannot be read as ELF.
 std::vector<ElfSymbol> read_elf_symbols(const std::string& path);
 
+// The file offset of a virtual address (from the PT_LOAD segment holding it); 0 if none.
+uint64_t elf_vaddr_to_offset(const std::string& path, uint64_t vaddr);
+
 }  // namespace scry

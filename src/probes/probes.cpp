@@ -1,6 +1,8 @@
 #include "src/probes/probes.h"
 
+#include <cxxabi.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <fnmatch.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 
 #include <bpf/btf.h>
 
+#include "src/probes/elf_symbols.h"
 #include "src/types/btf.h"
 
 namespace scry {
@@ -199,6 +202,12 @@ bool expand_kprobe(bool ret, const AttachPoint& ap, const std::vector<std::strin
       return true;
     }
   } else {
+    const auto& all = kernel_functions();
+    if (!all.empty() && !std::binary_search(all.begin(), all.end(), func)) {
+      auto& d = diags.report(DiagKind::UnknownFunction, ap.loc, "unknown kernel function '" + func + "'");
+      d.notes.push_back("it is not a text symbol in /proc/kallsyms; 'scry -l \"kprobe:*\"' lists them");
+      return false;
+    }
     funcs.push_back(func);
   }
   for (auto& f : funcs) {
@@ -213,12 +222,42 @@ bool expand_kprobe(bool ret, const AttachPoint& ap, const std::vector<std::strin
   return true;
 }
 
+// A C++ symbol's demangled name without its parameter list: "ns::Class::method".
+std::string demangled_name(const std::string& sym) {
+  if (sym.rfind("_Z", 0) != 0) return "";
+  int status = 0;
+  char* d = abi::__cxa_demangle(sym.c_str(), nullptr, nullptr, &status);
+  if (status != 0 || !d) return "";
+  std::string out = d;
+  free(d);
+  size_t paren = out.find('(');
+  return paren == std::string::npos ? out : out.substr(0, paren);
+}
+
+// An IFUNC symbol (strlen in libc) is a resolver; the code that runs is what it picks for this
+// CPU. The dynamic loader makes the same choice for scry, so ask it: the file offset of the
+// chosen code (its symbol is often stripped), or 0.
+uint64_t resolve_ifunc(const std::string& path, const std::string& name) {
+  void* h = dlopen(path.c_str(), RTLD_LAZY | RTLD_LOCAL);
+  if (!h) return 0;
+  void* impl = dlsym(h, name.c_str());
+  Dl_info info;
+  uint64_t out = 0;
+  if (impl && dladdr(impl, &info) && info.dli_fbase)
+    out = elf_vaddr_to_offset(path, uint64_t(static_cast<char*>(impl) - static_cast<char*>(info.dli_fbase)));
+  dlclose(h);
+  return out;
+}
+
 bool expand_uprobe(bool ret, const AttachPoint& ap, const std::vector<std::string>& parts,
                    std::vector<ProbeInstance>& out, Diagnostics& diags) {
   const char* kind = ret ? "uretprobe" : "uprobe";
+  // uprobe:PATH:FUNC; C++ names may hold "::", so everything after PATH is the function.
+  std::string spec;
+  for (size_t i = 2; i < parts.size(); i++) spec += (i > 2 ? ":" : "") + parts[i];
   std::string func;
   uint64_t off = 0;
-  if (parts.size() != 3 || parts[1].empty() || parts[2].empty() || !split_offset(parts[2], func, off)) {
+  if (parts.size() < 3 || parts[1].empty() || spec.empty() || !split_offset(spec, func, off)) {
     diags.report(DiagKind::BadAttachPoint, ap.loc,
                  std::string(kind) + " probes are written " + kind + ":PATH:FUNCTION (PATH may be a library name such as libc)");
     return false;
@@ -228,13 +267,52 @@ bool expand_uprobe(bool ret, const AttachPoint& ap, const std::vector<std::strin
     diags.report(DiagKind::BadAttachPoint, ap.loc, "cannot find '" + parts[1] + "': no such file or library");
     return false;
   }
-  ProbeInstance pi;
-  pi.spec.kind = ret ? ProbeKind::Uretprobe : ProbeKind::Uprobe;
-  pi.spec.path = path;
-  pi.spec.func = func;
-  pi.spec.offset = off;
-  pi.spec.name = std::string(kind) + ":" + path + ":" + parts[2];
-  out.push_back(pi);
+  auto add = [&](const std::string& sym, const std::string& shown, uint64_t file_offset = 0) {
+    ProbeInstance pi;
+    pi.spec.kind = ret ? ProbeKind::Uretprobe : ProbeKind::Uprobe;
+    pi.spec.path = path;
+    pi.spec.func = sym;
+    pi.spec.offset = file_offset ? file_offset + off : off;
+    pi.spec.name = std::string(kind) + ":" + path + ":" + shown + (off ? "+" + std::to_string(off) : "");
+    out.push_back(pi);
+  };
+  // An address instead of a name: uprobe:PATH:0x1234.
+  if (func.rfind("0x", 0) == 0) {
+    uint64_t vaddr = std::strtoull(func.c_str(), nullptr, 16);
+    uint64_t file_off = elf_vaddr_to_offset(path, vaddr);
+    add("", func, file_off ? file_off : vaddr);
+    return true;
+  }
+  auto syms = read_elf_symbols(path);
+  size_t before = out.size();
+  for (auto& s : syms) {
+    if (!s.is_function) continue;
+    std::string cxx = demangled_name(s.name);
+    bool hit = fnmatch(func.c_str(), s.name.c_str(), 0) == 0 || (!cxx.empty() && fnmatch(func.c_str(), cxx.c_str(), 0) == 0);
+    if (!hit) continue;
+    if (s.is_ifunc) {
+      uint64_t impl = resolve_ifunc(path, s.name);
+      if (!impl) {
+        diags.report(DiagKind::BadAttachPoint, ap.loc,
+                     "'" + s.name + "' in " + path + " is an IFUNC whose implementation scry cannot find");
+        return false;
+      }
+      add("", s.name, impl);  // attached by offset; `func` still prints the name asked for
+      out.back().spec.func_display = s.name;
+    } else {
+      add(s.name, cxx.empty() ? s.name : cxx);
+    }
+    if (!has_wildcard(func)) break;
+  }
+  if (out.size() == before) {
+    if (has_wildcard(func)) {
+      diags.report(DiagKind::NoMatchingProbe, ap.loc, "no function of " + path + " matches '" + func + "'");
+      return true;
+    }
+    auto& d = diags.report(DiagKind::UnknownFunction, ap.loc, "no function '" + func + "' in " + path);
+    d.notes.push_back("'scry -l \"" + std::string(kind) + ":" + path + ":*\"' lists its functions");
+    return false;
+  }
   return true;
 }
 

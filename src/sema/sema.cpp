@@ -175,7 +175,8 @@ void Sema::assign_var(Expr& target, const Type& t, const Loc& where) {
   auto it = vars_.find(target.str);
   if (it == vars_.end()) {
     // A string variable gets room for any string that may be assigned to it later.
-    vars_[target.str] = t.is_int() ? Type::integer(8, t.is_signed)
+    // Integers keep their size: a uint8 variable wraps at 256, as in bpftrace.
+    vars_[target.str] = t.is_int() ? t
                         : t.is_str() ? widen(t, Type::string(opts_.default_strlen))
                                      : t;
   } else if (!it->second.compatible(t) && !(it->second.is_ptr() && t.is_int())) {

@@ -169,7 +169,7 @@ Type Sema::check_builtin(Expr& e) {
       }
       return e.type = Type::integer(8, false);
     case BuiltinId::FuncName:
-      if (spec.func.empty()) {
+      if (spec.func.empty() && spec.func_display.empty()) {
         error(DiagKind::ArgsNotAvailable, e.loc, "func is only available in kprobe and uprobe probes");
         return e.type = Type::none();
       }

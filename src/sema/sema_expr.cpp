@@ -119,6 +119,18 @@ Type Sema::check_binop(Expr& e) {
   const std::string& op = e.op;
   bool equality = op == "==" || op == "!=";
   if (l.is_str() && r.is_str() && equality) return e.type = Type::integer(8, false);
+  if ((l.is_ptr() && (r.is_int() || r.is_ptr())) || (r.is_ptr() && l.is_int())) {
+    // Pointers compare like integers; p + n and p - n move by n elements, p - q counts them.
+    bool cmp = equality || op == "<" || op == ">" || op == "<=" || op == ">=" || op == "&&" || op == "||";
+    if (cmp) return e.type = Type::integer(8, false);
+    const Type& p = l.is_ptr() ? l : r;
+    uint32_t elem = p.pointee && p.pointee->size ? p.pointee->size : 1;
+    e.ival = elem;
+    if (op == "+" || (op == "-" && !r.is_ptr())) return e.type = p;
+    if (op == "-" && l.is_ptr() && r.is_ptr()) return e.type = Type::integer(8, true);
+    e.ival = 1;
+    return e.type = Type::integer(8, false);
+  }
   if (!l.is_int() || !r.is_int()) {
     std::string why = equality ? "operands of the same kind (integers or strings)" : "integers";
     error(DiagKind::BadOperand, e.loc,

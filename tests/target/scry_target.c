@@ -77,6 +77,7 @@ int main(int argc, char** argv) {
     volatile long sink = scry_target_add(2, 3);
     sink += (long)scry_target_greet("world");
     sink += scry_target_point(&p);
+    sink += (long)strlen(argv[1]);  // a call into libc's strlen, an IFUNC
     (void)sink;
     return 0;
   }
