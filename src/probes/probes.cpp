@@ -204,9 +204,10 @@ bool expand_kprobe(bool ret, const AttachPoint& ap, const std::vector<std::strin
   } else {
     const auto& all = kernel_functions();
     if (!all.empty() && !std::binary_search(all.begin(), all.end(), func)) {
-      auto& d = diags.report(DiagKind::UnknownFunction, ap.loc, "unknown kernel function '" + func + "'");
-      d.notes.push_back("it is not a text symbol in /proc/kallsyms; 'scry -l \"kprobe:*\"' lists them");
-      return false;
+      // Not fatal until attaching: --dry-run still compiles and loads the program.
+      auto& d = diags.report(DiagKind::MissingFunction, ap.loc,
+                             "kernel function '" + func + "' does not exist here: this probe cannot attach");
+      d.notes.push_back("'scry -l \"kprobe:*\"' lists the kernel's functions");
     }
     funcs.push_back(func);
   }
@@ -309,9 +310,11 @@ bool expand_uprobe(bool ret, const AttachPoint& ap, const std::vector<std::strin
       diags.report(DiagKind::NoMatchingProbe, ap.loc, "no function of " + path + " matches '" + func + "'");
       return true;
     }
-    auto& d = diags.report(DiagKind::UnknownFunction, ap.loc, "no function '" + func + "' in " + path);
+    // Not fatal until attaching: --dry-run still compiles and loads the program.
+    auto& d = diags.report(DiagKind::MissingFunction, ap.loc,
+                           "no function '" + func + "' in " + path + ": this probe cannot attach");
     d.notes.push_back("'scry -l \"" + std::string(kind) + ":" + path + ":*\"' lists its functions");
-    return false;
+    add(func, func);
   }
   return true;
 }
