@@ -1,6 +1,7 @@
 #include "runtime/attach.h"
 
 #include <bpf/bpf.h>
+#include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -13,7 +14,23 @@
 
 namespace scry {
 
+bool Attachments::run_iterators(std::string& error) {
+  for (bpf_link* link : iterators) {
+    int fd = bpf_iter_create(bpf_link__fd(link));
+    if (fd < 0) {
+      error = std::string("could not start an iterator: ") + strerror(errno);
+      return false;
+    }
+    char buf[4096];
+    while (read(fd, buf, sizeof buf) > 0) {
+    }
+    close(fd);
+  }
+  return true;
+}
+
 void Attachments::detach_all() {
+  iterators.clear();
   if (links.size() < 4) {
     links.clear();
     return;
@@ -79,7 +96,7 @@ bool kernel_has_kprobes() {
          access("/sys/kernel/tracing/kprobe_events", F_OK) == 0;
 }
 
-bool attach_probes(bpf_object* obj, const Manifest& m, Attachments& out, std::string& error) {
+bool attach_probes(bpf_object* obj, const Manifest& m, int pid, Attachments& out, std::string& error) {
   for (auto& p : m.probes) {
     bpf_program* prog = bpf_object__find_program_by_name(obj, p.prog_name.c_str());
     if (!prog) {
@@ -106,6 +123,45 @@ bool attach_probes(bpf_object* obj, const Manifest& m, Attachments& out, std::st
         // One timer, on CPU 0, like bpftrace.
         ok = attach_perf(prog, p, 0, out, error);
         break;
+      case ProbeKind::Iter: {
+        bpf_link* link = bpf_program__attach_iter(prog, nullptr);
+        if (!link) {
+          error = "could not attach " + p.name + ": " + strerror(errno);
+          ok = false;
+        } else {
+          out.links.emplace_back(link);
+          out.iterators.push_back(link);
+        }
+        break;
+      }
+      case ProbeKind::Watchpoint: {
+        if (pid <= 0) {
+          error = p.name + " needs a process to watch: use -p PID or -c CMD";
+          ok = false;
+          break;
+        }
+        perf_event_attr attr{};
+        attr.size = sizeof attr;
+        attr.type = PERF_TYPE_BREAKPOINT;
+        attr.bp_addr = p.wp_addr;
+        attr.bp_len = p.wp_len;
+        attr.bp_type = (p.wp_mode & 1 ? HW_BREAKPOINT_R : 0) | (p.wp_mode & 2 ? HW_BREAKPOINT_W : 0) |
+                       (p.wp_mode & 4 ? HW_BREAKPOINT_X : 0);
+        attr.sample_period = 1;
+        attr.precise_ip = 2;
+        attr.exclude_kernel = 1;  // only the process's own accesses
+        attr.exclude_hv = 1;
+        int fd = int(syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC));
+        bpf_link* link = fd >= 0 ? bpf_program__attach_perf_event(prog, fd) : nullptr;
+        if (!link) {
+          error = "could not attach " + p.name + ": " + strerror(errno);
+          if (fd >= 0) close(fd);
+          ok = false;
+        } else {
+          out.links.emplace_back(link);
+        }
+        break;
+      }
       case ProbeKind::RawTracepoint:
       case ProbeKind::Fentry:
       case ProbeKind::Fexit: {
@@ -146,7 +202,7 @@ bool attach_probes(bpf_object* obj, const Manifest& m, Attachments& out, std::st
       case ProbeKind::Uretprobe: {
         LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = p.kind == ProbeKind::Uretprobe,
                     .func_name = p.func.empty() ? nullptr : p.func.c_str());
-        bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, p.path.c_str(), p.offset, &uopts);
+        bpf_link* link = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1, p.path.c_str(), p.offset, &uopts);
         if (!link) {
           error = "could not attach " + p.name + ": " + strerror(errno);
           ok = false;

@@ -11,15 +11,19 @@ namespace scry {
 // Owns every link; destroying it detaches all probes.
 struct Attachments {
   std::vector<BpfLinkPtr> links;
+  std::vector<bpf_link*> iterators;  // iter: links (owned by `links`), run once after BEGIN
   // Detaching a tracepoint waits for an RCU grace period (about 70 ms here); done one by one,
   // 360 probes take 26 s. Many threads detaching at once share those grace periods.
   void detach_all();
+  // Runs each iterator to its end (reading its seq file makes the kernel call the program).
+  bool run_iterators(std::string& error);
   ~Attachments() { detach_all(); }
 };
 
 // Attaches every probe except BEGIN and END (those are run, not attached). On failure sets
 // `error` to a message naming the probe and returns false; nothing stays attached then.
-bool attach_probes(bpf_object* obj, const Manifest& m, Attachments& out, std::string& error);
+// `pid` (-p, or the -c command): uprobes fire only in that process (0: in every process).
+bool attach_probes(bpf_object* obj, const Manifest& m, int pid, Attachments& out, std::string& error);
 
 // Runs the BEGIN or END programs once, in declaration order (BPF_PROG_TEST_RUN).
 bool run_special(bpf_object* obj, const Manifest& m, ProbeKind kind, std::string& error);

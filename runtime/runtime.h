@@ -15,6 +15,7 @@ struct RunOptions {
   bool verbose = false;
   FILE* out = stdout;      // -o FILE
   std::vector<std::string> command;  // -c CMD: argv of the command to trace
+  int pid = 0;             // -p PID: uprobes in that process only; stop when it exits
 };
 
 // Returns the process exit code. Load failures are returned in `load_error` (exit code 1)

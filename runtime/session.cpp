@@ -145,6 +145,10 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     fprintf(stderr, "ERROR: %s\n", error.c_str());
     return 1;
   }
+  if (opts.pid > 0 && kill(opts.pid, 0) != 0 && errno == ESRCH) {
+    fprintf(stderr, "ERROR: there is no process %d (-p)\n", opts.pid);
+    return 1;
+  }
   if (child.pid > 0) {  // cpid
     uint32_t one = 1;
     uint64_t cpid = uint64_t(child.pid);
@@ -153,7 +157,8 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
 
   install_signal_handlers();
   Attachments attached;
-  if (!attach_probes(obj.get(), m, attached, error)) {
+  int target = opts.pid > 0 ? opts.pid : child.pid;
+  if (!attach_probes(obj.get(), m, target, attached, error)) {
     child.abandon();
     fprintf(stderr, "ERROR: %s\n", error.c_str());
     return 1;
@@ -170,6 +175,13 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     return 1;
   }
   child.release();
+  // Iterators run once, now; then the run ends as after exit().
+  bool iterators_only = !attached.iterators.empty();
+  if (iterators_only && !attached.run_iterators(error)) fprintf(stderr, "ERROR: %s\n", error.c_str());
+  if (iterators_only) {
+    ring_buffer__consume(rb.get());
+    ec.exit_requested = true;
+  }
 
   std::vector<uint64_t> reported(1 + m.maps.size(), 0);
   uint64_t last_drop_check = monotonic_ns();
@@ -181,6 +193,10 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     }
     fflush(opts.out);
     if (child.pid > 0 && child.poll_exited()) {
+      ring_buffer__consume(rb.get());
+      break;
+    }
+    if (opts.pid > 0 && kill(opts.pid, 0) != 0 && errno == ESRCH) {  // -p: the process is gone
       ring_buffer__consume(rb.get());
       break;
     }

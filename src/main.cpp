@@ -26,6 +26,7 @@ void usage(FILE* f) {
           "  -q              quiet: no \"Attaching N probes...\" line\n"
           "  -o FILE         write output to FILE\n"
           "  -c CMD          run CMD, trace, and exit when it exits\n"
+          "  -p PID          uprobes only in process PID; exit when it exits\n"
           "  -v              verbose: per-phase timings and libbpf logs\n"
           "  --dry-run       compile and load into the kernel, attach nothing\n"
           "  --unsafe        allow functions that change the system: system(), signal()\n"
@@ -78,6 +79,15 @@ int main(int argc, char** argv) {
       list = true;
       list_verbose = list_verbose || a == "-lv";
       if (i + 1 < argc && argv[i + 1][0] != '-') pattern = argv[++i];
+    } else if (a == "-p") {
+      std::string v = need("-p");
+      char* end = nullptr;
+      long pid = strtol(v.c_str(), &end, 10);
+      if (*end || pid <= 0) {
+        fprintf(stderr, "scry: -p takes a process id\n");
+        return 1;
+      }
+      opts.run.pid = int(pid);
     } else if (a == "-q") {
       opts.run.quiet = true;
     } else if (a == "-o") {

@@ -123,6 +123,8 @@ static std::string section_for(const ProbeSpec& s) {
     case ProbeKind::RawTracepoint: return "tp_btf/" + s.func;
     case ProbeKind::Fentry: return "fentry/" + s.func;
     case ProbeKind::Fexit: return "fexit/" + s.func;
+    case ProbeKind::Iter: return "iter/" + s.func;
+    case ProbeKind::Watchpoint: return "perf_event";
     case ProbeKind::Uretprobe: return "uretprobe";
   }
   return "";
@@ -156,6 +158,16 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   fn_->addFnAttr(llvm::Attribute::NoUnwind);  // no .eh_frame
   begin_function(fn);
   set_loc(probe.loc);
+  if (inst.spec.kind == ProbeKind::Iter) {
+    // The iterator calls once more at the end with no object (ctx->task == NULL): skip it.
+    auto* obj = b_.CreateLoad(b_.getInt64Ty(), byte_ptr(ctx_arg_, 8));
+    auto* run = llvm::BasicBlock::Create(ctx_, "iter.object", fn_);
+    auto* skip = llvm::BasicBlock::Create(ctx_, "iter.end", fn_);
+    b_.CreateCondBr(b_.CreateICmpEQ(obj, i64(0)), skip, run);
+    b_.SetInsertPoint(skip);
+    b_.CreateRet(i64(0));
+    b_.SetInsertPoint(run);
+  }
   if (probe.predicate) {
     set_loc(probe.predicate->loc);
     auto* cond = to_bool(gen_expr(*probe.predicate));

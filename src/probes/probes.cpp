@@ -428,6 +428,54 @@ bool expand_btf_probe(ProbeKind kind, const AttachPoint& ap, const std::vector<s
   return true;
 }
 
+// iter:task, iter:task_file, iter:task_vma: run once over every task (file, mapping).
+bool expand_iter(const AttachPoint& ap, const std::vector<std::string>& parts,
+                 std::vector<ProbeInstance>& out, Diagnostics& diags) {
+  static const char* const kinds[] = {"task", "task_file", "task_vma"};
+  if (parts.size() != 2) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc, "iterator probes are written iter:task, iter:task_file or iter:task_vma");
+    return false;
+  }
+  for (auto* k : kinds)
+    if (parts[1] == k) {
+      ProbeInstance pi;
+      pi.spec.kind = ProbeKind::Iter;
+      pi.spec.func = k;
+      pi.spec.name = "iter:" + parts[1];
+      out.push_back(pi);
+      return true;
+    }
+  diags.report(DiagKind::BadAttachPoint, ap.loc, "unknown iterator '" + parts[1] + "' (task, task_file or task_vma)");
+  return false;
+}
+
+// watchpoint:ADDR:LEN:MODE, MODE of r, w, x: a hardware breakpoint in the -p/-c process.
+bool expand_watchpoint(const AttachPoint& ap, const std::vector<std::string>& parts,
+                       std::vector<ProbeInstance>& out, Diagnostics& diags) {
+  uint64_t addr = 0, len = 0;
+  char* end = nullptr;
+  if (parts.size() == 4) addr = std::strtoull(parts[1].c_str(), &end, 0);
+  bool ok = parts.size() == 4 && end && !*end && parse_u64(parts[2], len) &&
+            (len == 1 || len == 2 || len == 4 || len == 8) && !parts[3].empty();
+  uint32_t mode = 0;
+  for (char c : ok ? parts[3] : std::string())
+    mode |= c == 'r' ? 1 : c == 'w' ? 2 : c == 'x' ? 4 : 8;
+  if (!ok || mode == 0 || mode > 7 || mode == 5 || mode == 6 || mode == 7) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc,
+                 "watchpoints are written watchpoint:ADDRESS:LENGTH:MODE with LENGTH 1, 2, 4 or 8 and "
+                 "MODE one of r, w, rw, x");
+    return false;
+  }
+  ProbeInstance pi;
+  pi.spec.kind = ProbeKind::Watchpoint;
+  pi.spec.wp_addr = addr;
+  pi.spec.wp_len = uint32_t(len);
+  pi.spec.wp_mode = mode;
+  pi.spec.name = "watchpoint:" + parts[1] + ":" + parts[2] + ":" + parts[3];
+  out.push_back(pi);
+  return true;
+}
+
 }  // namespace
 
 const std::vector<std::string>& raw_tracepoint_names() {
@@ -547,6 +595,8 @@ const std::vector<ProbeProvider>& all_providers() {
        [](auto& ap, auto& parts, auto& out, auto& d) { return expand_uprobe(true, ap, parts, out, d); }},
       {"software", {"s"}, "software:EVENT[:COUNT]", expand_software},
       {"hardware", {"h"}, "hardware:EVENT[:COUNT] (this machine has no PMU)", expand_hardware},
+      {"iter", {"it"}, "iter:task|task_file|task_vma (runs once, then scry exits)", expand_iter},
+      {"watchpoint", {"w"}, "watchpoint:ADDR:LEN:r|w|rw|x (needs -p or -c)", expand_watchpoint},
       {"rawtracepoint", {"rt"}, "rawtracepoint:NAME (BTF-typed args.NAME)",
        [](auto& ap, auto& parts, auto& out, auto& d) { return expand_btf_probe(ProbeKind::RawTracepoint, ap, parts, out, d); }},
       {"fentry", {"kfunc", "f"}, "fentry:FUNCTION (this kernel refuses them)",

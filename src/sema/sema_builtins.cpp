@@ -180,6 +180,14 @@ Type Sema::check_builtin(Expr& e) {
       return e.type = task.kind == TypeKind::Record ? Type::pointer(task) : Type::integer(8, false);
     }
     case BuiltinId::UserName: return e.type = Type::special(TypeKind::Username);
+    case BuiltinId::Ctx:
+      if (spec.kind == ProbeKind::Iter) {
+        // ctx->task, ctx->file, ctx->vma: typed by the kernel's struct bpf_iter__NAME.
+        KernelBtf* btf = KernelBtf::get();
+        Type t = btf ? btf->parse_type("struct bpf_iter__" + spec.func) : Type::none();
+        if (t.kind == TypeKind::Record) return e.type = Type::pointer(t);
+      }
+      return e.type = Type::integer(8, false);
     case BuiltinId::Kstack: return e.type = Type::special(TypeKind::KStack);
     case BuiltinId::Ustack: return e.type = Type::special(TypeKind::UStack);
     case BuiltinId::Rand:

@@ -103,6 +103,23 @@ check "-l -e lists the script's probes" test "$(cat "$T/l3")" = "$(printf 'trace
 "$SCRY" -l 'nosuchprobe*' >/dev/null
 check "-l with no match exits 1" test $? = 1
 
+# watchpoint: a hardware breakpoint on a variable of the -c process fires on each write.
+addr=$(nm "$TARGET" | awk '$3 == "scry_watched" { print $1 }')
+"$SCRY" -q -c "$TARGET watch" -e "watchpoint:0x$addr:8:w { @writes = count(); }" >"$T/wp" 2>&1
+check "watchpoint fires on each write" grep -qx '@writes: 3' "$T/wp"
+"$SCRY" -e "watchpoint:0x$addr:8:w { @writes = count(); }" >/dev/null 2>"$T/wp.err"
+check "watchpoint without -p/-c says why" grep -q "needs a process to watch: use -p PID or -c CMD" "$T/wp.err"
+
+# -p: uprobes in that process only; scry stops when it exits.
+"$TARGET" sleep 1500 &
+tpid=$!
+"$SCRY" -q -p $tpid -e "uprobe:$TARGET:scry_target_add { @ = count(); } interval:ms:100 { @ticks = count(); }" >"$T/p.out" 2>&1
+rc=$?
+check "-p: scry exits when the process does" test $rc = 0
+wait $tpid
+"$SCRY" -p 999999 -e 'BEGIN { exit(); }' >/dev/null 2>"$T/p.err"
+check "-p with no such process is an error" grep -q "there is no process 999999" "$T/p.err"
+
 # Every example tool compiles and loads.
 for ex in "$(dirname "$0")"/../../examples/*.bt; do
   check "example $(basename "$ex") loads" "$SCRY" --dry-run "$ex"

@@ -6,6 +6,7 @@
 //   scry_target sync          fsync() a file of the system, then sync()
 //   scry_target kill          kill(getpid(), 0): a signal check on itself
 //   scry_target setuid        setuid(0) (the tests run as root)
+//   scry_target watch         write the global scry_watched 3 times
 //   scry_target call          call scry_target_add(2, 3), scry_target_greet("world") and
 //                             scry_target_point(&{7, 35, "seven"}) (for uprobes)
 #define _GNU_SOURCE
@@ -24,6 +25,10 @@ struct scry_point {
   long y;
   char name[8];
 };
+
+// Written 3 times by "watch": a watchpoint on it fires 3 times. The binary is not PIE, so
+// its address (nm) is the address at run time.
+volatile long scry_watched;
 
 __attribute__((noinline)) int scry_target_add(int a, int b) { return a + b; }
 
@@ -72,6 +77,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && strcmp(argv[1], "kill") == 0) return kill(getpid(), 0);
+  if (argc == 2 && strcmp(argv[1], "watch") == 0) {
+    for (int i = 1; i <= 3; i++) scry_watched = i;
+    return 0;
+  }
   if (argc == 2 && strcmp(argv[1], "call") == 0) {
     struct scry_point p = {7, 35, "seven"};
     volatile long sink = scry_target_add(2, 3);
@@ -82,6 +91,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && strcmp(argv[1], "setuid") == 0) return setuid(0);
-  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call\n");
+  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | watch\n");
   return 2;
 }
