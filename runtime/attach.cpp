@@ -199,8 +199,12 @@ bool attach_probes(bpf_object* obj, const Manifest& m, int pid, Attachments& out
         break;
       }
       case ProbeKind::Uprobe:
-      case ProbeKind::Uretprobe: {
-        LIBBPF_OPTS(bpf_uprobe_opts, uopts, .retprobe = p.kind == ProbeKind::Uretprobe,
+      case ProbeKind::Uretprobe:
+      case ProbeKind::Usdt: {
+        // A USDT probe is a uprobe at its location; the kernel counts the semaphore up
+        // while it is attached, so the program runs the probe's is-enabled code.
+        LIBBPF_OPTS(bpf_uprobe_opts, uopts, .ref_ctr_offset = p.ref_ctr_offset,
+                    .retprobe = p.kind == ProbeKind::Uretprobe,
                     .func_name = p.func.empty() ? nullptr : p.func.c_str());
         bpf_link* link = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1, p.path.c_str(), p.offset, &uopts);
         if (!link) {

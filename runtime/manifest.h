@@ -10,7 +10,7 @@
 namespace scry {
 
 enum class ProbeKind { Begin, End, Tracepoint, Interval, Profile, Kprobe, Kretprobe, Uprobe, Uretprobe,
-                       Software, Hardware, RawTracepoint, Fentry, Fexit, Iter, Watchpoint };
+                       Software, Hardware, RawTracepoint, Fentry, Fexit, Iter, Watchpoint, Usdt };
 
 struct ProbeSpec {
   ProbeKind kind = ProbeKind::Begin;
@@ -26,6 +26,7 @@ struct ProbeSpec {
   uint64_t sw_config = 0;       // software: PERF_COUNT_SW_*; hardware: PERF_COUNT_HW_*
   uint64_t sw_period = 0;       // software: events per sample
   std::string hint;             // kprobes: tracepoints to try instead, if this cannot attach
+  uint64_t ref_ctr_offset = 0;  // usdt: file offset of the probe's semaphore (0: none)
   uint64_t wp_addr = 0;         // watchpoint: address, length, and mode bits (1 r, 2 w, 4 x)
   uint32_t wp_len = 0, wp_mode = 0;
 };

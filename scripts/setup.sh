@@ -8,6 +8,7 @@ PACKAGES=(
   g++ make cmake pkg-config bison flex          # toolchain and grammar generators
   llvm-19-dev libbpf-dev libelf-dev zlib1g-dev  # compiler back end and BPF loading
   libclang-19-dev                               # C definitions in scripts (dlopen-ed)
+  systemtap-sdt-dev                             # USDT probes in the test target
   libzstd-dev nlohmann-json3-dev catch2         # LLVM's link deps, JSON, unit tests
   bpftrace bpftool                              # the reference tracer, and a leak check
   util-linux gawk                               # setpriv and awk for the CLI tests

@@ -11,6 +11,7 @@
 #include "src/probes/probes.h"
 
 #include <unistd.h>
+#include <wordexp.h>
 
 namespace {
 
@@ -43,11 +44,18 @@ void usage(FILE* f) {
   for (auto& fn : scry::all_functions()) fprintf(f, "  %-32s %s\n", fn.signature, fn.doc);
 }
 
+// -c CMD is split into words like a shell would (quotes, escapes), without running anything.
 std::vector<std::string> split_command(const std::string& cmd) {
   std::vector<std::string> out;
+  wordexp_t w;
+  if (wordexp(cmd.c_str(), &w, WRDE_NOCMD) == 0) {
+    for (size_t i = 0; i < w.we_wordc; i++) out.push_back(w.we_wordv[i]);
+    wordfree(&w);
+    return out;
+  }
   std::istringstream in(cmd);
-  std::string w;
-  while (in >> w) out.push_back(w);
+  std::string word;
+  while (in >> word) out.push_back(word);
   return out;
 }
 

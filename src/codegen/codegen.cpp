@@ -118,7 +118,8 @@ static std::string section_for(const ProbeSpec& s) {
     case ProbeKind::Software: return "perf_event";
     case ProbeKind::Kprobe: return "kprobe/" + s.func;
     case ProbeKind::Kretprobe: return "kretprobe/" + s.func;
-    case ProbeKind::Uprobe: return "uprobe";
+    case ProbeKind::Uprobe:
+    case ProbeKind::Usdt: return "uprobe";
     case ProbeKind::Hardware: return "perf_event";
     case ProbeKind::RawTracepoint: return "tp_btf/" + s.func;
     case ProbeKind::Fentry: return "fentry/" + s.func;

@@ -6,7 +6,7 @@ namespace scry {
 
 bool CodeGen::user_space_probe() const {
   auto k = inst_->spec.kind;
-  return k == ProbeKind::Uprobe || k == ProbeKind::Uretprobe;
+  return k == ProbeKind::Uprobe || k == ProbeKind::Uretprobe || k == ProbeKind::Usdt;
 }
 
 llvm::Value* CodeGen::probe_read(llvm::Value* dst, uint32_t size, llvm::Value* src_addr, bool user) {

@@ -210,6 +210,25 @@ static const uint32_t kRegAx = 80, kRegSp = 152;
 
 llvm::Value* CodeGen::gen_builtin(const Expr& e) {
   auto* i64ty = b_.getInt64Ty();
+  if (e.op == "usdt") {
+    // Where the compiler put the argument, as the SDT note says: a register, memory at a
+    // register plus a displacement, or a constant.
+    const UsdtArg& a = inst_->usdt_args[size_t(e.ival)];
+    llvm::Value* v;
+    if (a.kind == UsdtArg::Constant) return i64(uint64_t(a.value));
+    v = b_.CreateLoad(i64ty, byte_ptr(ctx_arg_, a.reg));
+    if (a.kind == UsdtArg::Memory) {
+      auto* tmp = alloca_bytes(8, "usdt.arg");
+      b_.CreateStore(i64(0), tmp);
+      probe_read(tmp, a.size, b_.CreateAdd(v, i64(uint64_t(a.value))), true);
+      v = b_.CreateLoad(i64ty, tmp);
+    }
+    if (a.size < 8) {
+      auto* narrow = b_.CreateTrunc(v, b_.getIntNTy(a.size * 8));
+      v = a.is_signed ? b_.CreateSExt(narrow, i64ty) : b_.CreateZExt(narrow, i64ty);
+    }
+    return v;
+  }
   if (e.op == "arg")
     return b_.CreateLoad(i64ty, byte_ptr(ctx_arg_, kArgRegOffsets[e.ival]));
   if (e.op == "sarg") {

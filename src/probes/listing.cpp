@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 
 #include <cstring>
+#include <set>
 
 #include "src/probes/elf_symbols.h"
 #include "src/types/btf.h"
@@ -86,8 +87,18 @@ struct Lister {
     size_t second = full.find(':', full.find(':') + 1);
     std::string func_pattern = second == std::string::npos ? "*" : full.substr(second + 1);
     pattern = kind + ":" + path + ":" + func_pattern;
-    for (auto& s : read_elf_symbols(path))
-      if (s.is_function) emit(kind + ":" + path + ":" + s.name);
+    if (kind == "usdt") {
+      // usdt:PATH:* lists provider:name; a pattern without a provider matches any provider.
+      std::string tail = second == std::string::npos ? "*" : full.substr(second + 1);
+      pattern = kind + ":" + path + ":" + (tail.find(':') == std::string::npos ? "*:" + tail : tail);
+      std::set<std::string> seen;
+      for (auto& p : read_usdt_probes(path))
+        if (seen.insert(p.provider + ":" + p.name).second)
+          emit(kind + ":" + path + ":" + p.provider + ":" + p.name, {p.arg_text});
+    } else {
+      for (auto& s : read_elf_symbols(path))
+        if (s.is_function) emit(kind + ":" + path + ":" + s.name);
+    }
     pattern = full;
   }
 };
@@ -99,7 +110,7 @@ size_t list_probes(const std::string& pat, bool verbose, FILE* out) {
   if (l.pattern.find(':') == std::string::npos) l.pattern = "*:" + l.pattern;
   std::string kind = l.pattern.substr(0, l.pattern.find(':'));
   // uprobe:PATH:FUNC lists a binary's functions.
-  if (kind == "uprobe" || kind == "uretprobe") {
+  if (kind == "uprobe" || kind == "uretprobe" || kind == "usdt") {
     size_t a = l.pattern.find(':'), b = l.pattern.find(':', a + 1);
     l.binary(kind, l.pattern.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1));
     return l.count;

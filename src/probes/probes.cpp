@@ -476,6 +476,42 @@ bool expand_watchpoint(const AttachPoint& ap, const std::vector<std::string>& pa
   return true;
 }
 
+// usdt:PATH:PROVIDER:NAME or usdt:PATH:NAME; wildcards in both. One probe per location.
+bool expand_usdt(const AttachPoint& ap, const std::vector<std::string>& parts,
+                 std::vector<ProbeInstance>& out, Diagnostics& diags) {
+  if (parts.size() != 3 && parts.size() != 4) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc, "usdt probes are written usdt:PATH:[PROVIDER:]NAME");
+    return false;
+  }
+  std::string path = resolve_binary(parts[1]);
+  if (path.empty()) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc, "cannot find '" + parts[1] + "': no such file or library");
+    return false;
+  }
+  std::string prov = parts.size() == 4 ? parts[2] : "*", name = parts.back();
+  size_t before = out.size();
+  for (auto& p : read_usdt_probes(path)) {
+    if (fnmatch(prov.c_str(), p.provider.c_str(), 0) != 0 || fnmatch(name.c_str(), p.name.c_str(), 0) != 0) continue;
+    ProbeInstance pi;
+    pi.spec.kind = ProbeKind::Usdt;
+    pi.spec.path = path;
+    pi.spec.offset = p.file_offset;
+    pi.spec.ref_ctr_offset = p.semaphore_offset;
+    pi.spec.func_display = p.name;
+    pi.spec.name = "usdt:" + path + ":" + p.provider + ":" + p.name;
+    pi.usdt_args = p.args;
+    pi.usdt_error = p.error;
+    out.push_back(pi);
+  }
+  if (out.size() == before) {
+    auto& d = diags.report(DiagKind::UnknownTracepoint, ap.loc,
+                           "no USDT probe " + prov + ":" + name + " in " + path);
+    d.notes.push_back("'scry -l \"usdt:" + path + ":*\"' lists its probes");
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 const std::vector<std::string>& raw_tracepoint_names() {
@@ -595,6 +631,7 @@ const std::vector<ProbeProvider>& all_providers() {
        [](auto& ap, auto& parts, auto& out, auto& d) { return expand_uprobe(true, ap, parts, out, d); }},
       {"software", {"s"}, "software:EVENT[:COUNT]", expand_software},
       {"hardware", {"h"}, "hardware:EVENT[:COUNT] (this machine has no PMU)", expand_hardware},
+      {"usdt", {"U"}, "usdt:PATH:[PROVIDER:]NAME (semaphores set while attached)", expand_usdt},
       {"iter", {"it"}, "iter:task|task_file|task_vma (runs once, then scry exits)", expand_iter},
       {"watchpoint", {"w"}, "watchpoint:ADDR:LEN:r|w|rw|x (needs -p or -c)", expand_watchpoint},
       {"rawtracepoint", {"rt"}, "rawtracepoint:NAME (BTF-typed args.NAME)",

@@ -9,6 +9,7 @@
 #include "src/ast/ast.h"
 #include "src/diag/diag.h"
 #include "src/probes/tracepoint_format.h"
+#include "src/probes/usdt.h"
 
 namespace scry {
 
@@ -20,6 +21,8 @@ struct ProbeInstance {
   // Raw tracepoints and fentry/fexit: the arguments, by position in the context's u64 array.
   std::vector<std::pair<std::string, Type>> btf_args;
   bool has_btf_args = false;
+  std::vector<UsdtArg> usdt_args;  // usdt: how to find each argument
+  std::string usdt_error;          // usdt: an argument that cannot be decoded
 };
 
 struct ProbeProvider {

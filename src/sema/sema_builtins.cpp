@@ -119,6 +119,22 @@ Type Sema::check_builtin(Expr& e) {
           "copy it into a map before the loop");
     return e.type = Type::none();
   }
+  if (n >= 0 && spec.kind == ProbeKind::Usdt) {
+    if (size_t(n) >= cur_->usdt_args.size()) {
+      error(DiagKind::ArgsNotAvailable, e.loc,
+            spec.name + " has " + std::to_string(cur_->usdt_args.size()) + " argument" +
+                (cur_->usdt_args.size() == 1 ? "" : "s") + ": arg0 to arg" + std::to_string(int(cur_->usdt_args.size()) - 1));
+      return e.type = Type::none();
+    }
+    if (!cur_->usdt_error.empty()) {
+      error(DiagKind::NotSupportedHere, e.loc, spec.name + ": " + cur_->usdt_error);
+      return e.type = Type::none();
+    }
+    e.ival = n;
+    e.op = "usdt";
+    const UsdtArg& a = cur_->usdt_args[size_t(n)];
+    return e.type = Type::integer(a.size, a.is_signed);
+  }
   if (n >= 0 || sn >= 0) {
     bool entry = is_probe(spec, {ProbeKind::Kprobe, ProbeKind::Uprobe});
     if (!entry) {
@@ -169,7 +185,7 @@ Type Sema::check_builtin(Expr& e) {
       }
       return e.type = Type::integer(8, false);
     case BuiltinId::FuncName:
-      if (spec.func.empty() && spec.func_display.empty()) {
+      if ((spec.func.empty() && spec.func_display.empty()) || spec.kind == ProbeKind::Usdt) {
         error(DiagKind::ArgsNotAvailable, e.loc, "func is only available in kprobe and uprobe probes");
         return e.type = Type::none();
       }

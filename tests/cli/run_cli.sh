@@ -120,6 +120,16 @@ wait $tpid
 "$SCRY" -p 999999 -e 'BEGIN { exit(); }' >/dev/null 2>"$T/p.err"
 check "-p with no such process is an error" grep -q "there is no process 999999" "$T/p.err"
 
+# USDT: listing a binary's probes; Python's interpreter has probes (behind semaphores).
+check "-l lists USDT probes" sh -c "'$SCRY' -l 'usdt:$TARGET:*' | grep -qx 'usdt:$TARGET:scry:ping'"
+if [ -x /usr/bin/python3.11 ]; then
+  printf 'def scry_test_function():\n    return 1\nfor i in range(3):\n    scry_test_function()\n' >"$T/t.py"
+  "$SCRY" -q -c "/usr/bin/python3.11 $T/t.py" \
+    -e 'usdt:/usr/bin/python3.11:python:line { @lines = count(); } usdt:/usr/bin/python3.11:python:gc__start { @gc = count(); }' \
+    >"$T/py" 2>&1
+  check "USDT probes of the Python interpreter fire" grep -q '^@lines: [1-9]' "$T/py"
+fi
+
 # Every example tool compiles and loads.
 for ex in "$(dirname "$0")"/../../examples/*.bt; do
   check "example $(basename "$ex") loads" "$SCRY" --dry-run "$ex"

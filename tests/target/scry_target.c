@@ -7,11 +7,14 @@
 //   scry_target kill          kill(getpid(), 0): a signal check on itself
 //   scry_target setuid        setuid(0) (the tests run as root)
 //   scry_target watch         write the global scry_watched 3 times
+//   scry_target usdt          USDT probe scry:tick(i, "tock") for i = 1..3, then scry:ping(7),
+//                             which has a semaphore
 //   scry_target call          call scry_target_add(2, 3), scry_target_greet("world") and
 //                             scry_target_point(&{7, 35, "seven"}) (for uprobes)
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/sdt.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,9 @@ struct scry_point {
   long y;
   char name[8];
 };
+
+// In target_semaphore.c: the scry:ping probe, guarded by its semaphore.
+void scry_target_ping(int n);
 
 // Written 3 times by "watch": a watchpoint on it fires 3 times. The binary is not PIE, so
 // its address (nm) is the address at run time.
@@ -77,6 +83,11 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && strcmp(argv[1], "kill") == 0) return kill(getpid(), 0);
+  if (argc == 2 && strcmp(argv[1], "usdt") == 0) {
+    for (int i = 1; i <= 3; i++) DTRACE_PROBE2(scry, tick, i, "tock");  // no semaphore
+    scry_target_ping(7);  // a probe with a semaphore: fires only while someone is attached
+    return 0;
+  }
   if (argc == 2 && strcmp(argv[1], "watch") == 0) {
     for (int i = 1; i <= 3; i++) scry_watched = i;
     return 0;
@@ -91,6 +102,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && strcmp(argv[1], "setuid") == 0) return setuid(0);
-  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | watch\n");
+  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | watch | usdt\n");
   return 2;
 }
