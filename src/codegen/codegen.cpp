@@ -108,6 +108,27 @@ llvm::Value* CodeGen::byte_ptr(llvm::Value* base, uint64_t offset) {
   return b_.CreateGEP(b_.getInt8Ty(), base, b_.getInt64(offset));
 }
 
+// Whether a probe's code mentions kstack or ustack (stack maps rule out sleepable programs).
+static bool mentions_stacks(const Expr& e) {
+  if (e.kind == ExprKind::Builtin && (e.str == "kstack" || e.str == "ustack")) return true;
+  for (auto& a : e.args)
+    if (mentions_stacks(*a)) return true;
+  return false;
+}
+
+static bool block_mentions_stacks(const Block& b) {
+  for (auto& s : b) {
+    for (const Expr* e : {s->target.get(), s->value.get(), s->value2.get()})
+      if (e && mentions_stacks(*e)) return true;
+    if (block_mentions_stacks(s->body) || block_mentions_stacks(s->else_body)) return true;
+  }
+  return false;
+}
+
+bool CodeGen::uses_stacks(const Probe& p) {
+  return (p.predicate && mentions_stacks(*p.predicate)) || block_mentions_stacks(p.body);
+}
+
 static std::string section_for(const ProbeSpec& s) {
   switch (s.kind) {
     case ProbeKind::Begin:
@@ -144,6 +165,8 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   auto* fn = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, spec.prog_name, mod_.get());
   fn_ = fn;
   fn_->setSection(section_for(spec));
+  sleepable_ = false;
+  inst_uses_stacks_ = uses_stacks(probe);
   ctx_arg_ = fn_->getArg(0);
   ctx_arg_->setName("ctx");
 
@@ -184,6 +207,7 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   di_->finalizeSubprogram(sp_);
   sp_ = nullptr;
   b_.SetCurrentDebugLocation(llvm::DebugLoc());
+  if (sleepable_) fn->setSection(section_for(spec) + ".s");  // uprobe.s, uretprobe.s
   manifest_.probes.push_back(spec);
 }
 

@@ -397,7 +397,20 @@ llvm::Value* CodeGen::gen_str_call(const Expr& e) {
   auto* rc = call_helper(kProbeReadUserStr, b_.getInt64Ty(), {buf, b_.getInt32(size), src});
   auto* retry = llvm::BasicBlock::Create(ctx_, "str.kernel", fn_);
   auto* done = llvm::BasicBlock::Create(ctx_, "str.done", fn_);
-  b_.CreateCondBr(b_.CreateICmpSLT(rc, i64(0)), retry, done);
+  if (user_space_probe() && !inst_uses_stacks_) {
+    // A page the process never touched is not mapped yet, and a plain read fails. Uprobes run
+    // sleepable here: copy_from_user may fault the page in, then the read is tried again.
+    auto* fault_in = llvm::BasicBlock::Create(ctx_, "str.fault", fn_);
+    b_.CreateCondBr(b_.CreateICmpSLT(rc, i64(0)), fault_in, done);
+    b_.SetInsertPoint(fault_in);
+    auto* one = alloca_bytes(8, "fault");
+    call_helper(148 /* copy_from_user */, b_.getInt64Ty(), {one, b_.getInt32(1), src});
+    auto* rc2 = call_helper(kProbeReadUserStr, b_.getInt64Ty(), {buf, b_.getInt32(size), src});
+    b_.CreateCondBr(b_.CreateICmpSLT(rc2, i64(0)), retry, done);
+    sleepable_ = true;
+  } else {
+    b_.CreateCondBr(b_.CreateICmpSLT(rc, i64(0)), retry, done);
+  }
   b_.SetInsertPoint(retry);
   call_helper(kProbeReadKernelStr, b_.getInt64Ty(), {buf, b_.getInt32(size), src});
   b_.CreateBr(done);

@@ -32,6 +32,7 @@ class CodeGen {
 
   // codegen.cpp: probes, statements, control flow
   void gen_probe(const ProbeInstance& inst, size_t index);
+  static bool uses_stacks(const Probe& p);
   void gen_block(const Block& b);
   void gen_stmt(const Stmt& s);
   void gen_assign(const Stmt& s);
@@ -124,6 +125,8 @@ class CodeGen {
   const ProbeInstance* inst_ = nullptr;
   size_t probe_id_ = 0;
   std::map<std::string, llvm::Value*> vars_;
+  bool sleepable_ = false;          // this program may fault user pages in (uprobe.s)
+  bool inst_uses_stacks_ = false;   // stack maps cannot be used by sleepable programs
   std::map<uint32_t, std::vector<llvm::AllocaInst*>> pool_;  // by size
   std::map<uint32_t, size_t> pool_used_;
   llvm::Value* scratch_base_ = nullptr;  // this function's scratch value, if it needs one

@@ -6,6 +6,7 @@
 //   scry_target sync          fsync() a file of the system, then sync()
 //   scry_target kill          kill(getpid(), 0): a signal check on itself
 //   scry_target setuid        setuid(0) (the tests run as root)
+//   scry_target cold          scry_target_greet() of a string on a never-touched page
 //   scry_target watch         write the global scry_watched 3 times
 //   scry_target usdt          USDT probe scry:tick(i, "tock") for i = 1..3, then scry:ping(7),
 //                             which has a semaphore
@@ -14,6 +15,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/sdt.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -88,6 +90,20 @@ int main(int argc, char** argv) {
     scry_target_ping(7);  // a probe with a semaphore: fires only while someone is attached
     return 0;
   }
+  if (argc == 2 && strcmp(argv[1], "cold") == 0) {
+    // A string on a page this process has mapped but never touched: reading it from a
+    // plain uprobe fails; a sleepable one can fault it in.
+    char path[] = "/tmp/scry_target_cold_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0 || write(fd, "cold-string", 12) != 12) return 1;
+    const char* p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    unlink(path);
+    close(fd);
+    if (p == MAP_FAILED) return 1;
+    const char* volatile r = scry_target_greet(p);  // kept: the result is used
+    (void)r;
+    return 0;
+  }
   if (argc == 2 && strcmp(argv[1], "watch") == 0) {
     for (int i = 1; i <= 3; i++) scry_watched = i;
     return 0;
@@ -102,6 +118,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && strcmp(argv[1], "setuid") == 0) return setuid(0);
-  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | watch | usdt\n");
+  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | watch | usdt | cold\n");
   return 2;
 }
