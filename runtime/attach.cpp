@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <thread>
 #include <cstring>
 
@@ -96,7 +97,9 @@ bool kernel_has_kprobes() {
          access("/sys/kernel/tracing/kprobe_events", F_OK) == 0;
 }
 
-bool attach_probes(bpf_object* obj, const Manifest& m, int pid, Attachments& out, std::string& error) {
+bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, Attachments& out,
+                   std::string& error) {
+  size_t skipped = 0;
   for (auto& p : m.probes) {
     bpf_program* prog = bpf_object__find_program_by_name(obj, p.prog_name.c_str());
     if (!prog) {
@@ -216,10 +219,23 @@ bool attach_probes(bpf_object* obj, const Manifest& m, int pid, Attachments& out
         break;
       }
     }
+    if (!ok && warn_only) {
+      fprintf(stderr, "WARNING: %s\n", error.c_str());
+      error.clear();
+      skipped++;
+      continue;
+    }
     if (!ok) {
       out.detach_all();
       return false;
     }
+  }
+  size_t attachable = 0;
+  for (auto& p : m.probes) attachable += p.kind != ProbeKind::Begin && p.kind != ProbeKind::End;
+  if (attachable && skipped == attachable) {
+    error = "none of the probes could be attached";
+    out.detach_all();
+    return false;
   }
   return true;
 }

@@ -23,7 +23,10 @@ struct Attachments {
 // Attaches every probe except BEGIN and END (those are run, not attached). On failure sets
 // `error` to a message naming the probe and returns false; nothing stays attached then.
 // `pid` (-p, or the -c command): uprobes fire only in that process (0: in every process).
-bool attach_probes(bpf_object* obj, const Manifest& m, int pid, Attachments& out, std::string& error);
+// With `warn_only` (--missing-probes=warn) a probe that cannot attach is a warning, not an
+// error, as long as some probe attaches.
+bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, Attachments& out,
+                   std::string& error);
 
 // Runs the BEGIN or END programs once, in declaration order (BPF_PROG_TEST_RUN).
 bool run_special(bpf_object* obj, const Manifest& m, ProbeKind kind, std::string& error);

@@ -16,6 +16,7 @@ struct RunOptions {
   FILE* out = stdout;      // -o FILE
   std::vector<std::string> command;  // -c CMD: argv of the command to trace
   int pid = 0;             // -p PID: uprobes in that process only; stop when it exits
+  bool warn_missing = false;  // --missing-probes=warn
 };
 
 // Returns the process exit code. Load failures are returned in `load_error` (exit code 1)

@@ -158,7 +158,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   install_signal_handlers();
   Attachments attached;
   int target = opts.pid > 0 ? opts.pid : child.pid;
-  if (!attach_probes(obj.get(), m, target, attached, error)) {
+  if (!attach_probes(obj.get(), m, target, opts.warn_missing, attached, error)) {
     child.abandon();
     fprintf(stderr, "ERROR: %s\n", error.c_str());
     return 1;

@@ -31,6 +31,7 @@ void usage(FILE* f) {
           "  -v              verbose: per-phase timings and libbpf logs\n"
           "  --dry-run       compile and load into the kernel, attach nothing\n"
           "  --unsafe        allow functions that change the system: system(), signal()\n"
+          "  --missing-probes=warn|error   a probe that cannot attach: a warning, or (default) an error\n"
           "  --map-size N    entries per map (default 4096; also BPFTRACE_MAP_KEYS_MAX)\n"
           "  --dump=STAGE    print a stage and stop: ast, typed, ir, elf (the BPF object)\n"
           "  -h, --help      this help\n"
@@ -104,6 +105,8 @@ int main(int argc, char** argv) {
       opts.run.command = split_command(need("-c"));
     } else if (a == "-v") {
       opts.run.verbose = opts.timings = true;
+    } else if (a == "--missing-probes=warn" || a == "--missing-probes=error") {
+      opts.run.warn_missing = a == "--missing-probes=warn";
     } else if (a == "--unsafe") {
       opts.unsafe = true;
     } else if (a == "--map-size") {

@@ -130,6 +130,33 @@ if [ -x /usr/bin/python3.11 ]; then
   check "USDT probes of the Python interpreter fire" grep -q '^@lines: [1-9]' "$T/py"
 fi
 
+# A probe that cannot attach is an error naming it; --missing-probes=warn makes it a warning.
+"$SCRY" -e 'kprobe:vfs_read { @k = count(); } BEGIN { exit(); }' >/dev/null 2>"$T/k.err"
+rc=$?
+check "a kprobe that cannot attach is an error naming it" \
+  sh -c "test $rc = 1 && grep -q 'could not attach kprobe:vfs_read' '$T/k.err' && grep -q 'instead, try: tracepoint:syscalls:sys_enter_read' '$T/k.err'"
+"$SCRY" --missing-probes=warn -e 'kprobe:vfs_read { @k = count(); } interval:ms:10 { exit(); }' >"$T/k2.out" 2>"$T/k2.err"
+rc=$?
+check "--missing-probes=warn goes on without it" \
+  sh -c "test $rc = 0 && grep -q '^WARNING: could not attach kprobe:vfs_read' '$T/k2.err'"
+"$SCRY" -e 'fentry:vfs_read { @f = count(); }' >/dev/null 2>"$T/f.err"
+check "fentry is refused with the reason and a suggestion" \
+  sh -c "grep -q 'this kernel refuses fentry/fexit programs' '$T/f.err' && grep -q 'instead, try: tracepoint:syscalls:sys_enter_read' '$T/f.err'"
+"$SCRY" -e 'hardware:cycles:100000 { @h = count(); }' >/dev/null 2>"$T/h.err"
+check "hardware events say the machine has no PMU" grep -q 'no hardware performance counters' "$T/h.err"
+
+# bashreadline: a uretprobe on readline in /bin/bash, driven through a pseudo terminal.
+if command -v script >/dev/null; then
+  "$SCRY" -e 'uretprobe:/bin/bash:readline { printf("read: %s\n", str(retval)); }' >"$T/rl" 2>&1 &
+  spid=$!
+  wait_for "$T/rl" "Attaching"
+  printf 'echo scry-readline-test\nexit\n' | script -qc "bash --norc --noprofile -i" /dev/null >/dev/null 2>&1
+  sleep 0.5
+  kill -INT $spid
+  wait $spid
+  check "uretprobe:/bin/bash:readline sees typed lines" grep -qx 'read: echo scry-readline-test' "$T/rl"
+fi
+
 # Every example tool compiles and loads.
 for ex in "$(dirname "$0")"/../../examples/*.bt; do
   check "example $(basename "$ex") loads" "$SCRY" --dry-run "$ex"
