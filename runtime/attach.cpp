@@ -90,7 +90,11 @@ bool attach_perf(bpf_program* prog, const ProbeSpec& p, int cpu, Attachments& ou
 
 }  // namespace
 
-size_t probe_count(const Manifest& m) { return m.probes.size(); }
+size_t probe_count(const Manifest& m) {
+  size_t n = 0;
+  for (auto& p : m.probes) n += p.listed;
+  return n;
+}
 
 bool kernel_has_kprobes() {
   return access("/sys/bus/event_source/devices/kprobe", F_OK) == 0 ||
@@ -101,6 +105,7 @@ bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, 
                    std::string& error) {
   size_t skipped = 0;
   for (auto& p : m.probes) {
+    if (!p.attach) continue;
     bpf_program* prog = bpf_object__find_program_by_name(obj, p.prog_name.c_str());
     if (!prog) {
       error = "internal error: program " + p.prog_name + " of " + p.name + " is missing";
@@ -231,7 +236,7 @@ bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, 
     }
   }
   size_t attachable = 0;
-  for (auto& p : m.probes) attachable += p.kind != ProbeKind::Begin && p.kind != ProbeKind::End;
+  for (auto& p : m.probes) attachable += p.attach && p.kind != ProbeKind::Begin && p.kind != ProbeKind::End;
   if (attachable && skipped == attachable) {
     error = "none of the probes could be attached";
     out.detach_all();

@@ -14,6 +14,9 @@ enum class ProbeKind { Begin, End, Tracepoint, Interval, Profile, Kprobe, Kretpr
 
 struct ProbeSpec {
   ProbeKind kind = ProbeKind::Begin;
+  // A raw_syscalls program that stands in for many syscalls: tracepoints is attached but not
+  // listed; each of those tracepoints is listed (and named by `probe`) but not attached.
+  bool attach = true, listed = true;
   std::string name;       // as the `probe` builtin prints it: "tracepoint:syscalls:sys_enter_openat"
   std::string prog_name;  // function name in the ELF object
   std::string category, event;  // tracepoint

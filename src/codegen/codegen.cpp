@@ -182,6 +182,34 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   fn_->addFnAttr(llvm::Attribute::NoUnwind);  // no .eh_frame
   begin_function(fn);
   set_loc(probe.loc);
+  probe_id_value_ = nullptr;
+  if (!inst.fanin.empty()) {
+    // One program for many syscalls: tracepoints: the system call's number says which probe
+    // fired (a switch: a short tree of compares), and unselected system calls return at once.
+    auto* nr = b_.CreateLoad(b_.getInt64Ty(), byte_ptr(ctx_arg_, 8));
+    auto* none = llvm::BasicBlock::Create(ctx_, "fanin.none", fn_);
+    auto* chosen = llvm::BasicBlock::Create(ctx_, "fanin.chosen", fn_);
+    auto* sw = b_.CreateSwitch(nr, none, unsigned(inst.fanin.size()));
+    llvm::IRBuilder<> cb(chosen);
+    auto* phi = cb.CreatePHI(b_.getInt64Ty(), unsigned(inst.fanin.size()));
+    for (auto& [number, name] : inst.fanin) {
+      ProbeSpec named;
+      named.kind = ProbeKind::Tracepoint;
+      named.name = name;
+      named.attach = false;
+      size_t id = manifest_.probes.size();
+      manifest_.probes.push_back(named);
+      auto* bb = llvm::BasicBlock::Create(ctx_, "fanin.case", fn_);
+      llvm::IRBuilder<>(bb).CreateBr(chosen);
+      sw->addCase(b_.getInt64(uint64_t(number)), bb);
+      phi->addIncoming(i64(id), bb);
+    }
+    b_.SetInsertPoint(none);
+    b_.CreateRet(i64(0));
+    b_.SetInsertPoint(chosen);
+    probe_id_value_ = phi;
+    spec.listed = false;
+  }
   if (inst.spec.kind == ProbeKind::Iter) {
     // The iterator calls once more at the end with no object (ctx->task == NULL): skip it.
     auto* obj = b_.CreateLoad(b_.getInt64Ty(), byte_ptr(ctx_arg_, 8));

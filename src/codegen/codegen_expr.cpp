@@ -323,7 +323,7 @@ llvm::Value* CodeGen::gen_builtin(const Expr& e) {
       return buf;
     }
     case BuiltinId::ProbeName:
-      return i64(probe_id_);
+      return probe_id_value_ ? probe_id_value_ : i64(probe_id_);
     case BuiltinId::Args:
       return i64(0);
   }

@@ -124,6 +124,7 @@ class CodeGen {
   llvm::Value* ctx_arg_ = nullptr;
   const ProbeInstance* inst_ = nullptr;
   size_t probe_id_ = 0;
+  llvm::Value* probe_id_value_ = nullptr;  // fan-in programs: the probe chosen at run time
   std::map<std::string, llvm::Value*> vars_;
   bool sleepable_ = false;          // this program may fault user pages in (uprobe.s)
   bool inst_uses_stacks_ = false;   // stack maps cannot be used by sleepable programs

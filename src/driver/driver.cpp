@@ -11,6 +11,7 @@
 #include "src/preprocess/preprocess.h"
 #include "src/probes/listing.h"
 #include "src/probes/probes.h"
+#include "src/probes/syscalls.h"
 #include "src/types/btf.h"
 #include "src/types/c_definitions.h"
 #include "src/sema/sema.h"
@@ -105,6 +106,7 @@ int run_driver(const DriverOptions& opts) {
     list_script_probes(instances, opts.list_verbose, stdout);
     return 0;
   }
+  fan_in_syscalls(prog, instances);
 
   Manifest manifest;
   SemaOptions sopts;

@@ -23,6 +23,8 @@ struct ProbeInstance {
   bool has_btf_args = false;
   std::vector<UsdtArg> usdt_args;  // usdt: how to find each argument
   std::string usdt_error;          // usdt: an argument that cannot be decoded
+  // raw_syscalls fan-in: (system call number, the syscalls: probe's name) this instance covers.
+  std::vector<std::pair<int, std::string>> fanin;
 };
 
 struct ProbeProvider {
