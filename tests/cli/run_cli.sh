@@ -157,6 +157,13 @@ if command -v script >/dev/null; then
   check "uretprobe:/bin/bash:readline sees typed lines" grep -qx 'read: echo scry-readline-test' "$T/rl"
 fi
 
+# software: events counted in the -c process (it faults pages in as it starts).
+"$SCRY" -q -c "$TARGET sleep 10" -e 'software:page-faults:1 /pid == cpid/ { @faults = count(); }' >"$T/sw" 2>&1
+check "software:page-faults fires" grep -q '^@faults: [1-9]' "$T/sw"
+"$SCRY" -q -e 'iter:task_file /ctx->task->tgid == pid/ { @files = count(); } iter:task_vma /ctx->task->tgid == pid/ { @maps = count(); }' >"$T/it" 2>&1
+check "iter:task_file and iter:task_vma see scry's own files and mappings" \
+  sh -c "grep -q '^@files: [1-9]' '$T/it' && grep -q '^@maps: [1-9]' '$T/it'"
+
 # Every example tool compiles and loads.
 for ex in "$(dirname "$0")"/../../examples/*.bt; do
   check "example $(basename "$ex") loads" "$SCRY" --dry-run "$ex"
