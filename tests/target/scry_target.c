@@ -33,6 +33,8 @@ struct scry_point {
 
 // In target_semaphore.c: the scry:ping probe, guarded by its semaphore.
 void scry_target_ping(int n);
+// In target_cpp.cpp: calls scry::Counter::bump(by) twice.
+long scry_target_cpp(long by);
 
 // Written 3 times by "watch": a watchpoint on it fires 3 times. The binary is not PIE, so
 // its address (nm) is the address at run time.
@@ -114,6 +116,7 @@ int main(int argc, char** argv) {
     sink += (long)scry_target_greet("world");
     sink += scry_target_point(&p);
     sink += (long)strlen(argv[1]);  // a call into libc's strlen, an IFUNC
+    sink += scry_target_cpp(5);
     (void)sink;
     return 0;
   }
