@@ -1,6 +1,7 @@
 // The syntax tree. Every node carries its source location; sema fills in types.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -92,6 +93,9 @@ struct AttachPoint {
 };
 
 struct Probe {
+  // Filled in by sema: the largest value each variable ever holds, so that one stack slot
+  // fits every assignment.
+  std::map<std::string, uint32_t> var_sizes;
   std::vector<AttachPoint> attach_points;
   ExprPtr predicate;  // may be null
   Block body;

@@ -311,7 +311,7 @@ void CodeGen::gen_loop(const Stmt& s) {
   llvm::Value* limit = nullptr;
   if (s.kind == StmtKind::ForRange) {
     store_var(*s.target, gen_expr(*s.value), s.value->type);
-    var = vars_[s.target->str];
+    var = vars_[var_key(*s.target)];
     limit = alloca_bytes(8, "for.end", false);
     b_.CreateStore(gen_expr(*s.value2), limit);
   }
@@ -414,9 +414,11 @@ void CodeGen::gen_for_map(const Stmt& s) {
 
 void CodeGen::store_var(const Expr& target, llvm::Value* v, const Type& from) {
   const Type& vt = target.type;
-  auto it = vars_.find(target.str);
+  auto it = vars_.find(var_key(target));
   if (it == vars_.end())
-    it = vars_.emplace(target.str, alloca_bytes(vt.is_buffer() ? vt.size : 8, target.str.substr(1), false)).first;
+    it = vars_.emplace(var_key(target),
+                       alloca_bytes(vt.is_buffer() ? std::max(vt.size, var_size(target.str)) : 8,
+                                    target.str.substr(1), false)).first;
   store_as(it->second, v, from, vt);
 }
 
@@ -438,7 +440,7 @@ void CodeGen::gen_assign(const Stmt& s) {
     store_var(target, gen_expr(*s.value), s.value->type);
     return;
   }
-  auto it = vars_.find(target.str);
+  auto it = vars_.find(var_key(target));
   if (it == vars_.end()) return;
   auto* old = b_.CreateLoad(b_.getInt64Ty(), it->second);
   Expr fake(ExprKind::Binop, s.loc);  // reuse binop lowering for compound assignment

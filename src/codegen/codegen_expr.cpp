@@ -107,7 +107,7 @@ llvm::Value* CodeGen::gen_expr(const Expr& e) {
     case ExprKind::Int: return i64(uint64_t(e.ival));
     case ExprKind::Str: return gen_string_literal(e.str, e.type.size);
     case ExprKind::Var: {
-      auto it = vars_.find(e.str);
+      auto it = vars_.find(var_key(e));
       if (it == vars_.end()) return e.type.is_buffer() ? gen_string_literal("", e.type.size) : i64(0);
       if (!e.type.is_buffer()) return b_.CreateLoad(b_.getInt64Ty(), it->second);
       return it->second;

@@ -42,6 +42,14 @@ class CodeGen {
   // the verifier checks callbacks by their prototype.
   llvm::Function* make_callback(const std::string& name, int line);
   void store_var(const Expr& target, llvm::Value* v, const Type& from);
+  uint32_t var_size(const std::string& name) const {
+    auto& sizes = prog_.probes[inst_->probe_index].var_sizes;
+    auto it = sizes.find(name);
+    return it == sizes.end() ? 0 : it->second;
+  }
+  // A variable's stack slot is per name and type: `let` in two blocks may give one name two
+  // types.
+  static std::string var_key(const Expr& v) { return v.str + (v.type.is_buffer() ? ":buffer" : ":word"); }
 
   // codegen_expr.cpp: expressions
   llvm::Value* gen_expr(const Expr& e);  // i64 for integers/probes, ptr to a buffer for strings

@@ -1,5 +1,7 @@
 #include "src/sema/sema.h"
 
+#include <optional>
+
 #include "src/builtins/builtins.h"
 
 namespace scry {
@@ -48,7 +50,21 @@ bool Sema::run(const std::vector<ProbeInstance>& instances) {
 }
 
 void Sema::check_block(Block& b) {
-  for (auto& s : b) check_stmt(*s);
+  // `let` declares a variable for the rest of its block; an outer one of the same name is
+  // hidden meanwhile and visible again after the block.
+  std::map<std::string, std::optional<Type>> hidden;
+  for (auto& s : b) {
+    if (s->kind == StmtKind::Let && !hidden.count(s->target->str)) {
+      auto it = vars_.find(s->target->str);
+      hidden[s->target->str] = it == vars_.end() ? std::nullopt : std::optional<Type>(it->second);
+      vars_.erase(s->target->str);
+    }
+    check_stmt(*s);
+  }
+  for (auto& [name, outer] : hidden) {
+    if (outer) vars_[name] = *outer;
+    else vars_.erase(name);
+  }
 }
 
 void Sema::check_stmt(Stmt& s) {
@@ -187,6 +203,8 @@ void Sema::assign_var(Expr& target, const Type& t, const Loc& where) {
     it->second = widen(it->second, t);
   }
   target.type = vars_[target.str];
+  uint32_t& slot = prog_.probes[cur_->probe_index].var_sizes[target.str];
+  slot = std::max(slot, target.type.size);
 }
 
 static bool is_aggregation_call(const Expr& e) {
