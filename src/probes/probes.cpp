@@ -588,8 +588,31 @@ uint64_t kernel_symbol_address(const std::string& name) {
 
 std::string resolve_binary(const std::string& name) {
   if (name.find('/') != std::string::npos) return access(name.c_str(), R_OK) == 0 ? name : "";
-  // A library short name: libc, libcrypto, or c. Prefer the versioned file the loader uses.
+  // A library short name: libc, libcrypto, or c. The dynamic loader's cache says where the
+  // library the loader would use is (ldconfig -p reads /etc/ld.so.cache).
   std::string lib = name.rfind("lib", 0) == 0 ? name : "lib" + name;
+  static std::vector<std::pair<std::string, std::string>> cache = [] {
+    std::vector<std::pair<std::string, std::string>> out;  // (soname, path), x86-64 only
+    FILE* p = popen("ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null", "r");
+    if (!p) return out;
+    char line[1024];
+    while (fgets(line, sizeof line, p)) {
+      std::string l = line;
+      size_t arrow = l.find(" => ");
+      if (arrow == std::string::npos || l.find("x86-64") == std::string::npos) continue;
+      size_t start = l.find_first_not_of(" \t");
+      std::string soname = l.substr(start, l.find(' ', start) - start);
+      std::string path = l.substr(arrow + 4);
+      while (!path.empty() && isspace((unsigned char)path.back())) path.pop_back();
+      out.emplace_back(soname, path);
+    }
+    pclose(p);
+    return out;
+  }();
+  for (auto& [soname, path] : cache)  // versioned names first: libc.so may be a linker script
+    if (soname.rfind(lib + ".so.", 0) == 0 && access(path.c_str(), R_OK) == 0) return path;
+  for (auto& [soname, path] : cache)
+    if (soname == lib + ".so" && access(path.c_str(), R_OK) == 0) return path;
   for (const char* dir : {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
                           "/lib", "/usr/lib"}) {
     DIR* d = opendir(dir);
