@@ -319,69 +319,64 @@ bool expand_uprobe(bool ret, const AttachPoint& ap, const std::vector<std::strin
   return true;
 }
 
-// software:EVENT[:COUNT], with bpftrace's event names and aliases.
-bool expand_software(const AttachPoint& ap, const std::vector<std::string>& parts,
-                     std::vector<ProbeInstance>& out, Diagnostics& diags) {
-  struct Event { const char* name; const char* alias; uint64_t config; uint64_t period; };
-  static const Event events[] = {
-      {"cpu-clock", "cpu", 0, 1000000}, {"task-clock", nullptr, 1, 1000000},
-      {"page-faults", "faults", 2, 100}, {"context-switches", "cs", 3, 1000},
-      {"cpu-migrations", nullptr, 4, 1}, {"minor-faults", nullptr, 5, 100},
-      {"major-faults", nullptr, 6, 1}, {"alignment-faults", nullptr, 7, 1},
-      {"emulation-faults", nullptr, 8, 1}, {"dummy", nullptr, 9, 1}, {"bpf-output", nullptr, 10, 1},
-  };
+// software:EVENT[:COUNT] and hardware:EVENT[:COUNT], with bpftrace's event names and aliases.
+struct PerfEvent {
+  const char* name;
+  const char* alias;
+  uint64_t config;  // PERF_COUNT_SW_* / PERF_COUNT_HW_*
+  uint64_t period;  // default events per sample
+};
+
+const PerfEvent kSoftwareEvents[] = {
+    {"cpu-clock", "cpu", 0, 1000000}, {"task-clock", nullptr, 1, 1000000},
+    {"page-faults", "faults", 2, 100}, {"context-switches", "cs", 3, 1000},
+    {"cpu-migrations", nullptr, 4, 1}, {"minor-faults", nullptr, 5, 100},
+    {"major-faults", nullptr, 6, 1}, {"alignment-faults", nullptr, 7, 1},
+    {"emulation-faults", nullptr, 8, 1}, {"dummy", nullptr, 9, 1}, {"bpf-output", nullptr, 10, 1},
+};
+const PerfEvent kHardwareEvents[] = {
+    {"cpu-cycles", "cycles", 0, 1000000}, {"instructions", nullptr, 1, 1000000},
+    {"cache-references", nullptr, 2, 1000000}, {"cache-misses", nullptr, 3, 1000000},
+    {"branch-instructions", "branches", 4, 100000}, {"branch-misses", nullptr, 5, 100000},
+    {"bus-cycles", nullptr, 6, 100000}, {"frontend-stalls", nullptr, 7, 1000000},
+    {"backend-stalls", nullptr, 8, 1000000}, {"ref-cycles", nullptr, 9, 1000000},
+};
+
+template <size_t N>
+bool expand_perf_event(ProbeKind kind, const PerfEvent (&events)[N], const AttachPoint& ap,
+                       const std::vector<std::string>& parts, std::vector<ProbeInstance>& out,
+                       Diagnostics& diags) {
+  std::string kname = kind == ProbeKind::Software ? "software" : "hardware";
   if (parts.size() < 2 || parts.size() > 3) {
-    diags.report(DiagKind::BadAttachPoint, ap.loc, "software probes are written software:EVENT[:COUNT]");
+    diags.report(DiagKind::BadAttachPoint, ap.loc, kname + " probes are written " + kname + ":EVENT[:COUNT]");
     return false;
   }
   for (auto& ev : events) {
     if (parts[1] != ev.name && !(ev.alias && parts[1] == ev.alias)) continue;
     ProbeInstance pi;
-    pi.spec.kind = ProbeKind::Software;
+    pi.spec.kind = kind;
     pi.spec.sw_config = ev.config;
     pi.spec.sw_period = ev.period;
     if (parts.size() == 3 && (!parse_u64(parts[2], pi.spec.sw_period) || pi.spec.sw_period == 0)) {
-      diags.report(DiagKind::BadAttachPoint, ap.loc, "the count of a software probe must be a positive integer");
+      diags.report(DiagKind::BadAttachPoint, ap.loc, "the count of a " + kname + " probe must be a positive integer");
       return false;
     }
-    pi.spec.name = "software:" + parts[1] + ":" + std::to_string(pi.spec.sw_period);
+    pi.spec.name = kname + ":" + parts[1] + ":" + std::to_string(pi.spec.sw_period);
     out.push_back(pi);
     return true;
   }
-  diags.report(DiagKind::BadAttachPoint, ap.loc, "unknown software event '" + parts[1] + "'");
+  diags.report(DiagKind::BadAttachPoint, ap.loc, "unknown " + kname + " event '" + parts[1] + "'");
   return false;
+}
+
+bool expand_software(const AttachPoint& ap, const std::vector<std::string>& parts,
+                     std::vector<ProbeInstance>& out, Diagnostics& diags) {
+  return expand_perf_event(ProbeKind::Software, kSoftwareEvents, ap, parts, out, diags);
 }
 
 bool expand_hardware(const AttachPoint& ap, const std::vector<std::string>& parts,
                      std::vector<ProbeInstance>& out, Diagnostics& diags) {
-  struct Event { const char* name; const char* alias; uint64_t config; uint64_t period; };
-  static const Event events[] = {
-      {"cpu-cycles", "cycles", 0, 1000000}, {"instructions", nullptr, 1, 1000000},
-      {"cache-references", nullptr, 2, 1000000}, {"cache-misses", nullptr, 3, 1000000},
-      {"branch-instructions", "branches", 4, 100000}, {"branch-misses", nullptr, 5, 100000},
-      {"bus-cycles", nullptr, 6, 100000}, {"frontend-stalls", nullptr, 7, 1000000},
-      {"backend-stalls", nullptr, 8, 1000000}, {"ref-cycles", nullptr, 9, 1000000},
-  };
-  if (parts.size() < 2 || parts.size() > 3) {
-    diags.report(DiagKind::BadAttachPoint, ap.loc, "hardware probes are written hardware:EVENT[:COUNT]");
-    return false;
-  }
-  for (auto& ev : events) {
-    if (parts[1] != ev.name && !(ev.alias && parts[1] == ev.alias)) continue;
-    ProbeInstance pi;
-    pi.spec.kind = ProbeKind::Hardware;
-    pi.spec.sw_config = ev.config;
-    pi.spec.sw_period = ev.period;
-    if (parts.size() == 3 && (!parse_u64(parts[2], pi.spec.sw_period) || pi.spec.sw_period == 0)) {
-      diags.report(DiagKind::BadAttachPoint, ap.loc, "the count of a hardware probe must be a positive integer");
-      return false;
-    }
-    pi.spec.name = "hardware:" + parts[1] + ":" + std::to_string(pi.spec.sw_period);
-    out.push_back(pi);
-    return true;
-  }
-  diags.report(DiagKind::BadAttachPoint, ap.loc, "unknown hardware event '" + parts[1] + "'");
-  return false;
+  return expand_perf_event(ProbeKind::Hardware, kHardwareEvents, ap, parts, out, diags);
 }
 
 // rawtracepoint:NAME (BTF-typed, as tp_btf) and fentry:FUNC / fexit:FUNC (kfunc, kretfunc).
