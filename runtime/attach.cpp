@@ -49,6 +49,16 @@ void Attachments::detach_all() {
 
 namespace {
 
+// Keeps `link`, or says why there is none (errno); false then.
+bool keep(bpf_link* link, const ProbeSpec& p, Attachments& out, std::string& error) {
+  if (!link) {
+    error = "could not attach " + p.name + ": " + strerror(errno);
+    return false;
+  }
+  out.links.emplace_back(link);
+  return true;
+}
+
 int perf_event_open(perf_event_attr* attr, int cpu) {
   return int(syscall(SYS_perf_event_open, attr, -1 /* all tasks */, cpu, -1, PERF_FLAG_FD_CLOEXEC));
 }
@@ -58,7 +68,7 @@ bool attach_perf(bpf_program* prog, const ProbeSpec& p, int cpu, Attachments& ou
   attr.size = sizeof attr;
   attr.type = p.kind == ProbeKind::Hardware ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE;
   attr.config = p.kind == ProbeKind::Software || p.kind == ProbeKind::Hardware ? p.sw_config
-                                                                                : PERF_COUNT_SW_CPU_CLOCK;
+                                                                                : uint64_t(PERF_COUNT_SW_CPU_CLOCK);
   if (p.kind == ProbeKind::Software || p.kind == ProbeKind::Hardware) {
     attr.sample_period = p.sw_period;
   } else if (p.freq_hz) {
@@ -117,31 +127,17 @@ bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, 
       case ProbeKind::Begin:
       case ProbeKind::End:
         continue;
-      case ProbeKind::Tracepoint: {
-        bpf_link* link = bpf_program__attach_tracepoint(prog, p.category.c_str(), p.event.c_str());
-        if (!link) {
-          error = "could not attach " + p.name + ": " + strerror(errno);
-          ok = false;
-        } else {
-          out.links.emplace_back(link);
-        }
+      case ProbeKind::Tracepoint:
+        ok = keep(bpf_program__attach_tracepoint(prog, p.category.c_str(), p.event.c_str()), p, out, error);
         break;
-      }
       case ProbeKind::Interval:
         // One timer, on CPU 0, like bpftrace.
         ok = attach_perf(prog, p, 0, out, error);
         break;
-      case ProbeKind::Iter: {
-        bpf_link* link = bpf_program__attach_iter(prog, nullptr);
-        if (!link) {
-          error = "could not attach " + p.name + ": " + strerror(errno);
-          ok = false;
-        } else {
-          out.links.emplace_back(link);
-          out.iterators.push_back(link);
-        }
+      case ProbeKind::Iter:
+        ok = keep(bpf_program__attach_iter(prog, nullptr), p, out, error);
+        if (ok) out.iterators.push_back(out.links.back().get());
         break;
-      }
       case ProbeKind::Watchpoint: {
         if (pid <= 0) {
           error = p.name + " needs a process to watch: use -p PID or -c CMD";
@@ -160,28 +156,15 @@ bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, 
         attr.exclude_kernel = 1;  // only the process's own accesses
         attr.exclude_hv = 1;
         int fd = int(syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC));
-        bpf_link* link = fd >= 0 ? bpf_program__attach_perf_event(prog, fd) : nullptr;
-        if (!link) {
-          error = "could not attach " + p.name + ": " + strerror(errno);
-          if (fd >= 0) close(fd);
-          ok = false;
-        } else {
-          out.links.emplace_back(link);
-        }
+        ok = keep(fd >= 0 ? bpf_program__attach_perf_event(prog, fd) : nullptr, p, out, error);
+        if (!ok && fd >= 0) close(fd);
         break;
       }
       case ProbeKind::RawTracepoint:
       case ProbeKind::Fentry:
-      case ProbeKind::Fexit: {
-        bpf_link* link = bpf_program__attach_trace(prog);
-        if (!link) {
-          error = "could not attach " + p.name + ": " + strerror(errno);
-          ok = false;
-        } else {
-          out.links.emplace_back(link);
-        }
+      case ProbeKind::Fexit:
+        ok = keep(bpf_program__attach_trace(prog), p, out, error);
         break;
-      }
       case ProbeKind::Profile:
       case ProbeKind::Hardware:
       case ProbeKind::Software: {
@@ -192,18 +175,11 @@ bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, 
       case ProbeKind::Kprobe:
       case ProbeKind::Kretprobe: {
         LIBBPF_OPTS(bpf_kprobe_opts, kopts, .offset = p.offset, .retprobe = p.kind == ProbeKind::Kretprobe);
-        bpf_link* link = bpf_program__attach_kprobe_opts(prog, p.func.c_str(), &kopts);
-        if (!link) {
-          int e = errno;
-          error = "could not attach " + p.name + ": " + strerror(e);
-          if (!kernel_has_kprobes())
-            error += ": this kernel cannot attach kprobes (no kprobe PMU in "
-                     "/sys/bus/event_source/devices and no kprobe_events in tracefs)";
-          if (!p.hint.empty()) error += "\n  instead, try: " + p.hint;
-          ok = false;
-        } else {
-          out.links.emplace_back(link);
-        }
+        ok = keep(bpf_program__attach_kprobe_opts(prog, p.func.c_str(), &kopts), p, out, error);
+        if (!ok && !kernel_has_kprobes())
+          error += ": this kernel cannot attach kprobes (no kprobe PMU in "
+                   "/sys/bus/event_source/devices and no kprobe_events in tracefs)";
+        if (!ok && !p.hint.empty()) error += "\n  instead, try: " + p.hint;
         break;
       }
       case ProbeKind::Uprobe:
@@ -214,13 +190,8 @@ bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, 
         LIBBPF_OPTS(bpf_uprobe_opts, uopts, .ref_ctr_offset = p.ref_ctr_offset,
                     .retprobe = p.kind == ProbeKind::Uretprobe,
                     .func_name = p.func.empty() ? nullptr : p.func.c_str());
-        bpf_link* link = bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1, p.path.c_str(), p.offset, &uopts);
-        if (!link) {
-          error = "could not attach " + p.name + ": " + strerror(errno);
-          ok = false;
-        } else {
-          out.links.emplace_back(link);
-        }
+        ok = keep(bpf_program__attach_uprobe_opts(prog, pid > 0 ? pid : -1, p.path.c_str(), p.offset, &uopts),
+                  p, out, error);
         break;
       }
     }

@@ -49,6 +49,20 @@ void append_row(std::string& out, const std::string& label, uint64_t shown, uint
   out += "|\n";
 }
 
+// First and last buckets with a (64-bit) nonzero count (-1 if none), and the largest count
+// as bpftrace's int bookkeeping sees it (lhist and llhist rows).
+void nonzero_span(const std::vector<uint64_t>& buckets, long& first, long& last, int32_t& max32) {
+  first = last = -1;
+  max32 = 0;
+  for (std::size_t i = 0; i < buckets.size(); ++i) {
+    if (buckets[i] != 0) {
+      if (first < 0) first = static_cast<long>(i);
+      last = static_cast<long>(i);
+    }
+    max32 = std::max(max32, as_int32(buckets[i]));
+  }
+}
+
 std::string log2_label(std::size_t i) {
   if (i == 0) return "(..., 0)";
   if (i == 1) return "[0]";
@@ -82,15 +96,9 @@ std::string log2_hist_rows(const std::vector<uint64_t>& buckets, uint64_t div) {
 
 std::string linear_hist_rows(const std::vector<uint64_t>& buckets, int64_t min, int64_t max,
                              int64_t step, uint64_t /*div: ignored by bpftrace 0.17*/) {
-  long first = -1, last = -1;
-  int32_t max32 = 0;
-  for (std::size_t i = 0; i < buckets.size(); ++i) {
-    if (buckets[i] != 0) {
-      if (first < 0) first = static_cast<long>(i);
-      last = static_cast<long>(i);
-    }
-    max32 = std::max(max32, as_int32(buckets[i]));
-  }
+  long first, last;
+  int32_t max32;
+  nonzero_span(buckets, first, last, max32);
   std::string out;
   if (first < 0 || max32 <= 0) return out;
   const std::size_t n = buckets.size();
@@ -111,15 +119,9 @@ std::string linear_hist_rows(const std::vector<uint64_t>& buckets, int64_t min, 
 }
 
 std::string bounded_hist_rows(const std::vector<uint64_t>& buckets, const std::vector<uint64_t>& lower) {
-  long first = -1, last = -1;
-  int32_t max32 = 0;
-  for (std::size_t i = 0; i < buckets.size(); ++i) {
-    if (buckets[i] != 0) {
-      if (first < 0) first = static_cast<long>(i);
-      last = static_cast<long>(i);
-    }
-    max32 = std::max(max32, as_int32(buckets[i]));
-  }
+  long first, last;
+  int32_t max32;
+  nonzero_span(buckets, first, last, max32);
   std::string out;
   if (first < 0 || max32 <= 0 || buckets.size() != lower.size() + 1) return out;
   for (long li = first; li <= last; ++li) {

@@ -443,11 +443,9 @@ void CodeGen::gen_assign(const Stmt& s) {
   auto it = vars_.find(var_key(target));
   if (it == vars_.end()) return;
   auto* old = b_.CreateLoad(b_.getInt64Ty(), it->second);
-  Expr fake(ExprKind::Binop, s.loc);  // reuse binop lowering for compound assignment
-  fake.op = s.op.substr(0, s.op.size() - 1);
+  std::string op = s.op.substr(0, s.op.size() - 1);  // "+=" -> "+"
   llvm::Value* rhs = gen_expr(*s.value);
-  store_as(it->second, lower_int_binop(b_, fake.op, old, rhs, vt.is_signed && s.value->type.is_signed),
-           vt, vt);
+  store_as(it->second, lower_int_binop(b_, op, old, rhs, vt.is_signed && s.value->type.is_signed), vt, vt);
 }
 
 bool CodeGen::run(const std::vector<ProbeInstance>& instances) {

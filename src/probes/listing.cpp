@@ -58,24 +58,18 @@ struct Lister {
   void from_btf(bool raw, bool funcs) {
     KernelBtf* kb = KernelBtf::get();
     if (!kb) return;
-    struct btf* b = kb->raw();
-    uint32_t n = btf__type_cnt(b);
-    for (uint32_t id = 1; id < n; id++) {
-      const btf_type* t = btf__type_by_id(b, id);
-      const char* nm = btf__name_by_offset(b, t->name_off);
-      if (!nm || !*nm) continue;
-      if (raw && btf_is_typedef(t) && strncmp(nm, "btf_trace_", 10) == 0)
-        emit(std::string("rawtracepoint:") + (nm + 10));
-      if (funcs && btf_is_func(t)) {
-        std::vector<std::string> args;
-        if (verbose)
-          if (auto f = kb->function(nm))
-            for (auto& [pn, pt] : f->params) args.push_back(pt.name() + " " + pn);
-        emit(std::string("kprobe:") + nm, args);
-        emit(std::string("kretprobe:") + nm);
-        emit(std::string("fentry:") + nm, args);
-        emit(std::string("fexit:") + nm, args);
-      }
+    if (raw)
+      for (auto& n : raw_tracepoint_names()) emit("rawtracepoint:" + n);
+    if (!funcs) return;
+    for (auto& n : kernel_btf_functions()) {
+      std::vector<std::string> args;
+      if (verbose)
+        if (auto f = kb->function(n))
+          for (auto& [pn, pt] : f->params) args.push_back(pt.name() + " " + pn);
+      emit("kprobe:" + n, args);
+      emit("kretprobe:" + n);
+      emit("fentry:" + n, args);
+      emit("fexit:" + n, args);
     }
   }
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 
 #include <bpf/btf.h>
 
@@ -509,38 +510,35 @@ bool expand_usdt(const AttachPoint& ap, const std::vector<std::string>& parts,
 
 }  // namespace
 
-const std::vector<std::string>& raw_tracepoint_names() {
-  static std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    if (KernelBtf* kb = KernelBtf::get()) {
-      struct btf* b = kb->raw();
-      for (uint32_t id = 1; id < btf__type_cnt(b); id++) {
-        const btf_type* t = btf__type_by_id(b, id);
-        const char* nm = btf__name_by_offset(b, t->name_off);
-        if (btf_is_typedef(t) && nm && strncmp(nm, "btf_trace_", 10) == 0) out.push_back(nm + 10);
-      }
+// Names in the kernel's BTF that `keep` accepts (and may rewrite), sorted and unique.
+static std::vector<std::string> btf_names(const std::function<bool(const btf_type*, std::string&)>& keep) {
+  std::vector<std::string> out;
+  if (KernelBtf* kb = KernelBtf::get()) {
+    struct btf* b = kb->raw();
+    for (uint32_t id = 1; id < btf__type_cnt(b); id++) {
+      const btf_type* t = btf__type_by_id(b, id);
+      const char* nm = btf__name_by_offset(b, t->name_off);
+      std::string name = nm ? nm : "";
+      if (!name.empty() && keep(t, name)) out.push_back(name);
     }
-    std::sort(out.begin(), out.end());
-    return out;
-  }();
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+const std::vector<std::string>& raw_tracepoint_names() {
+  static const std::vector<std::string> names = btf_names([](const btf_type* t, std::string& n) {
+    if (!btf_is_typedef(t) || n.rfind("btf_trace_", 0) != 0) return false;
+    n = n.substr(10);
+    return true;
+  });
   return names;
 }
 
 const std::vector<std::string>& kernel_btf_functions() {
-  static std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    if (KernelBtf* kb = KernelBtf::get()) {
-      struct btf* b = kb->raw();
-      for (uint32_t id = 1; id < btf__type_cnt(b); id++) {
-        const btf_type* t = btf__type_by_id(b, id);
-        const char* nm = btf__name_by_offset(b, t->name_off);
-        if (btf_is_func(t) && nm) out.push_back(nm);
-      }
-    }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
-  }();
+  static const std::vector<std::string> names =
+      btf_names([](const btf_type* t, std::string&) { return btf_is_func(t); });
   return names;
 }
 

@@ -73,6 +73,15 @@ bool named_constant(const std::string& name, int64_t& out) {
   return false;
 }
 
+// A call or sizeof/offsetof whose value is known now becomes that (unsigned) constant.
+Type fold_unsigned(Expr& e, uint64_t value) {
+  e.kind = ExprKind::Int;
+  e.op = "unsigned";
+  e.ival = int64_t(value);
+  e.args.clear();
+  return Type::integer(8, false);
+}
+
 }  // namespace
 
 bool returns_value(FunctionId id) {
@@ -363,11 +372,7 @@ Type Sema::check_sizeof_offsetof(Expr& e) {
   if (e.kind == ExprKind::Sizeof) {
     t = e.args.empty() ? parse_type_name(e.str, e.loc) : check_expr(*e.args[0]);
     if (t.kind == TypeKind::None) return e.type = t;
-    e.kind = ExprKind::Int;
-    e.op = "unsigned";
-    e.ival = t.size;
-    e.args.clear();
-    return e.type = Type::integer(8, false);
+    return e.type = fold_unsigned(e, t.size);
   }
   Type rec = parse_type_name(e.str, e.loc);
   if (rec.kind == TypeKind::None) return e.type = rec;
@@ -387,10 +392,7 @@ Type Sema::check_sizeof_offsetof(Expr& e) {
     off += tmp.field_offset;
     rec = mt;
   }
-  e.kind = ExprKind::Int;
-  e.op = "unsigned";
-  e.ival = int64_t(off);
-  return e.type = Type::integer(8, false);
+  return e.type = fold_unsigned(e, off);
 }
 
 Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
@@ -436,11 +438,7 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
               "this kernel's kallsyms lists functions but few data symbols (CONFIG_KALLSYMS_ALL is off)");
         return Type::none();
       }
-      e.kind = ExprKind::Int;
-      e.op = "unsigned";
-      e.ival = int64_t(addr);
-      e.args.clear();
-      return Type::integer(8, false);
+      return fold_unsigned(e, addr);
     }
     case FunctionId::Cgroupid: {
       if (e.args[0]->kind != ExprKind::Str) {
@@ -453,11 +451,7 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
         error(DiagKind::BadLiteralArg, e.args[0]->loc, "no cgroup at '" + path + "'");
         return Type::none();
       }
-      e.kind = ExprKind::Int;
-      e.op = "unsigned";
-      e.ival = int64_t(st.st_ino);
-      e.args.clear();
-      return Type::integer(8, false);
+      return fold_unsigned(e, st.st_ino);
     }
     case FunctionId::Strncmp: {
       int64_t n;
@@ -559,11 +553,7 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
               "no symbol '" + e.args[0]->str + "' in " + cur_->spec.path);
         return Type::none();
       }
-      e.kind = ExprKind::Int;
-      e.op = "unsigned";
-      e.ival = int64_t(addr);
-      e.args.clear();
-      return Type::integer(8, false);
+      return fold_unsigned(e, addr);
     }
     default:
       error(DiagKind::NotSupportedHere, e.loc, std::string(f->name) + "() is not supported yet");
