@@ -112,7 +112,7 @@ bool kernel_has_kprobes() {
 }
 
 bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, Attachments& out,
-                   std::string& error) {
+                   std::string& error, std::vector<std::string>& skipped_messages) {
   size_t skipped = 0;
   for (auto& p : m.probes) {
     if (!p.attach) continue;
@@ -196,7 +196,7 @@ bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, 
       }
     }
     if (!ok && warn_only) {
-      fprintf(stderr, "WARNING: %s\n", error.c_str());
+      skipped_messages.push_back(error);
       error.clear();
       skipped++;
       continue;

@@ -24,9 +24,9 @@ struct Attachments {
 // `error` to a message naming the probe and returns false; nothing stays attached then.
 // `pid` (-p, or the -c command): uprobes fire only in that process (0: in every process).
 // With `warn_only` (--missing-probes=warn) a probe that cannot attach is a warning, not an
-// error, as long as some probe attaches.
+// error, as long as some probe attaches: each such probe's message is added to `skipped`.
 bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, Attachments& out,
-                   std::string& error);
+                   std::string& error, std::vector<std::string>& skipped);
 
 // Runs the BEGIN or END programs once, in declaration order (BPF_PROG_TEST_RUN).
 bool run_special(bpf_object* obj, const Manifest& m, ProbeKind kind, std::string& error);

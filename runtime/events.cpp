@@ -4,18 +4,28 @@
 #include <cstring>
 #include <ctime>
 
-#include "runtime/format/value.h"
 #include "runtime/maps.h"
 #include "runtime/printf.h"
+#include "runtime/symbols/user_symbols.h"
 
 namespace scry {
 
 void print_map(EventContext& ec, uint32_t map_id, uint64_t top, uint64_t div) {
   const MapSpec& spec = ec.manifest->maps[map_id];
-  auto entries = read_map(ec.map_fds[map_id], spec);
-  std::string text = fmt::format_map(spec, entries, top, div, ec.names);
-  fputs(text.c_str(), ec.out);
+  ec.output->map(spec, read_map(ec.map_fds[map_id], spec), top, div);
 }
+
+namespace {
+
+std::string read_all(FILE* f) {
+  std::string out;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  return out;
+}
+
+}  // namespace
 
 int handle_event(void* ctx, void* data, size_t size) {
   auto& ec = *static_cast<EventContext*>(ctx);
@@ -26,8 +36,10 @@ int handle_event(void* ctx, void* data, size_t size) {
   switch (EventType(h.type)) {
     case EventType::Printf:
       if (h.id < m.printfs.size()) {
-        std::string s = format_printf(m.printfs[h.id], static_cast<uint8_t*>(data), size, ec.names);
-        fwrite(s.data(), 1, s.size(), ec.out);
+        const PrintfSpec& spec = m.printfs[h.id];
+        if (spec.print_value && !spec.args.empty() && spec.offsets[0] + spec.args[0].size <= size)
+          ec.output->value(spec.args[0], static_cast<uint8_t*>(data) + spec.offsets[0]);
+        else ec.output->text(EventType::Printf, format_printf(spec, static_cast<uint8_t*>(data), size, ec.names));
       }
       break;
     case EventType::Exit:
@@ -57,17 +69,15 @@ int handle_event(void* ctx, void* data, size_t size) {
           line.append(a, strnlen(a, kJoinArgLen));
         }
         line += "\n";
-        fwrite(line.data(), 1, line.size(), ec.out);
+        ec.output->text(EventType::Join, line);
       }
       break;
     case EventType::System:
       if (h.id < m.printfs.size()) {
         std::string cmd = format_printf(m.printfs[h.id], static_cast<uint8_t*>(data), size, ec.names);
-        fflush(ec.out);
+        fflush(ec.output->stream());
         if (FILE* p = popen(cmd.c_str(), "r")) {
-          char buf[4096];
-          size_t n;
-          while ((n = fread(buf, 1, sizeof buf, p)) > 0) fwrite(buf, 1, n, ec.out);
+          ec.output->text(EventType::System, read_all(p));
           pclose(p);
         }
       }
@@ -76,14 +86,15 @@ int handle_event(void* ctx, void* data, size_t size) {
       if (h.id < m.printfs.size()) {
         std::string path = format_printf(m.printfs[h.id], static_cast<uint8_t*>(data), size, ec.names);
         if (FILE* f = fopen(path.c_str(), "r")) {
-          char buf[4096];
-          size_t n;
-          while ((n = fread(buf, 1, sizeof buf, f)) > 0) fwrite(buf, 1, n, ec.out);
+          ec.output->text(EventType::Cat, read_all(f));
           fclose(f);
         } else {
-          fprintf(stderr, "WARNING: cat(): cannot open %s: %s\n", path.c_str(), strerror(errno));
+          ec.output->warning("cat(): cannot open " + path + ": " + strerror(errno));
         }
       }
+      break;
+    case EventType::NewPid:
+      UserSymbols::get().note_process(uint32_t(h.id));
       break;
     case EventType::Time:
       if (h.id < m.time_formats.size()) {
@@ -92,7 +103,7 @@ int handle_event(void* ctx, void* data, size_t size) {
         struct tm tm;
         localtime_r(&now, &tm);
         size_t n = strftime(buf, sizeof buf, m.time_formats[h.id].c_str(), &tm);
-        fwrite(buf, 1, n, ec.out);
+        ec.output->text(EventType::Time, std::string(buf, n));
       }
       break;
   }

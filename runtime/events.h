@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/manifest.h"
+#include "runtime/output/output.h"
 
 namespace scry {
 
@@ -14,7 +15,7 @@ struct EventContext {
   const Manifest* manifest = nullptr;
   std::vector<int> map_fds;  // by map id
   ValueNames names;
-  FILE* out = stdout;
+  Output* output = nullptr;
   bool exit_requested = false;
 };
 

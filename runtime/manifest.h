@@ -2,6 +2,7 @@
 // runtime never sees the AST or LLVM, only (ELF bytes, Manifest).
 #pragma once
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,12 @@ struct MapSpec {
   uint32_t key_size() const { return key.kind == TypeKind::None ? 8 : key.size; }
 };
 
+// A stack trace map: kstack/ustack values of up to `frames` frames are ids in it.
+struct StackMapSpec {
+  std::string bpf_name;
+  uint32_t frames = 0;
+};
+
 struct PrintfSpec {
   bool print_value = false;  // print(value): the one argument as print() shows it, then "\n"
   std::string format;
@@ -57,6 +64,7 @@ enum class EventType : uint64_t {
   Join = 7,    // id: separator index; then kJoinArgs strings of kJoinArgLen bytes ("" ends)
   System = 8,  // like Printf; the text is run as a shell command
   Cat = 9,     // like Printf; the text names a file to print
+  NewPid = 10,  // id: a pid whose user addresses will need names (read its mappings now)
 };
 constexpr uint32_t kJoinArgs = 16, kJoinArgLen = 64;
 struct EventHeader {
@@ -72,7 +80,7 @@ inline uint32_t drop_slot_for_map(uint32_t map_id) { return 1 + map_id; }
 // What values that are indices print as: probe ids (`probe`) and their functions (`func`).
 struct ValueNames {
   std::vector<std::string> probes, funcs;
-  int stacks_fd = -1;  // the stack trace map, to print kstack/ustack values
+  std::map<uint32_t, int> stack_fds;  // stack trace maps by depth, to print kstack/ustack values
   std::vector<std::string> time_formats;  // strftime() formats
 };
 
@@ -82,7 +90,7 @@ struct Manifest {
   std::vector<PrintfSpec> printfs;
   std::vector<std::string> time_formats;
   std::vector<std::string> join_separators;
-  std::string stacks_map;  // "" unless kstack/ustack are used
+  std::vector<StackMapSpec> stack_maps;  // one per stack depth the script uses
   std::string ringbuf_map = "events";
   std::string drops_map = "drops";
   std::string globals_map = "globals";  // u64 slots: [0] start time (`elapsed`), [1] cpid

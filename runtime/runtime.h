@@ -6,6 +6,7 @@
 
 #include "runtime/loader.h"
 #include "runtime/manifest.h"
+#include "runtime/output/output.h"
 
 namespace scry {
 
@@ -14,6 +15,9 @@ struct RunOptions {
   bool dry_run = false;    // load, but attach and run nothing
   bool verbose = false;
   FILE* out = stdout;      // -o FILE
+  OutputFormat format = OutputFormat::Text;  // -f text|json|folded
+  int buffering = _IOLBF;  // -B line|full|none: _IOLBF, _IOFBF, _IONBF
+  Output* output = nullptr;  // made by the caller for `out` and `format`
   std::vector<std::string> command;  // -c CMD: argv of the command to trace
   int pid = 0;             // -p PID: uprobes in that process only; stop when it exits
   bool warn_missing = false;  // --missing-probes=warn

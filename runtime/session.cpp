@@ -11,7 +11,6 @@
 
 #include "runtime/attach.h"
 #include "runtime/events.h"
-#include "runtime/format/value.h"
 #include "runtime/maps.h"
 #include "runtime/runtime.h"
 
@@ -94,15 +93,13 @@ uint64_t monotonic_ns() {
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
-void report_drops(const Manifest& m, const std::vector<uint64_t>& now, std::vector<uint64_t>& reported) {
+// Reports what was lost since the last report: as it happens (every second) and at the end.
+void report_drops(Output& out, const Manifest& m, const std::vector<uint64_t>& now, std::vector<uint64_t>& reported) {
   for (size_t i = 0; i < now.size(); i++) {
     if (now[i] <= reported[i]) continue;
     uint64_t n = now[i] - reported[i];
-    if (i == kDropRingbuf)
-      fprintf(stderr, "WARNING: %llu events lost: the ring buffer was full\n", (unsigned long long)n);
-    else
-      fprintf(stderr, "WARNING: map %s is full: %llu updates dropped (it holds %u entries)\n",
-              m.maps[i - 1].name.c_str(), (unsigned long long)n, m.maps[i - 1].max_entries);
+    if (i == kDropRingbuf) out.lost_events(n, now[i]);
+    else out.map_full(m.maps[i - 1], n, now[i]);
     reported[i] = now[i];
   }
 }
@@ -116,16 +113,19 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   if (!obj) return 1;
   if (opts.dry_run) return 0;
 
+  Output& out = *opts.output;
   EventContext ec;
   ec.manifest = &m;
-  ec.out = opts.out;
+  ec.output = &out;
+  out.set_names(&ec.names);
   for (auto& p : m.probes) {
     ec.names.probes.push_back(p.name);
     ec.names.funcs.push_back(p.func_display.empty() ? p.func : p.func_display);
   }
   ec.names.time_formats = m.time_formats;
   for (auto& spec : m.maps) ec.map_fds.push_back(bpf_object__find_map_fd_by_name(obj.get(), spec.bpf_name.c_str()));
-  if (!m.stacks_map.empty()) ec.names.stacks_fd = bpf_object__find_map_fd_by_name(obj.get(), m.stacks_map.c_str());
+  for (auto& sm : m.stack_maps)
+    ec.names.stack_fds[sm.frames] = bpf_object__find_map_fd_by_name(obj.get(), sm.bpf_name.c_str());
   int rb_fd = bpf_object__find_map_fd_by_name(obj.get(), m.ringbuf_map.c_str());
   int drops_fd = bpf_object__find_map_fd_by_name(obj.get(), m.drops_map.c_str());
   int globals_fd = bpf_object__find_map_fd_by_name(obj.get(), m.globals_map.c_str());
@@ -135,18 +135,18 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
 
   std::unique_ptr<ring_buffer, RingBufferDeleter> rb(ring_buffer__new(rb_fd, handle_event, &ec, nullptr));
   if (!rb) {
-    fprintf(stderr, "ERROR: cannot set up the ring buffer: %s\n", strerror(errno));
+    out.error(std::string("cannot set up the ring buffer: ") + strerror(errno));
     return 1;
   }
 
   Child child;
   std::string error;
   if (!opts.command.empty() && !child.start(opts.command, error)) {
-    fprintf(stderr, "ERROR: %s\n", error.c_str());
+    out.error(error);
     return 1;
   }
   if (opts.pid > 0 && kill(opts.pid, 0) != 0 && errno == ESRCH) {
-    fprintf(stderr, "ERROR: there is no process %d (-p)\n", opts.pid);
+    out.error("there is no process " + std::to_string(opts.pid) + " (-p)");
     return 1;
   }
   if (child.pid > 0) {  // cpid
@@ -158,26 +158,25 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   install_signal_handlers();
   Attachments attached;
   int target = opts.pid > 0 ? opts.pid : child.pid;
-  if (!attach_probes(obj.get(), m, target, opts.warn_missing, attached, error)) {
+  std::vector<std::string> skipped;
+  bool attached_ok = attach_probes(obj.get(), m, target, opts.warn_missing, attached, error, skipped);
+  for (auto& s : skipped) out.attach_error(s, false);
+  if (!attached_ok) {
     child.abandon();
-    fprintf(stderr, "ERROR: %s\n", error.c_str());
+    out.attach_error(error, true);
     return 1;
   }
-  if (!opts.quiet) {
-    size_t n = probe_count(m);
-    fprintf(opts.out, "Attaching %zu probe%s...\n", n, n == 1 ? "" : "s");
-    fflush(opts.out);
-  }
+  if (!opts.quiet) out.attached(probe_count(m));
   if (!run_special(obj.get(), m, ProbeKind::Begin, error)) {
     attached.detach_all();
     child.abandon();
-    fprintf(stderr, "ERROR: %s\n", error.c_str());
+    out.error(error);
     return 1;
   }
   child.release();
   // Iterators run once, now; then the run ends as after exit().
   bool iterators_only = !attached.iterators.empty();
-  if (iterators_only && !attached.run_iterators(error)) fprintf(stderr, "ERROR: %s\n", error.c_str());
+  if (iterators_only && !attached.run_iterators(error)) out.error(error);
   if (iterators_only) {
     ring_buffer__consume(rb.get());
     ec.exit_requested = true;
@@ -188,10 +187,10 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   while (!ec.exit_requested && !g_signal) {
     int rc = ring_buffer__poll(rb.get(), 100);
     if (rc < 0 && rc != -EINTR && !ec.exit_requested) {
-      fprintf(stderr, "ERROR: reading the ring buffer: %s\n", strerror(-rc));
+      out.error(std::string("reading the ring buffer: ") + strerror(-rc));
       break;
     }
-    fflush(opts.out);
+    if (opts.buffering != _IOFBF) fflush(opts.out);
     if (child.pid > 0 && child.poll_exited()) {
       ring_buffer__consume(rb.get());
       break;
@@ -201,7 +200,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
       break;
     }
     if (monotonic_ns() - last_drop_check > 1000000000ull) {
-      report_drops(m, read_drops(drops_fd, reported.size()), reported);
+      report_drops(out, m, read_drops(drops_fd, reported.size()), reported);
       last_drop_check = monotonic_ns();
     }
   }
@@ -213,13 +212,12 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   run_special(obj.get(), m, ProbeKind::End, error);
   ring_buffer__consume(rb.get());
 
-  std::vector<MapEntry> none;
   std::vector<std::vector<MapEntry>> all;
   for (size_t i = 0; i < m.maps.size(); i++) all.push_back(read_map(ec.map_fds[i], m.maps[i]));
-  std::string text = fmt::format_exit_maps(m, all, ec.names);
-  fputs(text.c_str(), opts.out);
+  out.exit_maps(m, std::move(all));
   fflush(opts.out);
-  report_drops(m, read_drops(drops_fd, reported.size()), reported);
+  report_drops(out, m, read_drops(drops_fd, reported.size()), reported);
+  fflush(opts.out);
   return 0;
 }
 

@@ -26,6 +26,9 @@ void usage(FILE* f) {
           "  -lv             list with arguments and their types\n"
           "  -q              quiet: no \"Attaching N probes...\" line\n"
           "  -o FILE         write output to FILE\n"
+          "  -f FORMAT       output format: text (default), json (one record a line, docs/json.md),\n"
+          "                  folded (maps as folded stacks for flame graphs)\n"
+          "  -B MODE         output buffering: line (default), full, none\n"
           "  -c CMD          run CMD, trace, and exit when it exits\n"
           "  -p PID          uprobes only in process PID; exit when it exits\n"
           "  -v              verbose: per-phase timings and libbpf logs\n"
@@ -101,6 +104,24 @@ int main(int argc, char** argv) {
       opts.run.quiet = true;
     } else if (a == "-o") {
       out_file = need("-o");
+    } else if (a == "-f" || a.rfind("-f", 0) == 0 && a.size() > 2 && a[2] != '-') {
+      std::string v = a == "-f" ? need("-f") : a.substr(2);
+      if (v == "text") opts.run.format = scry::OutputFormat::Text;
+      else if (v == "json") opts.run.format = scry::OutputFormat::Json;
+      else if (v == "folded") opts.run.format = scry::OutputFormat::Folded;
+      else {
+        fprintf(stderr, "scry: -f takes text, json or folded, not '%s'\n", v.c_str());
+        return 1;
+      }
+    } else if (a == "-B") {
+      std::string v = need("-B");
+      if (v == "line") opts.run.buffering = _IOLBF;
+      else if (v == "full") opts.run.buffering = _IOFBF;
+      else if (v == "none") opts.run.buffering = _IONBF;
+      else {
+        fprintf(stderr, "scry: -B takes line, full or none, not '%s'\n", v.c_str());
+        return 1;
+      }
     } else if (a == "-c") {
       opts.run.command = split_command(need("-c"));
     } else if (a == "-v") {
@@ -183,6 +204,8 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // Before anything is written: -B decides how the output stream is buffered.
+  setvbuf(opts.run.out, nullptr, opts.run.buffering, 0);
   int rc = scry::run_driver(opts);
   if (opts.run.out != stdout) fclose(opts.run.out);
   return rc;

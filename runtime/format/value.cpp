@@ -12,6 +12,7 @@
 #include "runtime/symbols/kallsyms.h"
 
 #include "runtime/format/hist.h"
+#include "runtime/format/stack.h"
 
 namespace scry::fmt {
 
@@ -102,7 +103,7 @@ std::string value_text(const MapSpec& spec, const uint8_t* p, uint64_t div,
       return "count " + std::to_string(n) + ", average " + std::to_string(average(p, t.is_signed)) +
              ", stddev " + std::to_string(uint64_t(var > 0 ? std::sqrt(var) : 0));
     }
-    default: return format_scalar(t, p, names);
+    default: return format_scalar(t, p, names, 8);
   }
 }
 
@@ -145,6 +146,8 @@ std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& nam
     }
     case TypeKind::Ksym: return Kallsyms::get().symbolize(get64(p), false);
     case TypeKind::Usym: {
+      SymbolizedFrame f = UserSymbols::get().resolve(uint32_t(get64(p + 8)), get64(p));
+      if (f.known) return f.name;
       char buf[32];
       snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)get64(p));
       return buf;
@@ -177,26 +180,7 @@ std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& nam
       return std::string(buf, n);
     }
     case TypeKind::KStack:
-    case TypeKind::UStack: {
-      int64_t id = int64_t(get64(p));
-      std::string out = "\n";
-      uint64_t frames[127] = {};
-      uint32_t key = uint32_t(id);
-      if (id < 0 || names.stacks_fd < 0 || bpf_map_lookup_elem(names.stacks_fd, &key, frames) != 0)
-        return out;
-      for (uint64_t f : frames) {
-        if (!f) break;
-        std::string sym;
-        if (t.kind == TypeKind::KStack) sym = Kallsyms::get().symbolize(f, true);
-        else {
-          char buf[32];
-          snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)f);
-          sym = buf;
-        }
-        out += std::string(size_t(indent), ' ') + sym + "\n";
-      }
-      return out;
-    }
+    case TypeKind::UStack: return format_stack(t, p, names, indent);
     case TypeKind::Probe: {
       uint64_t id = get64(p);
       return id < names.probes.size() ? names.probes[id] : "?";
@@ -204,7 +188,7 @@ std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& nam
     case TypeKind::Tuple: {
       std::string s = "(";
       for (size_t i = 0; i < t.elems.size(); i++)
-        s += (i ? ", " : "") + format_scalar(t.elems[i], p + t.offsets[i], names);
+        s += (i ? ", " : "") + format_scalar(t.elems[i], p + t.offsets[i], names, indent);
       return s + ")";
     }
     default: return "";
@@ -221,9 +205,7 @@ std::string format_key(const MapSpec& spec, const uint8_t* key, const ValueNames
   return s + "]";
 }
 
-std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div,
-                       const ValueNames& names) {
-  if (entries.empty()) return blank_after(spec.value) ? "\n\n" : "\n";
+std::vector<MapEntry> sorted_entries(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top) {
   std::sort(entries.begin(), entries.end(), [&](const MapEntry& a, const MapEntry& b) {
     return key_less(spec, a, b);
   });
@@ -231,6 +213,13 @@ std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint6
     return sort_key(spec, a).less(sort_key(spec, b));
   });
   if (top && top < entries.size()) entries.erase(entries.begin(), entries.end() - long(top));
+  return entries;
+}
+
+std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div,
+                       const ValueNames& names) {
+  if (entries.empty()) return blank_after(spec.value) ? "\n\n" : "\n";
+  entries = sorted_entries(spec, std::move(entries), top);
   std::string out;
   for (auto& e : entries) {
     std::string head = spec.name + format_key(spec, e.key.data(), names) + ": ";

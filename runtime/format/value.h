@@ -16,6 +16,10 @@ std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& nam
 // "[1, abc]" for a key, "" for a scalar map.
 std::string format_key(const MapSpec& spec, const uint8_t* key, const ValueNames& names);
 
+// Entries in print order: by value ascending (the largest last), equal values by key bytes;
+// only the last `top` when top > 0.
+std::vector<MapEntry> sorted_entries(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top);
+
 // The text print(@m, top, div) writes (top 0: all entries; div 0: no division).
 std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div,
                        const ValueNames& names);

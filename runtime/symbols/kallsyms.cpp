@@ -23,17 +23,26 @@ const Kallsyms& Kallsyms::get() {
   return k;
 }
 
-std::string Kallsyms::symbolize(uint64_t addr, bool with_offset) const {
+SymbolizedFrame Kallsyms::lookup(uint64_t addr) const {
+  SymbolizedFrame f;
   auto it = std::upper_bound(syms_.begin(), syms_.end(), addr,
                              [](uint64_t a, const Sym& s) { return a < s.addr; });
-  if (it == syms_.begin()) {
+  if (it == syms_.begin()) return f;
+  --it;
+  f.known = true;
+  f.name = it->name;
+  f.offset = addr - it->addr;
+  return f;
+}
+
+std::string Kallsyms::symbolize(uint64_t addr, bool with_offset) const {
+  SymbolizedFrame f = lookup(addr);
+  if (!f.known) {
     char buf[32];
     snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)addr);
     return buf;
   }
-  --it;
-  if (!with_offset) return it->name;
-  return it->name + "+" + std::to_string(addr - it->addr);
+  return with_offset ? f.name + "+" + std::to_string(f.offset) : f.name;
 }
 
 }  // namespace scry

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/symbols/user_symbols.h"
+
 namespace scry {
 
 class Kallsyms {
@@ -11,6 +13,7 @@ class Kallsyms {
   static const Kallsyms& get();  // loaded on first use
   // "vfs_read+187" (with_offset) or "vfs_read"; the address in hex if nothing covers it.
   std::string symbolize(uint64_t addr, bool with_offset) const;
+  SymbolizedFrame lookup(uint64_t addr) const;
 
  private:
   struct Sym {

@@ -110,7 +110,8 @@ llvm::Value* CodeGen::byte_ptr(llvm::Value* base, uint64_t offset) {
 
 // Whether a probe's code mentions kstack or ustack (stack maps rule out sleepable programs).
 static bool mentions_stacks(const Expr& e) {
-  if (e.kind == ExprKind::Builtin && (e.str == "kstack" || e.str == "ustack")) return true;
+  if ((e.kind == ExprKind::Builtin || e.kind == ExprKind::Call) && (e.str == "kstack" || e.str == "ustack"))
+    return true;
   for (auto& a : e.args)
     if (mentions_stacks(*a)) return true;
   return false;

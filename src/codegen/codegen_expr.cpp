@@ -279,13 +279,8 @@ llvm::Value* CodeGen::gen_builtin(const Expr& e) {
       return phi;
     }
     case BuiltinId::Kstack:
-      return call_helper(27 /* get_stackid */, i64ty, {ctx_arg_, stacks_map(), i64(0)});
-    case BuiltinId::Ustack: {
-      auto* buf = alloca_bytes(16, "ustack");
-      b_.CreateStore(call_helper(27, i64ty, {ctx_arg_, stacks_map(), i64(256 /* BPF_F_USER_STACK */)}), buf);
-      b_.CreateStore(b_.CreateLShr(call_helper(kGetCurrentPidTgid, i64ty, {}), 32), byte_ptr(buf, 8));
-      return buf;
-    }
+    case BuiltinId::Ustack:
+      return gen_stack(e.type);
     case BuiltinId::Pid:
       return b_.CreateLShr(call_helper(kGetCurrentPidTgid, i64ty, {}), 32);
     case BuiltinId::Tid:

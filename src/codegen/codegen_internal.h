@@ -72,7 +72,9 @@ class CodeGen {
   // codegen_calls.cpp: functions with values, and join/system/cat/signal
   llvm::Value* gen_value_call(const Expr& e);
   void gen_output_call(const Expr& e);
-  llvm::GlobalVariable* stacks_map();
+  llvm::GlobalVariable* stacks_map(uint32_t frames);
+  llvm::Value* gen_stack(const Type& t);  // kstack/ustack values
+  void note_user_pid(llvm::Value* pid);    // NewPid, the first time this pid is seen
   llvm::Value* gen_str_call(const Expr& e);
   llvm::Value* gen_string_literal(const std::string& s, uint32_t size);
   llvm::Value* gen_string_eq(llvm::Value* a, uint32_t na, llvm::Value* b, uint32_t nb);
@@ -150,7 +152,8 @@ class CodeGen {
   llvm::GlobalVariable* drops_ = nullptr;
   llvm::GlobalVariable* zeros_ = nullptr;    // one all-zero value, to insert big values
   llvm::GlobalVariable* globals_ = nullptr;
-  llvm::GlobalVariable* stacks_ = nullptr;    // created when kstack/ustack are used
+  std::map<uint32_t, llvm::GlobalVariable*> stacks_;  // by depth, created when kstack/ustack are used
+  llvm::GlobalVariable* user_pids_ = nullptr;  // pids already reported to the runtime (NewPid)
   llvm::Function* len_cb_ = nullptr;          // the callback len() iterates with
   uint32_t zeros_size_ = 8;
   std::vector<llvm::BasicBlock*> event_done_;

@@ -281,6 +281,8 @@ void CodeGen::gen_aggregation(const Expr& map, const Expr& call) {
       b_.SetInsertPoint(inc);
       auto* slot = b_.CreateGEP(i64ty, p, idx);
       b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64ty, slot), i64(1)), slot);
+      auto* sum = byte_ptr(p, 8 * uint64_t(nb));  // for JSON's "sum"
+      b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64ty, sum), v), sum);
       b_.CreateBr(done);
       b_.SetInsertPoint(done);
       return;

@@ -32,8 +32,24 @@ struct PhaseTimer {
   }
 };
 
-int fail(const Diagnostics& diags) {
-  fputs(diags.render().c_str(), stderr);
+void report(Output& out, const Diagnostics& diags) {
+  for (auto& d : diags.all()) {
+    DiagnosticRecord r;
+    r.error = diag_severity(d.kind) == Severity::Error;
+    r.id = diag_id(d.kind);
+    r.file = diags.filename();
+    r.line = d.loc.line;
+    r.col = d.loc.col;
+    r.end_col = d.loc.end_line == d.loc.line ? d.loc.end_col : d.loc.col;
+    r.message = d.message;
+    r.notes = d.notes;
+    r.rendered = diags.render(d);
+    out.diagnostic(r);
+  }
+}
+
+int fail(Output& out, const Diagnostics& diags) {
+  report(out, diags);
   return 1;
 }
 
@@ -77,22 +93,26 @@ std::string preprocess_script(const std::string& source, Diagnostics& diags) {
 
 }  // namespace
 
-int run_driver(const DriverOptions& opts) {
+int run_driver(const DriverOptions& options) {
+  DriverOptions opts = options;
+  std::unique_ptr<Output> output = make_output(opts.run.format, opts.run.out);
+  opts.run.output = output.get();
+  Output& out = *output;
   PhaseTimer t{opts.timings};
   // Only the dumps work without root: everything else loads BPF programs.
   if (geteuid() != 0 && opts.dump.empty() && !opts.list) {
-    fprintf(stderr, "ERROR: scry must run as root to load BPF programs (CAP_BPF, CAP_PERFMON)\n");
+    out.error("scry must run as root to load BPF programs (CAP_BPF, CAP_PERFMON)");
     return 1;
   }
   Diagnostics diags(opts.filename, opts.source);
   std::string source = preprocess_script(strip_shebang(opts.source), diags);
-  if (diags.has_errors()) return fail(diags);
+  if (diags.has_errors()) return fail(out, diags);
 
   ParseContext pc(diags);
   parse_program(source, pc);
   Program& prog = pc.program;
   t.done("parse");
-  if (diags.has_errors()) return fail(diags);
+  if (diags.has_errors()) return fail(out, diags);
   if (opts.dump == "ast") {
     fputs(dump_ast(prog, false).c_str(), stdout);
     return 0;
@@ -101,7 +121,7 @@ int run_driver(const DriverOptions& opts) {
   std::vector<ProbeInstance> instances;
   expand_probes(prog, instances, diags);
   t.done("probes");
-  if (diags.has_errors()) return fail(diags);
+  if (diags.has_errors()) return fail(out, diags);
   if (opts.list) {
     list_script_probes(instances, opts.list_verbose, stdout);
     return 0;
@@ -115,8 +135,8 @@ int run_driver(const DriverOptions& opts) {
   if (opts.map_size) sopts.map_max_entries = opts.map_size;
   run_sema(prog, instances, manifest, sopts, diags);
   t.done("sema");
-  if (diags.has_errors()) return fail(diags);
-  if (!diags.all().empty()) fputs(diags.render().c_str(), stderr);  // warnings
+  if (diags.has_errors()) return fail(out, diags);
+  report(out, diags);  // warnings
   if (opts.dump == "typed") {
     fputs(dump_ast(prog, true).c_str(), stdout);
     return 0;
@@ -125,7 +145,7 @@ int run_driver(const DriverOptions& opts) {
   CodegenResult code;
   bool ok = generate(prog, instances, manifest, diags, opts.dump == "ir", code);
   t.done("codegen");
-  if (!ok) return fail(diags);
+  if (!ok) return fail(out, diags);
   if (opts.dump == "ir") {
     fputs(code.ir.c_str(), stdout);
     return 0;
@@ -156,7 +176,7 @@ int run_driver(const DriverOptions& opts) {
     }
     if (opts.run.verbose) d.notes.push_back("log:\n" + load_error.log);
     else if (load_error.verifier) d.notes.push_back("run with -v to see the verifier's log");
-    return fail(diags);
+    return fail(out, diags);
   }
   return rc;
 }

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <set>
 
-#include "src/probes/elf_symbols.h"
+#include "runtime/symbols/elf_symbols.h"
 #include "src/types/btf.h"
 
 namespace scry {

@@ -14,7 +14,7 @@
 
 #include <bpf/btf.h>
 
-#include "src/probes/elf_symbols.h"
+#include "runtime/symbols/elf_symbols.h"
 #include "src/types/btf.h"
 
 namespace scry {

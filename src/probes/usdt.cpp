@@ -9,7 +9,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "src/probes/elf_symbols.h"
+#include "runtime/symbols/elf_symbols.h"
 
 namespace scry {
 

@@ -67,6 +67,8 @@ class Sema {
   Type check_deref_index(Expr& e);
   Type check_sizeof_offsetof(Expr& e);
   Type check_value_call(Expr& e, const FunctionInfo* f);
+  Type check_stack_call(Expr& e, TypeKind kind);
+  Type check_reg_call(Expr& e);
   void check_output_call(Expr& e, const FunctionInfo* f);
   Type parse_type_name(const std::string& name, const Loc& where);
   bool record_member(const Type& record, const std::string& name, const Loc& where, Expr* out_field,

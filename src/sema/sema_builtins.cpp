@@ -7,7 +7,7 @@
 
 #include "runtime/printf.h"
 #include "src/sema/sema.h"
-#include "src/probes/elf_symbols.h"
+#include "runtime/symbols/elf_symbols.h"
 #include "src/types/btf.h"
 
 namespace scry {
@@ -89,7 +89,8 @@ bool returns_value(FunctionId id) {
     case FunctionId::Ntop: case FunctionId::Ksym: case FunctionId::Usym: case FunctionId::Kaddr:
     case FunctionId::Uaddr: case FunctionId::Cgroupid: case FunctionId::Strncmp: case FunctionId::Bswap:
     case FunctionId::Strcontains: case FunctionId::Len: case FunctionId::HasKey: case FunctionId::Buf:
-    case FunctionId::Macaddr: case FunctionId::Strftime:
+    case FunctionId::Macaddr: case FunctionId::Strftime: case FunctionId::KstackOf: case FunctionId::UstackOf:
+    case FunctionId::Reg:
       return true;
     default:
       return false;
@@ -395,7 +396,79 @@ Type Sema::check_sizeof_offsetof(Expr& e) {
   return e.type = fold_unsigned(e, off);
 }
 
+// kstack(perf), ustack(3), kstack(raw, 10): the mode is a bare word, the frame count a literal.
+Type Sema::check_stack_call(Expr& e, TypeKind kind) {
+  StackMode mode = StackMode::Bpftrace;
+  uint32_t frames = kMaxStackFrames;
+  const char* name = kind == TypeKind::KStack ? "kstack" : "ustack";
+  for (size_t i = 0; i < e.args.size(); i++) {
+    Expr& a = *e.args[i];
+    if (i == 0 && (a.kind == ExprKind::Builtin || a.kind == ExprKind::Var) && e.args.size() <= 2) {
+      if (a.str == "bpftrace") mode = StackMode::Bpftrace;
+      else if (a.str == "perf") mode = StackMode::Perf;
+      else if (a.str == "raw") mode = StackMode::Raw;
+      else {
+        error(DiagKind::BadLiteralArg, a.loc, std::string(name) + "() mode must be bpftrace, perf or raw, not '" + a.str + "'");
+        return e.type = Type::none();
+      }
+      continue;
+    }
+    int64_t n;
+    if (!literal_int(a, n)) {
+      error(DiagKind::BadLiteralArg, a.loc, std::string(name) + "() takes a mode (bpftrace, perf, raw) and a frame count literal");
+      return e.type = Type::none();
+    }
+    // The kernel walks at most perf_event_max_stack (127) frames; the stack map's value is
+    // that many addresses.
+    if (n < 1 || n > kMaxStackFrames) {
+      error(DiagKind::LimitExceeded, a.loc, std::string(name) + "() frame count must be from 1 to " +
+                                                std::to_string(kMaxStackFrames) + ", not " + std::to_string(n));
+      return e.type = Type::none();
+    }
+    frames = uint32_t(n);
+  }
+  return e.type = Type::stack(kind, mode, frames);
+}
+
+// reg("ip"): x86-64 struct pt_regs, which kprobe and uprobe programs get as their context and
+// perf event programs (profile, software, hardware, watchpoint) as its first member.
+static int pt_regs_offset(const std::string& name) {
+  static const char* const kRegs[] = {"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8",
+                                      "ax", "cx", "dx", "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss"};
+  for (size_t i = 0; i < sizeof kRegs / sizeof kRegs[0]; i++)
+    if (name == kRegs[i]) return int(i * 8);
+  return -1;
+}
+
+Type Sema::check_reg_call(Expr& e) {
+  if (e.args[0]->kind != ExprKind::Str) {
+    error(DiagKind::BadLiteralArg, e.args[0]->loc, "reg() takes a register name as a string literal: reg(\"ip\")");
+    return e.type = Type::none();
+  }
+  int off = pt_regs_offset(e.args[0]->str);
+  if (off < 0) {
+    error(DiagKind::BadLiteralArg, e.args[0]->loc, "unknown register '" + e.args[0]->str + "'",
+          "registers: ip sp bp ax bx cx dx si di r8-r15 orig_ax flags cs ss");
+    return e.type = Type::none();
+  }
+  switch (cur_->spec.kind) {
+    case ProbeKind::Kprobe: case ProbeKind::Kretprobe: case ProbeKind::Uprobe: case ProbeKind::Uretprobe:
+    case ProbeKind::Usdt: case ProbeKind::Profile: case ProbeKind::Software: case ProbeKind::Hardware:
+    case ProbeKind::Watchpoint:
+      break;
+    default:
+      error(DiagKind::NotSupportedHere, e.loc, "reg() needs the registers of a probed task: kprobe, uprobe, usdt, "
+                                               "profile, software, hardware or watchpoint probes, not " + cur_->spec.name);
+      return e.type = Type::none();
+  }
+  e.ival = off;
+  return e.type = Type::integer(8, false);
+}
+
 Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
+  if (f->id == FunctionId::Reg) return check_reg_call(e);
+  if (f->id == FunctionId::KstackOf) return check_stack_call(e, TypeKind::KStack);
+  if (f->id == FunctionId::UstackOf) return check_stack_call(e, TypeKind::UStack);
   std::vector<Type> at;
   bool map_arg = f->id == FunctionId::HasKey || f->id == FunctionId::Len;
   bool literal_arg = f->id == FunctionId::Kaddr || f->id == FunctionId::Uaddr || f->id == FunctionId::Cgroupid;

@@ -31,6 +31,14 @@ Type Type::special(TypeKind k) {
   t.kind = k;
   t.size = (k == TypeKind::Usym || k == TypeKind::UStack || k == TypeKind::Strftime) ? 16
            : k == TypeKind::Inet ? 24 : 8;
+  if (k == TypeKind::KStack || k == TypeKind::UStack) t.stack_frames = kMaxStackFrames;
+  return t;
+}
+
+Type Type::stack(TypeKind k, StackMode mode, uint32_t frames) {
+  Type t = special(k);
+  t.stack_mode = mode;
+  t.stack_frames = frames;
   return t;
 }
 
@@ -143,7 +151,7 @@ uint32_t Type::value_size() const {
       return 16;
     case TypeKind::Hist:
     case TypeKind::LHist:
-    case TypeKind::LLHist: return 8 * buckets();
+    case TypeKind::LLHist: return 8 * buckets() + 8;  // the buckets, then the sum of the values
     case TypeKind::Stddev: return 24;  // count, total, sum of squares
     case TypeKind::Integer:
     case TypeKind::Pointer:
@@ -167,13 +175,15 @@ bool Type::compatible(const Type& o) const {
   if (kind == TypeKind::LHist || kind == TypeKind::LLHist)
     return lmin == o.lmin && lmax == o.lmax && lstep == o.lstep && lfactor == o.lfactor;
   if (kind == TypeKind::Record) return record_name == o.record_name;
+  if (kind == TypeKind::KStack || kind == TypeKind::UStack)
+    return stack_mode == o.stack_mode && stack_frames == o.stack_frames;
   return true;
 }
 
 bool Type::operator==(const Type& o) const {
   if (kind != o.kind || size != o.size || is_signed != o.is_signed || elems != o.elems ||
       lmin != o.lmin || lmax != o.lmax || lstep != o.lstep || record_name != o.record_name ||
-      count != o.count)
+      count != o.count || stack_mode != o.stack_mode || stack_frames != o.stack_frames)
     return false;
   if (bool(pointee) != bool(o.pointee)) return false;
   return !pointee || *pointee == *o.pointee;
@@ -190,8 +200,13 @@ std::string Type::name() const {
     case TypeKind::Username: return "username";
     case TypeKind::Ksym: return "ksym";
     case TypeKind::Usym: return "usym";
-    case TypeKind::KStack: return "kstack";
-    case TypeKind::UStack: return "ustack";
+    case TypeKind::KStack:
+    case TypeKind::UStack: {
+      std::string s = kind == TypeKind::KStack ? "kstack" : "ustack";
+      if (stack_mode == StackMode::Bpftrace && stack_frames == kMaxStackFrames) return s;
+      s += stack_mode == StackMode::Perf ? "(perf" : stack_mode == StackMode::Raw ? "(raw" : "(bpftrace";
+      return s + (stack_frames == kMaxStackFrames ? "" : ", " + std::to_string(stack_frames)) + ")";
+    }
     case TypeKind::Inet: return "inet";
     case TypeKind::Strftime: return "timestamp";
     case TypeKind::Mac: return "macaddr";

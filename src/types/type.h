@@ -30,6 +30,11 @@ enum class TypeKind : uint8_t {
   Stddev,   // count, average and standard deviation
 };
 
+// How a kstack/ustack value prints: bpftrace ("func+off" lines), perf ("\tADDR func+off
+// (module)" lines) or raw (addresses only).
+enum class StackMode : uint8_t { Bpftrace, Perf, Raw };
+constexpr uint32_t kMaxStackFrames = 127;  // the kernel's default perf_event_max_stack
+
 struct Type {
   TypeKind kind = TypeKind::None;
   uint32_t size = 0;  // bytes in the BPF representation
@@ -43,12 +48,15 @@ struct Type {
   std::shared_ptr<Type> pointee;          // Pointer target / Array element
   uint32_t count = 0;                     // Array length
   bool user = false;  // Pointer/Record/Array: in user memory (syscall arguments), not the kernel's
+  StackMode stack_mode = StackMode::Bpftrace;  // KStack/UStack
+  uint32_t stack_frames = 0;  // KStack/UStack: at most this many frames, innermost first
 
   static Type none() { return Type{}; }
   static Type integer(uint32_t bytes, bool is_signed);
   static Type string(uint32_t bytes);
   static Type probe();
   static Type special(TypeKind k);  // Func, Username, Ksym, Usym, KStack, UStack, Inet
+  static Type stack(TypeKind k, StackMode mode, uint32_t frames);  // KStack or UStack
   static Type tuple(std::vector<Type> elems);
   static Type aggregation(TypeKind k, bool is_signed = false);
   static Type lhist(int64_t min, int64_t max, int64_t step);

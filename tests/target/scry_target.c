@@ -10,6 +10,8 @@
 //   scry_target watch         write the global scry_watched 3 times
 //   scry_target usdt          USDT probe scry:tick(i, "tock") for i = 1..3, then scry:ping(7),
 //                             which has a semaphore
+//   scry_target nest          main -> scry_stack_outer -> scry_stack_middle -> scry_stack_inner,
+//                             which calls getppid() (for ustack/kstack: the names are known)
 //   scry_target call          call scry_target_add(2, 3), scry_target_greet("world") and
 //                             scry_target_point(&{7, 35, "seven"}) (for uprobes)
 #define _GNU_SOURCE
@@ -46,6 +48,13 @@ __attribute__((noinline)) const char* scry_target_greet(const char* who) { retur
 
 // Reads every member, so the compiler keeps them all in memory for the probes to see.
 __attribute__((noinline)) long scry_target_point(struct scry_point* p) { return p->x + p->y + p->name[0]; }
+
+// A known call chain for stack tests. Frame-pointer unwinding from a syscall skips the frame
+// of the function that made the call (libc's wrapper keeps its caller's frame pointer), so the
+// tests look for middle, outer and main.
+__attribute__((noinline)) long scry_stack_inner(int n) { return getppid() + n; }
+__attribute__((noinline)) long scry_stack_middle(int n) { return scry_stack_inner(n + 1) + 1; }
+__attribute__((noinline)) long scry_stack_outer(int n) { return scry_stack_middle(n + 1) + 1; }
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -120,7 +129,12 @@ int main(int argc, char** argv) {
     (void)sink;
     return 0;
   }
+  if (argc == 2 && strcmp(argv[1], "nest") == 0) {
+    volatile long sink = scry_stack_outer(1);
+    (void)sink;
+    return 0;
+  }
   if (argc == 2 && strcmp(argv[1], "setuid") == 0) return setuid(0);
-  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | watch | usdt | cold\n");
+  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | nest | watch | usdt | cold\n");
   return 2;
 }

@@ -30,8 +30,21 @@ TEST_CASE("strings of different lengths are compatible and widen to the longer")
 TEST_CASE("aggregation value sizes") {
   CHECK(Type::aggregation(TypeKind::Count).value_size() == 8);
   CHECK(Type::aggregation(TypeKind::Avg).value_size() == 16);
-  CHECK(Type::aggregation(TypeKind::Hist).value_size() == 8 * kLog2Buckets);
+  // The buckets, then the sum of the values (for JSON output).
+  CHECK(Type::aggregation(TypeKind::Hist).value_size() == 8 * kLog2Buckets + 8);
   Type l = Type::lhist(0, 100, 10);
   CHECK(l.buckets() == 12);  // below min, 10 in range, at or above max
   CHECK_FALSE(l.compatible(Type::lhist(0, 100, 5)));
+}
+
+TEST_CASE("stack types: mode and depth make different types") {
+  Type k = Type::special(TypeKind::KStack);
+  CHECK(k.stack_frames == kMaxStackFrames);
+  CHECK(k.name() == "kstack");
+  Type perf3 = Type::stack(TypeKind::KStack, StackMode::Perf, 3);
+  CHECK(perf3.name() == "kstack(perf, 3)");
+  CHECK(Type::stack(TypeKind::UStack, StackMode::Raw, kMaxStackFrames).name() == "ustack(raw)");
+  CHECK_FALSE(k.compatible(perf3));
+  CHECK_FALSE(perf3.compatible(Type::stack(TypeKind::KStack, StackMode::Perf, 4)));
+  CHECK(perf3.compatible(Type::stack(TypeKind::KStack, StackMode::Perf, 3)));
 }

@@ -1,5 +1,5 @@
 // Symbols of an ELF file (.symtab and .dynsym), read with libelf: for uprobe wildcards,
-// uaddr() and listing.
+// uaddr(), listing, and naming the frames of user stacks.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -21,5 +21,11 @@ std::vector<ElfSymbol> read_elf_symbols(const std::string& path);
 
 // The file offset of a virtual address (from the PT_LOAD segment holding it); 0 if none.
 uint64_t elf_vaddr_to_offset(const std::string& path, uint64_t vaddr);
+
+// A PT_LOAD segment: file bytes [offset, offset + filesz) are mapped at vaddr.
+struct ElfLoadSegment {
+  uint64_t vaddr = 0, offset = 0, filesz = 0;
+};
+std::vector<ElfLoadSegment> read_load_segments(const std::string& path);
 
 }  // namespace scry

@@ -1,4 +1,4 @@
-#include "src/probes/elf_symbols.h"
+#include "runtime/symbols/elf_symbols.h"
 
 #include <fcntl.h>
 #include <gelf.h>
@@ -57,6 +57,24 @@ uint64_t elf_vaddr_to_offset(const std::string& path, uint64_t vaddr) {
         out = vaddr - ph.p_vaddr + ph.p_offset;
         break;
       }
+    }
+  if (elf) elf_end(elf);
+  close(fd);
+  return out;
+}
+
+std::vector<ElfLoadSegment> read_load_segments(const std::string& path) {
+  std::vector<ElfLoadSegment> out;
+  if (elf_version(EV_CURRENT) == EV_NONE) return out;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  size_t n = 0;
+  if (elf && elf_getphdrnum(elf, &n) == 0)
+    for (size_t i = 0; i < n; i++) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf, int(i), &ph) && ph.p_type == PT_LOAD)
+        out.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz});
     }
   if (elf) elf_end(elf);
   close(fd);
