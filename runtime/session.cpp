@@ -2,6 +2,7 @@
 #include <bpf/bpf.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "runtime/events.h"
 #include "runtime/maps.h"
 #include "runtime/runtime.h"
+#include "runtime/symbols/user_symbols.h"
 
 namespace scry {
 
@@ -21,20 +23,29 @@ namespace {
 volatile sig_atomic_t g_signal = 0;
 
 void on_signal(int sig) { g_signal = sig; }
+void on_child(int) {}  // only to wake the poll: the -c command stopped or exited
 
 void install_signal_handlers() {
   struct sigaction sa {};
-  sa.sa_handler = on_signal;  // no SA_RESTART: a signal interrupts the poll at once
+  sa.sa_handler = on_signal;
+  // SA_RESTART, so that a write blocked on a full pipe is resumed, not cut short (stdio would
+  // drop what it was writing). The poll is interrupted all the same: epoll_wait is never
+  // restarted after a handler.
+  sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sa.sa_handler = on_child;
+  sigaction(SIGCHLD, &sa, nullptr);
 }
 
 struct RingBufferDeleter {
   void operator()(ring_buffer* rb) const { ring_buffer__free(rb); }
 };
 
-// The -c command: forked at once but held until the probes are attached.
+// The -c command: forked at once but held until the probes are attached. It is traced
+// (PTRACE_SEIZE) for one event only: its exit, where it stops while its memory is still
+// mapped, so that its user addresses get names even when it lives for a millisecond.
 struct Child {
   pid_t pid = -1;
   int release_fd = -1;
@@ -64,6 +75,9 @@ struct Child {
     }
     close(fds[0]);
     release_fd = fds[1];
+    // If this fails (scry itself traced, a seccomp policy), names are read when the pid
+    // first shows up instead: the command still runs.
+    ptrace(PTRACE_SEIZE, pid, nullptr, (void*)(long)PTRACE_O_TRACEEXIT);
     return true;
   }
   void release() {
@@ -77,14 +91,38 @@ struct Child {
     if (release_fd >= 0) {
       close(release_fd);
       release_fd = -1;
-      waitpid(pid, nullptr, 0);
-      exited = true;
+      while (!exited && pid > 0) wait_once(0);
     }
   }
   bool poll_exited() {
-    if (pid > 0 && !exited && waitpid(pid, nullptr, WNOHANG) == pid) exited = true;
+    while (pid > 0 && !exited && wait_once(WNOHANG)) {
+    }
     return exited;
   }
+
+ private:
+  // One state change of the child; false if there was none.
+  bool wait_once(int flags) {
+    int status = 0;
+    if (waitpid(pid, &status, flags | __WALL) != pid) return false;
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      exited = true;
+      return true;
+    }
+    if (!WIFSTOPPED(status)) return true;
+    int event = status >> 16;
+    if (event == PTRACE_EVENT_EXIT) {
+      UserSymbols::get().note_process(uint32_t(pid), true);
+      ptrace(PTRACE_CONT, pid, nullptr, nullptr);
+    } else if (event == PTRACE_EVENT_STOP) {
+      ptrace(PTRACE_LISTEN, pid, nullptr, nullptr);  // a group stop (SIGSTOP): stay stopped
+    } else {
+      ptrace(PTRACE_CONT, pid, nullptr, (void*)(long)WSTOPSIG(status));  // deliver the signal
+    }
+    return true;
+  }
+
+ public:
 };
 
 uint64_t monotonic_ns() {

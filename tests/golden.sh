@@ -5,7 +5,12 @@
 #                          test target program, $DIR this directory)
 #   // scry-params: WORDS  positional parameters, after the script
 #   // scry-rc: N          expected exit status (default 0)
+#   // scry-filter: CMD    a shell pipeline stdout goes through before the comparison, for
+#                          what differs per build or kernel (addresses, offsets)
 # usage: golden.sh SCRY DIR [TARGET]
+# With GOLDEN_ARGS set, those arguments come first (tests/json runs every script with
+# "-f json"); with GOLDEN_SAVE set to a directory, each script's stdout is saved there as
+# NAME.out instead of being compared.
 # Prints PASS/FAIL per script and "N passed, N failed"; exits 1 if any failed.
 set -u
 SCRY="$(realpath "$1")"
@@ -20,6 +25,7 @@ for bt in *.bt; do
   want_rc="$(sed -n 's|^// scry-rc: ||p' "$bt" | head -1)"
   want_rc="${want_rc:-0}"
   params="$(sed -n 's|^// scry-params: ||p' "$bt" | head -1)"
+  filter="$(sed -n 's|^// scry-filter: ||p' "$bt" | head -1)"
   # @TARGET@ in a script (an attach point path) becomes the target program's path.
   run="$bt"
   if grep -q '@TARGET@' "$bt"; then
@@ -29,11 +35,22 @@ for bt in *.bt; do
   eval "set -- $args"
   pre=("$@")
   eval "set -- $params"
-  timeout -s INT 60 "$SCRY" "${pre[@]}" "$run" "$@" >"/tmp/golden.$$.out" 2>"/tmp/golden.$$.err" </dev/null
+  # shellcheck disable=SC2086
+  timeout -s INT 60 "$SCRY" ${GOLDEN_ARGS:-} "${pre[@]}" "$run" "$@" >"/tmp/golden.$$.out" 2>"/tmp/golden.$$.err" </dev/null
   rc=$?
   [ "$run" != "$bt" ] && rm -f "$run"
   # The target's path differs per machine: expected files say @TARGET@.
   [ -n "$TARGET" ] && sed -i "s|$TARGET|@TARGET@|g" "/tmp/golden.$$.out" "/tmp/golden.$$.err"
+  if [ -n "${GOLDEN_SAVE:-}" ]; then
+    cp "/tmp/golden.$$.out" "$GOLDEN_SAVE/$name.out"
+    cp "/tmp/golden.$$.err" "$GOLDEN_SAVE/$name.err"
+    echo "RAN $name (exit status $rc)"
+    continue
+  fi
+  if [ -n "$filter" ]; then
+    bash -c "$filter" <"/tmp/golden.$$.out" >"/tmp/golden.$$.filtered"
+    mv "/tmp/golden.$$.filtered" "/tmp/golden.$$.out"
+  fi
   ok=1
   why=""
   if [ "$rc" != "$want_rc" ]; then ok=0; why="exit status $rc, expected $want_rc"; fi

@@ -25,13 +25,17 @@ std::string demangle(const std::string& name) {
   return s;
 }
 
-void UserSymbols::note_process(uint32_t pid) {
-  if (processes_.count(pid)) return;
-  std::vector<Mapping>& maps = processes_[pid];
+void UserSymbols::note_process(uint32_t pid, bool refresh) {
+  if (processes_.count(pid) && !refresh) return;
   char path[64];
   snprintf(path, sizeof path, "/proc/%u/maps", pid);
   FILE* f = fopen(path, "r");
-  if (!f) return;  // gone already: frames print as addresses
+  if (!f) {
+    processes_[pid];  // gone already: frames print as addresses
+    return;
+  }
+  std::vector<Mapping>& maps = processes_[pid];
+  maps.clear();
   char line[4096];
   while (fgets(line, sizeof line, f)) {
     unsigned long long start, end, off;

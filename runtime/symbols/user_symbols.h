@@ -23,8 +23,9 @@ struct SymbolizedFrame {
 class UserSymbols {
  public:
   static UserSymbols& get();
-  // Reads /proc/PID/maps now (a later call for the same pid does nothing).
-  void note_process(uint32_t pid);
+  // Reads /proc/PID/maps now; a later call for the same pid does nothing unless `refresh`
+  // (the process is about to exit: its mappings as they are at the end).
+  void note_process(uint32_t pid, bool refresh = false);
   SymbolizedFrame resolve(uint32_t pid, uint64_t addr);
 
  private:

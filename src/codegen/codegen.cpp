@@ -99,8 +99,26 @@ llvm::Value* CodeGen::alloca_bytes(uint32_t size, const std::string& name, bool 
   return a;
 }
 
+// The BPF back end expands memset/memcpy into stores, and refuses (no libc to call) past
+// about 128 of them: bigger buffers (str(p, 1024) in an event) go through a helper.
+static constexpr uint32_t kInlineCopyMax = 128;
+
 void CodeGen::zero_bytes(llvm::Value* p, uint32_t size) {
-  b_.CreateMemSet(p, b_.getInt8(0), size, llvm::MaybeAlign(1));
+  if (size <= kInlineCopyMax) {
+    b_.CreateMemSet(p, b_.getInt8(0), size, llvm::MaybeAlign(1));
+    return;
+  }
+  // bpf_probe_read_kernel fills its destination with zeros when the read fails, as a read
+  // of address 0 does.
+  call_helper(kProbeReadKernel, b_.getInt64Ty(), {p, i64(size), llvm::ConstantPointerNull::get(b_.getPtrTy())});
+}
+
+void CodeGen::copy_bytes(llvm::Value* dst, llvm::Value* src, uint32_t size) {
+  if (size <= kInlineCopyMax) {
+    b_.CreateMemCpy(dst, llvm::MaybeAlign(1), src, llvm::MaybeAlign(1), size);
+    return;
+  }
+  call_helper(kProbeReadKernel, b_.getInt64Ty(), {dst, i64(size), src});
 }
 
 llvm::Value* CodeGen::byte_ptr(llvm::Value* base, uint64_t offset) {

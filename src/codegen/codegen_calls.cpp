@@ -74,7 +74,7 @@ llvm::Value* CodeGen::gen_value_call(const Expr& e) {
       if (a.type.is_int()) {
         b_.CreateStore(b_.CreateTrunc(addr, b_.getInt32Ty()), byte_ptr(buf, 8));
       } else if (a.type.is_str()) {
-        b_.CreateMemCpy(byte_ptr(buf, 8), llvm::MaybeAlign(1), addr, llvm::MaybeAlign(1), std::min(16u, a.type.size));
+        copy_bytes(byte_ptr(buf, 8), addr, std::min(16u, a.type.size));
       } else {
         // An array member or a pointer: the bytes are in kernel (or user) memory. IPv4 needs 4.
         auto* is4 = b_.CreateICmpEQ(af, i64(2));
@@ -149,7 +149,7 @@ llvm::Value* CodeGen::gen_value_call(const Expr& e) {
       b_.CreateStore(i64(0), buf);
       llvm::Value* v = gen_expr(a);
       if (a.type.is_str())
-        b_.CreateMemCpy(buf, llvm::MaybeAlign(1), v, llvm::MaybeAlign(1), std::min(6u, a.type.size));
+        copy_bytes(buf, v, std::min(6u, a.type.size));
       else if (a.type.is_int())
         b_.CreateStore(v, buf);
       else
@@ -222,8 +222,7 @@ llvm::Value* CodeGen::gen_value_call(const Expr& e) {
       auto* clamped = b_.CreateSelect(b_.CreateICmpULT(len, i64(n)), len, i64(n));
       b_.CreateStore(clamped, buf);
       if (e.args[0]->type.is_str())
-        b_.CreateMemCpy(byte_ptr(buf, 8), llvm::MaybeAlign(1), src, llvm::MaybeAlign(1),
-                        std::min(n, e.args[0]->type.size));
+        copy_bytes(byte_ptr(buf, 8), src, std::min(n, e.args[0]->type.size));
       else
         probe_read(byte_ptr(buf, 8), n, src);
       return buf;

@@ -47,7 +47,7 @@ void CodeGen::store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const
   }
   if (to.is_buffer()) {
     zero_bytes(dst, to.size);
-    b_.CreateMemCpy(dst, llvm::MaybeAlign(1), v, llvm::MaybeAlign(1), std::min(from.size, to.size));
+    copy_bytes(dst, v, std::min(from.size, to.size));
     return;
   }
   // Integers and probe ids: v is already an i64; a narrower integer is cut to its size.
@@ -383,7 +383,7 @@ llvm::Value* CodeGen::gen_str_call(const Expr& e) {
   auto* buf = alloca_bytes(size, "strbuf");
   zero_bytes(buf, size);
   if (arg.type.is_str()) {
-    b_.CreateMemCpy(buf, llvm::MaybeAlign(1), v, llvm::MaybeAlign(1), std::min(size, arg.type.size));
+    copy_bytes(buf, v, std::min(size, arg.type.size));
     b_.CreateStore(b_.getInt8(0), byte_ptr(buf, size - 1));
     return buf;
   }

@@ -114,6 +114,7 @@ class CodeGen {
   void begin_function(llvm::Function* fn);
   static constexpr uint32_t kStackBufferMax = 64;
   void zero_bytes(llvm::Value* p, uint32_t size);
+  void copy_bytes(llvm::Value* dst, llvm::Value* src, uint32_t size);
   llvm::Value* byte_ptr(llvm::Value* base, uint64_t offset);
   void set_loc(const Loc& l);
   llvm::Value* i64(uint64_t v) { return b_.getInt64(v); }

@@ -99,7 +99,7 @@ llvm::Value* CodeGen::gen_map_read(const Expr& map) {
     zero_bytes(buf, spec.value.size);
     b_.CreateCondBr(b_.CreateIsNull(p), done, found);
     b_.SetInsertPoint(found);
-    b_.CreateMemCpy(buf, llvm::MaybeAlign(1), p, llvm::MaybeAlign(1), spec.value.size);
+    copy_bytes(buf, p, spec.value.size);
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
     return buf;
