@@ -10,6 +10,7 @@ PACKAGES=(
   libclang-19-dev                               # C definitions in scripts (dlopen-ed)
   systemtap-sdt-dev                             # USDT probes in the test target
   libzstd-dev nlohmann-json3-dev catch2         # LLVM's link deps, JSON, unit tests
+  python3-jsonschema                            # checks -f json output against its schema
   bpftrace bpftool                              # the reference tracer, and a leak check
   util-linux gawk                               # setpriv and awk for the CLI tests
 )

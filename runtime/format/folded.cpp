@@ -1,6 +1,8 @@
 #include "runtime/format/folded.h"
 
+#include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "runtime/format/stack.h"
 #include "runtime/format/value.h"
@@ -18,8 +20,9 @@ std::string format_folded(const MapSpec& spec, std::vector<MapEntry> entries, co
   std::vector<uint32_t> offsets;
   if (k.kind == TypeKind::Tuple) parts = k.elems, offsets = k.offsets;
   else if (k.kind != TypeKind::None) parts = {k}, offsets = {0};
-  std::string out;
-  for (auto& e : sorted_entries(spec, std::move(entries), 0)) {
+  // Stacks that differ only in offsets within the same functions fold into one line.
+  std::map<std::string, int64_t> lines;
+  for (auto& e : entries) {
     std::vector<std::string> plain, user, kernel;
     for (size_t i = 0; i < parts.size(); i++) {
       const uint8_t* p = e.key.data() + offsets[i];
@@ -38,10 +41,14 @@ std::string format_folded(const MapSpec& spec, std::vector<MapEntry> entries, co
     for (auto* group : {&plain, &user, &kernel})
       for (auto& f : *group) line += (line.empty() ? "" : ";") + f;
     if (line.empty()) line = spec.name;  // a map without keys: one frame, its name
-    uint64_t v;
+    int64_t v;
     std::memcpy(&v, e.value.data(), 8);
-    out += line + " " + (spec.value.is_signed ? std::to_string(int64_t(v)) : std::to_string(v)) + "\n";
+    lines[line] += v;
   }
+  std::vector<std::pair<std::string, int64_t>> sorted(lines.begin(), lines.end());
+  std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::string out;
+  for (auto& [line, count] : sorted) out += line + " " + std::to_string(count) + "\n";
   return out;
 }
 

@@ -106,7 +106,13 @@ check "-l with no match exits 1" test $? = 1
 # watchpoint: a hardware breakpoint on a variable of the -c process fires on each write.
 addr=$(nm "$TARGET" | awk '$3 == "scry_watched" { print $1 }')
 "$SCRY" -q -c "$TARGET watch" -e "watchpoint:0x$addr:8:w { @writes = count(); }" >"$T/wp" 2>&1
-check "watchpoint fires on each write" grep -qx '@writes: 3' "$T/wp"
+if "$TARGET" watchself >/dev/null; then
+  check "watchpoint fires on each write" grep -qx '@writes: 3' "$T/wp"
+else
+  # Some virtual machines accept a hardware breakpoint and never fire it (bpftrace counts 0
+  # too): the target's own perf breakpoint on the variable told us so.
+  echo "SKIP watchpoint fires on each write: this machine's hardware breakpoints never fire"
+fi
 "$SCRY" -e "watchpoint:0x$addr:8:w { @writes = count(); }" >/dev/null 2>"$T/wp.err"
 check "watchpoint without -p/-c says why" grep -q "needs a process to watch: use -p PID or -c CMD" "$T/wp.err"
 

@@ -8,6 +8,8 @@
 //   scry_target setuid        setuid(0) (the tests run as root)
 //   scry_target cold          scry_target_greet() of a string on a never-touched page
 //   scry_target watch         write the global scry_watched 3 times
+//   scry_target watchself     count its own 3 writes with a perf breakpoint: exits 0 if this
+//                             machine's debug registers fire (some VMs never fire them)
 //   scry_target usdt          USDT probe scry:tick(i, "tock") for i = 1..3, then scry:ping(7),
 //                             which has a semaphore
 //   scry_target nest          main -> scry_stack_outer -> scry_stack_middle -> scry_stack_inner,
@@ -17,7 +19,11 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+#include <stdint.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/sdt.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -119,6 +125,23 @@ int main(int argc, char** argv) {
     for (int i = 1; i <= 3; i++) scry_watched = i;
     return 0;
   }
+  if (argc == 2 && strcmp(argv[1], "watchself") == 0) {
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof a);
+    a.type = PERF_TYPE_BREAKPOINT;
+    a.size = sizeof a;
+    a.bp_type = HW_BREAKPOINT_W;
+    a.bp_addr = (uintptr_t)&scry_watched;
+    a.bp_len = HW_BREAKPOINT_LEN_8;
+    a.sample_period = 1;
+    int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+    if (fd < 0) return 1;
+    for (int i = 1; i <= 3; i++) scry_watched = i;
+    long long count = 0;
+    if (read(fd, &count, sizeof count) != sizeof count) return 1;
+    printf("%lld\n", count);
+    return count == 3 ? 0 : 1;
+  }
   if (argc == 2 && strcmp(argv[1], "call") == 0) {
     struct scry_point p = {7, 35, "seven"};
     volatile long sink = scry_target_add(2, 3);
@@ -135,6 +158,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && strcmp(argv[1], "setuid") == 0) return setuid(0);
-  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | nest | watch | usdt | cold\n");
+  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | nest | watch | watchself | usdt | cold\n");
   return 2;
 }
