@@ -204,7 +204,9 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     out.attach_error(error, true);
     return 1;
   }
-  if (!opts.quiet) out.attached(probe_count(m));
+  // Probes skipped by --missing-probes=warn are not attached: not counted.
+  size_t listed = probe_count(m);
+  if (!opts.quiet) out.attached(listed > skipped.size() ? listed - skipped.size() : 0);
   if (!run_special(obj.get(), m, ProbeKind::Begin, error)) {
     attached.detach_all();
     child.abandon();

@@ -68,7 +68,7 @@ json hist_json(const Type& t, const uint8_t* p, uint64_t div) {
   for (long i = first; first >= 0 && i <= last; i++) {
     json b = bucket_bounds(t, size_t(i), n);
     uint64_t c = get64(p + 8 * size_t(i));
-    b["count"] = t.kind == TypeKind::Hist && div ? c / div : c;
+    b["count"] = t.kind != TypeKind::LLHist && div ? c / div : c;  // as the text divides them
     buckets.push_back(std::move(b));
   }
   return {{"count", total}, {"sum", int64_t(get64(p + 8 * n))}, {"buckets", std::move(buckets)}};
@@ -103,6 +103,11 @@ json aggregate_json(const Type& t, const uint8_t* p, uint64_t div, const ValueNa
   }
 }
 
+json member_json(const Type& t, const Type::Field& f, const uint8_t* p, const ValueNames& names) {
+  if (t.kind == TypeKind::Integer) return int_json(member_int(t, f, p), t.is_signed);
+  return json_value(t, p, names);
+}
+
 }  // namespace
 
 json json_value(const Type& t, const uint8_t* p, const ValueNames& names) {
@@ -117,6 +122,18 @@ json json_value(const Type& t, const uint8_t* p, const ValueNames& names) {
     case TypeKind::Tuple: {
       json a = json::array();
       for (size_t i = 0; i < t.elems.size(); i++) a.push_back(json_value(t.elems[i], p + t.offsets[i], names));
+      return a;
+    }
+    case TypeKind::Record: {  // members by name, in declaration order
+      json o = json::object();
+      for (size_t i = 0; i < t.elems.size(); i++)
+        o[t.fields[i].name] = member_json(t.elems[i], t.fields[i], p + t.offsets[i], names);
+      return o;
+    }
+    case TypeKind::Array: {
+      json a = json::array();
+      for (uint32_t i = 0; t.pointee && i < t.count; i++)
+        a.push_back(member_json(*t.pointee, {}, p + size_t(i) * t.pointee->size, names));
       return a;
     }
     default: {

@@ -109,9 +109,48 @@ std::string value_text(const MapSpec& spec, const uint8_t* p, uint64_t div,
 
 }  // namespace
 
-std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names, int indent) {
+uint64_t member_int(const Type& t, const Type::Field& f, const uint8_t* p) {
+  uint32_t size = t.size >= 1 && t.size <= 8 ? t.size : 8;
+  uint64_t v = 0;
+  std::memcpy(&v, p, size);  // little-endian: the low bytes
+  uint32_t bits = f.bits ? f.bits : size * 8;
+  if (f.bits) v >>= f.bit_shift;
+  if (bits < 64) {
+    v &= (uint64_t(1) << bits) - 1;
+    if (t.is_signed && (v >> (bits - 1)) & 1) v |= ~uint64_t(0) << bits;  // sign-extend
+  }
+  return v;
+}
+
+namespace {
+
+// A member of a copied struct or an element of a copied array.
+std::string member_text(const Type& t, const Type::Field& f, const uint8_t* p, const ValueNames& names,
+                        bool compact) {
+  if (t.kind == TypeKind::Integer) return int_text(member_int(t, f, p), t.is_signed);
+  return format_scalar(t, p, names, 4, compact);
+}
+
+}  // namespace
+
+std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names, int indent, bool compact) {
   switch (t.kind) {
     case TypeKind::Integer: return int_text(get64(p), t.is_signed);
+    case TypeKind::Record: {
+      std::string s = compact ? "{" : "{ ";
+      for (size_t i = 0; i < t.elems.size(); i++) {
+        s += (i ? (compact ? "," : ", ") : "") + std::string(".") + t.fields[i].name + (compact ? "=" : " = ");
+        s += member_text(t.elems[i], t.fields[i], p + t.offsets[i], names, compact);
+      }
+      return s + (compact ? "}" : " }");
+    }
+    case TypeKind::Array: {
+      std::string s = "[";
+      if (!t.pointee) return s + "]";
+      for (uint32_t i = 0; i < t.count; i++)
+        s += (i ? "," : "") + member_text(*t.pointee, {}, p + size_t(i) * t.pointee->size, names, compact);
+      return s + "]";
+    }
     case TypeKind::Pointer: {
       char buf[32];
       snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)get64(p));
@@ -188,7 +227,7 @@ std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& nam
     case TypeKind::Tuple: {
       std::string s = "(";
       for (size_t i = 0; i < t.elems.size(); i++)
-        s += (i ? ", " : "") + format_scalar(t.elems[i], p + t.offsets[i], names, indent);
+        s += (i ? ", " : "") + format_scalar(t.elems[i], p + t.offsets[i], names, indent, compact);
       return s + ")";
     }
     default: return "";
@@ -198,10 +237,10 @@ std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& nam
 std::string format_key(const MapSpec& spec, const uint8_t* key, const ValueNames& names) {
   const Type& k = spec.key;
   if (k.kind == TypeKind::None) return "";
-  if (k.kind != TypeKind::Tuple) return "[" + format_scalar(k, key, names) + "]";
+  if (k.kind != TypeKind::Tuple) return "[" + format_scalar(k, key, names, 4, true) + "]";
   std::string s = "[";
   for (size_t i = 0; i < k.elems.size(); i++)
-    s += (i ? ", " : "") + format_scalar(k.elems[i], key + k.offsets[i], names);
+    s += (i ? ", " : "") + format_scalar(k.elems[i], key + k.offsets[i], names, 4, true);
   return s + "]";
 }
 

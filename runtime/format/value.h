@@ -11,7 +11,13 @@ namespace scry::fmt {
 
 // One value of type `t` stored at `p` (integers as 64 bits): "42", "-1", "text", "(1, a)".
 // Stacks print one frame a line, indented by `indent` spaces (4 in maps, 8 in printf).
-std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names, int indent = 4);
+// Structs print as "{ .a = 1, .b = x }" and arrays as "[1,2]"; `compact` (map keys) prints
+// structs as "{.a=1,.b=x}", as bpftrace does.
+std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names, int indent = 4,
+                          bool compact = false);
+
+// An integer of a copied struct or array: `t.size` bytes (a bitfield if field.bits), as 64 bits.
+uint64_t member_int(const Type& t, const Type::Field& field, const uint8_t* p);
 
 // "[1, abc]" for a key, "" for a scalar map.
 std::string format_key(const MapSpec& spec, const uint8_t* key, const ValueNames& names);

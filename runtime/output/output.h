@@ -37,7 +37,7 @@ class Output {
   virtual void text(EventType kind, const std::string& s) = 0;
   virtual void value(const Type& t, const uint8_t* p) = 0;  // print(value)
   virtual void map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div) = 0;
-  // The maps printed when the run ends (those not printed ever, in name order).
+  // The maps printed when the run ends: every map, in name order.
   virtual void exit_maps(const Manifest& m, std::vector<std::vector<MapEntry>> all) = 0;
   virtual void lost_events(uint64_t lost, uint64_t total) = 0;
   virtual void map_full(const MapSpec& spec, uint64_t dropped, uint64_t total) = 0;

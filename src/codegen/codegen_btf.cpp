@@ -1,5 +1,6 @@
 // Values typed by the kernel's BTF: reading members, casts, dereferences and indexing.
-// Records and arrays are handled as addresses; only scalars and strings are read.
+// Records and arrays are handled as addresses until they are stored as a whole (store_as
+// copies them); only scalars and strings are read.
 #include "src/codegen/codegen_internal.h"
 
 namespace scry {
@@ -10,6 +11,9 @@ bool CodeGen::user_space_probe() const {
 }
 
 llvm::Value* CodeGen::probe_read(llvm::Value* dst, uint32_t size, llvm::Value* src_addr, bool user) {
+  // A pointer (not an address) is into BPF memory: a record or array copied earlier.
+  if (src_addr->getType()->isPointerTy())
+    return call_helper(kProbeReadKernel, b_.getInt64Ty(), {dst, b_.getInt32(size), src_addr});
   // Uprobes read their process's memory, and so do reads through syscall arguments.
   int helper = user || user_space_probe() ? kProbeReadUser : kProbeReadKernel;
   return call_helper(helper, b_.getInt64Ty(),
@@ -75,6 +79,14 @@ llvm::Value* CodeGen::gen_deref_index(const Expr& e) {
     return phi;
   }
   uint64_t elem = e.type.size ? e.type.size : 1;
+  if (b->getType()->isPointerTy()) {
+    // An array copied into BPF memory: the offset is kept in range, so that the verifier
+    // sees a bounded access; an index out of range reads as 0.
+    auto* in = b_.CreateICmpULT(idx, i64(base.type.count));
+    auto* off = b_.CreateMul(b_.CreateSelect(in, idx, i64(0)), i64(elem));
+    llvm::Value* v = read_typed(b_.CreateGEP(b_.getInt8Ty(), b, off), e.type, false);
+    return v->getType()->isIntegerTy() ? b_.CreateSelect(in, v, i64(0)) : v;
+  }
   auto* addr = b_.CreateAdd(b, b_.CreateMul(idx, i64(elem)));
   return read_typed(addr, e.type, base.type.user);
 }

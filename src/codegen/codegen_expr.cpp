@@ -45,6 +45,12 @@ void CodeGen::store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const
     }
     return;
   }
+  if ((from.kind == TypeKind::Record || from.kind == TypeKind::Array) && v->getType()->isIntegerTy()) {
+    // A whole struct or array still in kernel (or user) memory: copied here.
+    zero_bytes(dst, to.size);
+    probe_read(dst, std::min(from.size, to.size), v, from.user);
+    return;
+  }
   if (to.is_buffer()) {
     zero_bytes(dst, to.size);
     copy_bytes(dst, v, std::min(from.size, to.size));
@@ -333,8 +339,9 @@ llvm::Value* CodeGen::gen_field(const Expr& e) {
     llvm::Value* p = byte_ptr(b, e.field_offset);
     return e.type.is_buffer() ? p : b_.CreateLoad(b_.getInt64Ty(), p);
   }
-  // A pointer's value or a record's address, plus the member's offset.
-  llvm::Value* addr = b_.CreateAdd(b, i64(e.field_offset));
+  // A pointer's value or a record's address, plus the member's offset; or the member's place
+  // in a record copied into BPF memory.
+  llvm::Value* addr = b->getType()->isPointerTy() ? byte_ptr(b, e.field_offset) : b_.CreateAdd(b, i64(e.field_offset));
   return read_typed(addr, e.type, base.type.user, e.field_shift, e.field_bits);
 }
 

@@ -32,26 +32,34 @@ struct PhaseTimer {
   }
 };
 
-void report(Output& out, const Diagnostics& diags) {
-  for (auto& d : diags.all()) {
-    DiagnosticRecord r;
-    r.error = diag_severity(d.kind) == Severity::Error;
-    r.id = diag_id(d.kind);
-    r.file = diags.filename();
-    r.line = d.loc.line;
-    r.col = d.loc.col;
-    r.end_col = d.loc.end_line == d.loc.line ? d.loc.end_col : d.loc.col;
-    r.message = d.message;
-    r.notes = d.notes;
-    r.rendered = diags.render(d);
-    out.diagnostic(r);
+// Sends the diagnostics not sent yet to the output: warnings after sema, then what a later
+// phase adds (each one once).
+struct Reporter {
+  Output& out;
+  const Diagnostics& diags;
+  size_t sent = 0;
+  void flush() {
+    auto& all = diags.all();
+    for (; sent < all.size(); sent++) {
+      auto& d = all[sent];
+      DiagnosticRecord r;
+      r.error = diag_severity(d.kind) == Severity::Error;
+      r.id = diag_id(d.kind);
+      r.file = diags.filename();
+      r.line = d.loc.line;
+      r.col = d.loc.col;
+      r.end_col = std::max(d.loc.col, d.loc.end_line == d.loc.line ? d.loc.end_col : d.loc.col);
+      r.message = d.message;
+      r.notes = d.notes;
+      r.rendered = diags.render(d);
+      out.diagnostic(r);
+    }
   }
-}
-
-int fail(Output& out, const Diagnostics& diags) {
-  report(out, diags);
-  return 1;
-}
+  int fail() {
+    flush();
+    return 1;
+  }
+};
 
 // "#!/usr/bin/scry" on the first line: blanked, so that line numbers stay right.
 std::string strip_shebang(std::string s) {
@@ -105,14 +113,15 @@ int run_driver(const DriverOptions& options) {
     return 1;
   }
   Diagnostics diags(opts.filename, opts.source);
+  Reporter reporter{out, diags};
   std::string source = preprocess_script(strip_shebang(opts.source), diags);
-  if (diags.has_errors()) return fail(out, diags);
+  if (diags.has_errors()) return reporter.fail();
 
   ParseContext pc(diags);
   parse_program(source, pc);
   Program& prog = pc.program;
   t.done("parse");
-  if (diags.has_errors()) return fail(out, diags);
+  if (diags.has_errors()) return reporter.fail();
   if (opts.dump == "ast") {
     fputs(dump_ast(prog, false).c_str(), stdout);
     return 0;
@@ -121,7 +130,7 @@ int run_driver(const DriverOptions& options) {
   std::vector<ProbeInstance> instances;
   expand_probes(prog, instances, diags);
   t.done("probes");
-  if (diags.has_errors()) return fail(out, diags);
+  if (diags.has_errors()) return reporter.fail();
   if (opts.list) {
     list_script_probes(instances, opts.list_verbose, stdout);
     return 0;
@@ -135,8 +144,8 @@ int run_driver(const DriverOptions& options) {
   if (opts.map_size) sopts.map_max_entries = opts.map_size;
   run_sema(prog, instances, manifest, sopts, diags);
   t.done("sema");
-  if (diags.has_errors()) return fail(out, diags);
-  report(out, diags);  // warnings
+  if (diags.has_errors()) return reporter.fail();
+  reporter.flush();  // warnings
   if (opts.dump == "typed") {
     fputs(dump_ast(prog, true).c_str(), stdout);
     return 0;
@@ -145,7 +154,7 @@ int run_driver(const DriverOptions& options) {
   CodegenResult code;
   bool ok = generate(prog, instances, manifest, diags, opts.dump == "ir", code);
   t.done("codegen");
-  if (!ok) return fail(out, diags);
+  if (!ok) return reporter.fail();
   if (opts.dump == "ir") {
     fputs(code.ir.c_str(), stdout);
     return 0;
@@ -160,7 +169,7 @@ int run_driver(const DriverOptions& options) {
   t.done("run");
   if (rc != 0 && !load_error.message.empty()) {
     // Point at the script line the verifier stopped at, when the line info says.
-    Loc where{load_error.line, 1, load_error.line, int(diags.source_line(load_error.line).size())};
+    Loc where{load_error.line, 1, load_error.line, std::max(1, int(diags.source_line(load_error.line).size()))};
     auto& d = diags.report(DiagKind::VerifierRejected, load_error.line > 0 ? where : Loc{},
                            load_error.verifier
                                ? "the kernel's BPF verifier rejected this program: " + load_error.message
@@ -176,7 +185,7 @@ int run_driver(const DriverOptions& options) {
     }
     if (opts.run.verbose) d.notes.push_back("log:\n" + load_error.log);
     else if (load_error.verifier) d.notes.push_back("run with -v to see the verifier's log");
-    return fail(out, diags);
+    return reporter.fail();
   }
   return rc;
 }

@@ -344,7 +344,8 @@ PreprocessResult preprocess(const std::string& source, const std::map<std::strin
   }
   for (auto& c : pp.conds) pp.error(c.at, "unterminated #" + c.kind);
 
-  // Top-level definitions: a line starting "struct|union|enum NAME {" up to the ';' after its '}'.
+  // Top-level definitions: a line starting "struct|union|enum NAME {" up to the ';' after its
+  // '}'; and declarations, "struct|union NAME;".
   std::string text = join_lines(out);
   Lex sl;  // Word tokens only come at brace depth 0, outside predicates and comments
   for (size_t i = shebang ? out[0].size() : 0; i < text.size();) {
@@ -354,11 +355,17 @@ PreprocessResult preprocess(const std::string& source, const std::map<std::strin
     size_t bol = t.begin ? text.rfind('\n', t.begin - 1) + 1 : 0, nb = text.find_first_not_of(" \t\r\n", i), ne = nb;
     while (ne < text.size() && is_id(text[ne])) ne++;
     size_t brace = text.find_first_not_of(" \t\r\n", ne);
-    if (nb == npos || !is_id0(text[nb]) || brace == npos || text[brace] != '{' ||
+    if (nb == npos || !is_id0(text[nb]) || brace == npos || (text[brace] != '{' && text[brace] != ';') ||
         text.find_first_not_of(" \t\1", bol) != t.begin)
       continue;
     Pos at = where(text, t.begin, 1);
     std::string what = kw + " " + text.substr(nb, ne - nb);
+    if (text[brace] == ';') {  // a declaration only
+      res.c_definitions.push_back({text.substr(t.begin, brace + 1 - t.begin), at.first});
+      for (size_t c = t.begin; c <= brace; c++) text[c] = '\1';
+      i = brace + 1;
+      continue;
+    }
     Lex dl(true);
     size_t k = brace;
     do k = dl.next(text, k).end;

@@ -3,8 +3,18 @@
 #include <optional>
 
 #include "src/builtins/builtins.h"
+#include "src/types/btf.h"
 
 namespace scry {
+
+// A copied record or array is in BPF memory, and so are the records and arrays inside it.
+static Type held_copy(Type t) {
+  if (t.kind != TypeKind::Record && t.kind != TypeKind::Array) return t;
+  t.user = false;
+  for (auto& e : t.elems) e = held_copy(e);
+  if (t.kind == TypeKind::Array && t.pointee) t.pointee = std::make_shared<Type>(held_copy(*t.pointee));
+  return t;
+}
 
 Type storage_type(const Type& t) {
   if (t.kind == TypeKind::Integer) return Type::integer(8, t.is_signed);
@@ -13,7 +23,32 @@ Type storage_type(const Type& t) {
     for (auto& x : t.elems) e.push_back(storage_type(x));
     return Type::tuple(std::move(e));
   }
+  if (t.kind == TypeKind::Record || t.kind == TypeKind::Array) {
+    KernelBtf* btf = KernelBtf::get();
+    return held_copy(btf ? btf->layout(t) : t);
+  }
   return t;
+}
+
+bool Sema::check_whole_value(const Type& t, const Loc& where) {
+  if (t.kind == TypeKind::Tuple) {
+    for (auto& e : t.elems)
+      if (!check_whole_value(e, where)) return false;
+    return true;
+  }
+  if (t.kind != TypeKind::Record && t.kind != TypeKind::Array) return true;
+  if (t.size == 0) {
+    error(DiagKind::TypeMismatch, where, t.name() + " has no known size (only a declaration is known): it cannot be copied");
+    return false;
+  }
+  if (t.size > kMaxWholeValue) {
+    error(DiagKind::LimitExceeded, where,
+          t.name() + " is " + std::to_string(t.size) + " bytes, over the limit of " + std::to_string(kMaxWholeValue) +
+              " for a whole value",
+          "copy the members you need, or keep a pointer to it");
+    return false;
+  }
+  return true;
 }
 
 static std::string loc_text(const Loc& l) {
@@ -184,17 +219,18 @@ void Sema::check_assign(Stmt& s) {
 }
 
 void Sema::assign_var(Expr& target, const Type& t, const Loc& where) {
-  if (t.is_aggregation() || t.kind == TypeKind::Record || t.kind == TypeKind::Array) {
+  if (t.is_aggregation()) {
     error(DiagKind::TypeMismatch, where, "a variable cannot hold a value of type " + t.name());
     return;
   }
+  if (!check_whole_value(t, where)) return;
   auto it = vars_.find(target.str);
   if (it == vars_.end()) {
     // A string variable gets room for any string that may be assigned to it later.
     // Integers keep their size: a uint8 variable wraps at 256, as in bpftrace.
     vars_[target.str] = t.is_int() ? t
                         : t.is_str() ? widen(t, Type::string(opts_.default_strlen))
-                                     : t;
+                                     : storage_type(t);
   } else if (!it->second.compatible(t) && !(it->second.is_ptr() && t.is_int())) {
     error(DiagKind::VarTypeMismatch, where,
           "type mismatch for " + target.str + ": cannot assign a value of type " + t.name() +
@@ -237,11 +273,7 @@ void Sema::check_map_assign(Stmt& s) {
           "a map holding " + t.name() + "() cannot be copied to another map");
     return;
   }
-  if (t.kind == TypeKind::Record || t.kind == TypeKind::Array) {
-    error(DiagKind::TypeMismatch, s.value->loc,
-          "a map cannot hold a whole " + t.name() + "; store its members, or a pointer to it");
-    return;
-  }
+  if (!check_whole_value(t, s.value->loc)) return;
   if (s.op != "=") {
     MapInfo& mi = map_info(target);
     if (!t.is_int()) {
@@ -368,11 +400,11 @@ Type Sema::map_key_type(Expr& map) {
   for (auto& k : map.args) {
     Type t = check_expr(*k);
     if (t.kind == TypeKind::None) return Type::none();
-    if (t.is_aggregation() || t.kind == TypeKind::Record || t.kind == TypeKind::Array ||
-        t.kind == TypeKind::Tuple) {
+    if (t.is_aggregation() || t.kind == TypeKind::Tuple) {
       error(DiagKind::MapKeyMismatch, k->loc, t.name() + " cannot be used as a map key");
       return Type::none();
     }
+    if (!check_whole_value(t, k->loc)) return Type::none();
     elems.push_back(storage_type(t));
   }
   if (elems.size() == 1) return elems[0];

@@ -55,6 +55,9 @@ class Sema {
   void use_map_key(Expr& map);
   void set_map_value(Expr& map, const Type& t, const Loc& where);
   void finish_maps();
+  // A whole struct, union or array used as a value (stored, printed, a key): false, with an
+  // error, if it is incomplete or bigger than kMaxWholeValue.
+  bool check_whole_value(const Type& t, const Loc& where);
 
   // Expressions and calls (sema_expr.cpp).
   Type check_expr(Expr& e);
@@ -95,6 +98,11 @@ class Sema {
 };
 
 // Normalizes a value for storage in a map or a key: integers become 64 bits.
+// The type a value has once stored (in a map, variable, tuple or event): integers widen to
+// 64 bits; records and arrays are laid out from BTF and live in BPF memory.
 Type storage_type(const Type& t);
+// A whole struct or array copied as a value: its bytes are copied into BPF memory (a stack
+// buffer, the scratch map, a map value and a ring buffer record), so they are bounded.
+constexpr uint32_t kMaxWholeValue = 4096;
 
 }  // namespace scry

@@ -362,7 +362,8 @@ Type Sema::check_deref_index(Expr& e) {
   if (elem.kind == TypeKind::None || elem.size == 0) {
     error(DiagKind::BadOperand, e.loc,
           std::string(e.kind == ExprKind::Deref ? "cannot dereference" : "cannot index") + " a value of type " +
-              bt.name());
+              bt.name(),
+          elem.kind == TypeKind::Record ? elem.name() + " is only declared: its size and members are unknown" : "");
     return e.type = Type::none();
   }
   return e.type = elem;

@@ -71,10 +71,11 @@ Type Sema::check_expr(Expr& e) {
       for (auto& a : e.args) {
         Type t = check_expr(*a);
         if (t.kind == TypeKind::None) return e.type = Type::none();
-        if (t.is_aggregation() || t.kind == TypeKind::Record || t.kind == TypeKind::Array) {
+        if (t.is_aggregation()) {
           error(DiagKind::TypeMismatch, a->loc, "a tuple cannot hold a value of type " + t.name());
           return e.type = Type::none();
         }
+        if (!check_whole_value(t, a->loc)) return e.type = Type::none();
         elems.push_back(storage_type(t));
       }
       return e.type = Type::tuple(std::move(elems));
@@ -271,10 +272,11 @@ Type Sema::check_call(Expr& e, bool as_statement) {
         // print(value): the value and a newline.
         Type t = storage_type(check_expr(a));
         if (t.kind == TypeKind::None) break;
-        if (e.args.size() > 1 || t.kind == TypeKind::Record || t.kind == TypeKind::Array) {
+        if (e.args.size() > 1 || t.is_aggregation()) {
           error(DiagKind::BadArgType, e.loc, "print() takes a map, or one value of a printable type");
           break;
         }
+        if (!check_whole_value(t, a.loc)) break;
         if (reporting_ && e.slot < 0) {
           PrintfSpec spec;
           spec.print_value = true;

@@ -64,6 +64,7 @@ void KernelBtf::build_index() {
   uint32_t n = btf__type_cnt(btf_);
   types_.reserve(n / 2);
   funcs_.reserve(n / 2);
+  std::vector<std::pair<std::string, int32_t>> declared;  // forward declarations
   for (uint32_t id = 1; id < n; id++) {
     const btf_type* t = btf__type_by_id(btf_, id);
     uint16_t kind = btf_kind(t);
@@ -82,7 +83,10 @@ void KernelBtf::build_index() {
     else if (kind == BTF_KIND_UNION) types_.emplace("union " + name, int32_t(id));
     else if (is_enum || is_enum64) types_.emplace("enum " + name, int32_t(id));
     else if (kind == BTF_KIND_TYPEDEF) types_.emplace(name, int32_t(id));
+    else if (kind == BTF_KIND_FWD) declared.emplace_back((btf_kflag(t) ? "union " : "struct ") + name, int32_t(id));
   }
+  // A declaration names a type only where there is no definition of it.
+  for (auto& [key, id] : declared) types_.emplace(key, id);
 }
 
 int32_t KernelBtf::find(const std::string& key) {
@@ -133,7 +137,7 @@ Type KernelBtf::type_of(int32_t id) {
     case BTF_KIND_FWD: {
       std::string key = (btf_kflag(t) ? "union " : "struct ") + name_of(btf_, t->name_off);
       int32_t def = find(key);
-      if (def > 0) return type_of(def);
+      if (def > 0 && def != id) return type_of(def);  // the index holds the declaration itself when there is no definition
       return Type::record(key, id, 0);
     }
     case BTF_KIND_ARRAY: {
@@ -271,28 +275,66 @@ static void place_bitfield(KernelBtf::Member& out, uint32_t bits, uint32_t width
   out.type = Type::none();
 }
 
+KernelBtf::Member KernelBtf::make_member(const btf_type* t, uint16_t i, uint32_t bits) {
+  const btf_member* m = btf_members(t) + i;
+  Member out;
+  out.name = name_of(btf_, m->name_off);
+  out.type = type_of(int32_t(m->type));
+  uint32_t width = btf_member_bitfield_size(t, i);
+  const btf_type* it = btf__type_by_id(btf_, skip(int32_t(m->type)));
+  if (width == 0 && !btf_kflag(t) && it && btf_is_int(it) &&
+      (btf_int_bits(it) != it->size * 8 || btf_int_offset(it))) {
+    width = btf_int_bits(it);  // legacy encoding: the bit width is in the int type itself
+    bits += btf_int_offset(it);
+  }
+  out.bitfield_bits = width;
+  out.offset = bits / 8;
+  if (width) place_bitfield(out, bits, width);
+  return out;
+}
+
 std::optional<KernelBtf::Member> KernelBtf::member(const Type& record, const std::string& name) {
   int32_t id = record_id(record);
   Member out;
   if (id <= 0 || name.empty()) return std::nullopt;
   bool found = walk(id, 0, [&](const btf_type* t, uint16_t i, uint32_t bits) {
-    const btf_member* m = btf_members(t) + i;
-    if (name_of(btf_, m->name_off) != name) return false;
-    out.name = name;
-    out.type = type_of(int32_t(m->type));
-    uint32_t width = btf_member_bitfield_size(t, i);
-    const btf_type* it = btf__type_by_id(btf_, skip(int32_t(m->type)));
-    if (width == 0 && !btf_kflag(t) && it && btf_is_int(it) &&
-        (btf_int_bits(it) != it->size * 8 || btf_int_offset(it))) {
-      width = btf_int_bits(it);  // legacy encoding: the bit width is in the int type itself
-      bits += btf_int_offset(it);
-    }
-    out.bitfield_bits = width;
-    out.offset = bits / 8;
-    if (width) place_bitfield(out, bits, width);
+    if (name_of(btf_, btf_members(t)[i].name_off) != name) return false;
+    out = make_member(t, i, bits);
     return true;
   });
   if (!found) return std::nullopt;
+  return out;
+}
+
+std::vector<KernelBtf::Member> KernelBtf::members(const Type& record) {
+  std::vector<Member> out;
+  int32_t id = record_id(record);
+  if (id > 0)
+    walk(id, 0, [&](const btf_type* t, uint16_t i, uint32_t bits) {
+      out.push_back(make_member(t, i, bits));
+      return false;
+    });
+  return out;
+}
+
+Type KernelBtf::layout(const Type& t, int depth) {
+  if (t.kind == TypeKind::Array && t.pointee) {
+    Type elem = layout(*t.pointee, depth);
+    Type out = Type::array(elem, t.count);
+    out.user = t.user;
+    return out;
+  }
+  if (t.kind != TypeKind::Record || depth >= 8) return t;
+  Type out = t;
+  out.elems.clear();
+  out.offsets.clear();
+  out.fields.clear();
+  for (auto& m : members(t)) {
+    if (m.type.kind == TypeKind::None) continue;
+    out.elems.push_back(layout(m.type, depth + 1));
+    out.offsets.push_back(m.offset);
+    out.fields.push_back({m.name, uint8_t(m.bit_shift), uint8_t(m.bitfield_bits)});
+  }
   return out;
 }
 

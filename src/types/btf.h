@@ -64,6 +64,13 @@ class KernelBtf {
   // Looks up a member of a Record type by name, also inside anonymous struct/union members
   // (offsets add up). nullopt if there is no such member or `record` is not a known Record.
   std::optional<Member> member(const Type& record, const std::string& name);
+  // All members in declaration order, anonymous struct/union members flattened (as `member`
+  // finds them).
+  std::vector<Member> members(const Type& record);
+  // `t` as a value to copy and print: a Record gets its members as elems/offsets/fields
+  // (nested records and arrays of records laid out too, up to 8 levels deep); other types
+  // come back unchanged. Members without a usable type (floats, odd bitfields) are left out.
+  Type layout(const Type& t, int depth = 0);
   // Names of all members, anonymous struct/union members flattened (for "did you mean" notes).
   std::vector<std::string> member_names(const Type& record);
   // Value of an enumerator of any enum in the BTF (e.g. "PIDTYPE_TGID"); first definition wins.
@@ -98,6 +105,7 @@ class KernelBtf {
   // flattening anonymous struct/union members; stops and returns true once fn returns true.
   using MemberFn = std::function<bool(const struct btf_type*, uint16_t, uint32_t)>;
   bool walk(int32_t rec_id, uint32_t base_bits, const MemberFn& fn);
+  Member make_member(const struct btf_type* rec, uint16_t index, uint32_t bits);
 
   struct btf* btf_;
   struct btf* base_ = nullptr;  // the kernel's BTF, once extended

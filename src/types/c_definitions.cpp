@@ -28,6 +28,7 @@ struct Clang {
   CLANG_FN(clang_getCursorSpelling)
   CLANG_FN(clang_getCursorType)
   CLANG_FN(clang_isCursorDefinition)
+  CLANG_FN(clang_getCursorDefinition)
   CLANG_FN(clang_getCursorLocation)
   CLANG_FN(clang_getPresumedLocation)
   CLANG_FN(clang_getCanonicalType)
@@ -41,6 +42,8 @@ struct Clang {
   CLANG_FN(clang_getFieldDeclBitWidth)
   CLANG_FN(clang_getEnumConstantDeclValue)
   CLANG_FN(clang_Cursor_isAnonymous)
+  CLANG_FN(clang_Cursor_isAnonymousRecordDecl)
+  CLANG_FN(clang_Type_getOffsetOf)
   CLANG_FN(clang_getNumDiagnostics)
   CLANG_FN(clang_getDiagnostic)
   CLANG_FN(clang_getDiagnosticSeverity)
@@ -67,12 +70,14 @@ struct Clang {
       CLANG_FN(clang_createIndex) CLANG_FN(clang_disposeIndex) CLANG_FN(clang_parseTranslationUnit)
       CLANG_FN(clang_disposeTranslationUnit) CLANG_FN(clang_getTranslationUnitCursor)
       CLANG_FN(clang_visitChildren) CLANG_FN(clang_getCursorKind) CLANG_FN(clang_getCursorSpelling)
-      CLANG_FN(clang_getCursorType) CLANG_FN(clang_isCursorDefinition) CLANG_FN(clang_getCursorLocation)
+      CLANG_FN(clang_getCursorType) CLANG_FN(clang_isCursorDefinition) CLANG_FN(clang_getCursorDefinition)
+      CLANG_FN(clang_getCursorLocation)
       CLANG_FN(clang_getPresumedLocation) CLANG_FN(clang_getCanonicalType) CLANG_FN(clang_getPointeeType)
       CLANG_FN(clang_getArrayElementType) CLANG_FN(clang_getArraySize) CLANG_FN(clang_getTypeDeclaration)
       CLANG_FN(clang_Type_getSizeOf) CLANG_FN(clang_Cursor_getOffsetOfField) CLANG_FN(clang_Cursor_isBitField)
       CLANG_FN(clang_getFieldDeclBitWidth) CLANG_FN(clang_getEnumConstantDeclValue)
-      CLANG_FN(clang_Cursor_isAnonymous) CLANG_FN(clang_getNumDiagnostics) CLANG_FN(clang_getDiagnostic)
+      CLANG_FN(clang_Cursor_isAnonymous) CLANG_FN(clang_Cursor_isAnonymousRecordDecl)
+      CLANG_FN(clang_Type_getOffsetOf) CLANG_FN(clang_getNumDiagnostics) CLANG_FN(clang_getDiagnostic)
       CLANG_FN(clang_getDiagnosticSeverity) CLANG_FN(clang_getDiagnosticSpelling)
       CLANG_FN(clang_getDiagnosticLocation) CLANG_FN(clang_disposeDiagnostic) CLANG_FN(clang_getCString)
       CLANG_FN(clang_disposeString)
@@ -166,6 +171,73 @@ struct Converter {
     return records[key] = id;
   }
 
+  struct Field {
+    std::string name;
+    int type;
+    uint32_t bit_offset, bit_size;
+  };
+  // Where a member that failed to convert is, for the error.
+  unsigned error_line = 0, error_col = 0;
+
+  // A named member somewhere inside an anonymous struct/union (its offset places the record).
+  std::string some_field_name(CXCursor rec) {
+    std::string found;
+    std::pair<Converter*, std::string*> ctx(this, &found);
+    c.clang_visitChildren(rec, [](CXCursor m, CXCursor, CXClientData d) {
+      auto& x = *static_cast<std::pair<Converter*, std::string*>*>(d);
+      const Clang& c = x.first->c;
+      std::string name = c.str(c.clang_getCursorSpelling(m));
+      if (c.clang_getCursorKind(m) == CXCursor_FieldDecl && !name.empty()) *x.second = name;
+      else if (c.clang_Cursor_isAnonymousRecordDecl(m)) *x.second = x.first->some_field_name(m);
+      return x.second->empty() ? CXChildVisit_Continue : CXChildVisit_Break;
+    }, &ctx);
+    return found;
+  }
+
+  // Adds the struct or union `decl` defines, with its members (anonymous struct/union members
+  // as nameless members, as the kernel's BTF has them). -1 if a member's type cannot be used.
+  int define_record(CXCursor decl) {
+    struct Fields {
+      Converter& conv;
+      CXType parent;
+      std::vector<Field> list;
+      bool ok = true;
+    } f{*this, c.clang_getCursorType(decl), {}};
+    c.clang_visitChildren(decl, [](CXCursor m, CXCursor, CXClientData d) {
+      auto& f = *static_cast<Fields*>(d);
+      const Clang& c = f.conv.c;
+      if (!f.ok) return CXChildVisit_Break;
+      if (c.clang_Cursor_isAnonymousRecordDecl(m)) {
+        int type = f.conv.define_record(m);
+        std::string inner = f.conv.some_field_name(m);
+        long long in_parent = c.clang_Type_getOffsetOf(f.parent, inner.c_str());
+        long long in_anon = c.clang_Type_getOffsetOf(c.clang_getCursorType(m), inner.c_str());
+        if (type < 0) f.ok = false;
+        else if (in_parent >= 0 && in_anon >= 0) f.list.push_back({"", type, uint32_t(in_parent - in_anon), 0});
+        return CXChildVisit_Continue;
+      }
+      if (c.clang_getCursorKind(m) != CXCursor_FieldDecl) return CXChildVisit_Continue;
+      int type = f.conv.type(c.clang_getCursorType(m));
+      if (type < 0) {
+        Where at = where(c, c.clang_getCursorLocation(m));
+        f.conv.error_line = at.line, f.conv.error_col = at.col;
+        f.ok = false;
+        return CXChildVisit_Break;
+      }
+      uint32_t bits = c.clang_Cursor_isBitField(m) ? uint32_t(c.clang_getFieldDeclBitWidth(m)) : 0;
+      f.list.push_back({c.str(c.clang_getCursorSpelling(m)), type, uint32_t(c.clang_Cursor_getOffsetOfField(m)), bits});
+      return CXChildVisit_Continue;
+    }, &f);
+    if (!f.ok) return -1;
+    bool is_union = c.clang_getCursorKind(decl) == CXCursor_UnionDecl;
+    std::string name = c.clang_Cursor_isAnonymous(decl) ? "" : c.str(c.clang_getCursorSpelling(decl));
+    uint32_t size = uint32_t(c.clang_Type_getSizeOf(f.parent));
+    int id = is_union ? btf__add_union(out, name.c_str(), size) : btf__add_struct(out, name.c_str(), size);
+    for (auto& fld : f.list) btf__add_field(out, fld.name.c_str(), fld.type, fld.bit_offset, fld.bit_size);
+    if (!name.empty()) records[(is_union ? "union " : "struct ") + name] = id;
+    return id;
+  }
+
   int type(CXType t) {
     t = c.clang_getCanonicalType(t);
     long long size = c.clang_Type_getSizeOf(t);
@@ -188,6 +260,7 @@ struct Converter {
       }
       case CXType_Record: {
         CXCursor decl = c.clang_getTypeDeclaration(t);
+        if (c.clang_Cursor_isAnonymous(decl)) return define_record(decl);  // struct { ... } member;
         std::string name = c.str(c.clang_getCursorSpelling(decl));
         std::string kw = c.clang_getCursorKind(decl) == CXCursor_UnionDecl ? "union" : "struct";
         return record(kw, name);
@@ -199,12 +272,6 @@ struct Converter {
         return -1;
     }
   }
-};
-
-struct Field {
-  std::string name;
-  int type;
-  uint32_t bit_offset, bit_size;
 };
 
 }  // namespace
@@ -254,9 +321,17 @@ bool add_c_definitions(const std::vector<CDefinitionText>& defs, KernelBtf& kbtf
           auto& x = *static_cast<Ctx*>(data);
           const Clang& c = x.c;
           Where at = where(c, c.clang_getCursorLocation(cur));
-          if (at.file != "script" || !c.clang_isCursorDefinition(cur)) return CXChildVisit_Continue;
+          if (at.file != "script") return CXChildVisit_Continue;
           CXCursorKind kind = c.clang_getCursorKind(cur);
           std::string name = c.str(c.clang_getCursorSpelling(cur));
+          if (!c.clang_isCursorDefinition(cur)) {
+            // "struct x;" with no definition anywhere: a type of unknown size, for pointers.
+            bool is_union = kind == CXCursor_UnionDecl;
+            if ((kind == CXCursor_StructDecl || is_union) &&
+                c.clang_isCursorDefinition(c.clang_getCursorDefinition(cur)) == 0)
+              x.conv.record(is_union ? "union" : "struct", name);
+            return CXChildVisit_Continue;
+          }
           CXType t = c.clang_getCursorType(cur);
           if (kind == CXCursor_EnumDecl) {
             int id = btf__add_enum(x.conv.out, name.c_str(), uint32_t(c.clang_Type_getSizeOf(t)));
@@ -271,33 +346,10 @@ bool add_c_definitions(const std::vector<CDefinitionText>& defs, KernelBtf& kbtf
             return CXChildVisit_Continue;
           }
           if (kind != CXCursor_StructDecl && kind != CXCursor_UnionDecl) return CXChildVisit_Continue;
-          struct Fields {
-            Ctx& x;
-            std::vector<Field> list;
-          } f{x, {}};
-          c.clang_visitChildren(cur, [](CXCursor m, CXCursor, CXClientData d) {
-            auto& f = *static_cast<Fields*>(d);
-            const Clang& c = f.x.c;
-            if (c.clang_getCursorKind(m) != CXCursor_FieldDecl) return CXChildVisit_Continue;
-            int type = f.x.conv.type(c.clang_getCursorType(m));
-            if (type < 0) {
-              Where at = where(c, c.clang_getCursorLocation(m));
-              f.x.errors.push_back({int(at.line), int(at.col), f.x.conv.error});
-              f.x.ok = false;
-              return CXChildVisit_Continue;
-            }
-            std::string fname = c.str(c.clang_getCursorSpelling(m));
-            uint32_t bits = c.clang_Cursor_isBitField(m) ? uint32_t(c.clang_getFieldDeclBitWidth(m)) : 0;
-            f.list.push_back({fname, type, uint32_t(c.clang_Cursor_getOffsetOfField(m)), bits});
-            return CXChildVisit_Continue;
-          }, &f);
-          std::string kw = kind == CXCursor_UnionDecl ? "union" : "struct";
-          uint32_t size = uint32_t(c.clang_Type_getSizeOf(t));
-          int id = kind == CXCursor_UnionDecl ? btf__add_union(x.conv.out, name.c_str(), size)
-                                              : btf__add_struct(x.conv.out, name.c_str(), size);
-          for (auto& fld : f.list)
-            btf__add_field(x.conv.out, fld.name.c_str(), fld.type, fld.bit_offset, fld.bit_size);
-          x.conv.records[kw + " " + name] = id;
+          if (x.conv.define_record(cur) < 0) {
+            x.errors.push_back({int(x.conv.error_line), int(x.conv.error_col), x.conv.error});
+            x.ok = false;
+          }
           return CXChildVisit_Continue;
         },
         &ctx);

@@ -44,7 +44,7 @@ Type Type::stack(TypeKind k, StackMode mode, uint32_t frames) {
 
 static uint32_t align_of(const Type& t) {
   if (t.kind == TypeKind::String) return 1;
-  if (t.kind == TypeKind::Tuple) return 8;
+  if (t.kind == TypeKind::Tuple || t.kind == TypeKind::Record || t.kind == TypeKind::Array) return 8;
   return t.size;
 }
 
@@ -183,7 +183,7 @@ bool Type::compatible(const Type& o) const {
 bool Type::operator==(const Type& o) const {
   if (kind != o.kind || size != o.size || is_signed != o.is_signed || elems != o.elems ||
       lmin != o.lmin || lmax != o.lmax || lstep != o.lstep || record_name != o.record_name ||
-      count != o.count || stack_mode != o.stack_mode || stack_frames != o.stack_frames)
+      count != o.count || stack_mode != o.stack_mode || stack_frames != o.stack_frames || fields != o.fields)
     return false;
   if (bool(pointee) != bool(o.pointee)) return false;
   return !pointee || *pointee == *o.pointee;

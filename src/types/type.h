@@ -44,6 +44,15 @@ struct Type {
   int64_t lmin = 0, lmax = 0, lstep = 0;  // LHist: min, max, step; LLHist: low, high magnitude, steps
   int64_t lfactor = 0;                    // LLHist: the factor between magnitudes
   std::string record_name;                // Record: "struct task_struct"
+  // A Record held as a value (a copy of its bytes, to print or store) is laid out: elems and
+  // offsets are its members (anonymous struct/union members flattened), fields their names
+  // and bitfields. A Record only pointed into has no elems.
+  struct Field {
+    std::string name;
+    uint8_t bit_shift = 0, bits = 0;  // bits > 0: a bitfield in the integer at its offset
+    bool operator==(const Field& o) const { return name == o.name && bit_shift == o.bit_shift && bits == o.bits; }
+  };
+  std::vector<Field> fields;
   int32_t btf_id = -1;                    // Record: its type id in the kernel's BTF
   std::shared_ptr<Type> pointee;          // Pointer target / Array element
   uint32_t count = 0;                     // Array length
@@ -69,10 +78,12 @@ struct Type {
   bool is_ptr() const { return kind == TypeKind::Pointer; }
   // Values code generation keeps in a stack buffer (the others are one 64-bit word, or for
   // Record and Array an address).
+  // Records and arrays are buffers when held as values; an expression that reads one from
+  // memory yields its address (an i64) until it is stored.
   bool is_buffer() const {
     return kind == TypeKind::String || kind == TypeKind::Tuple || kind == TypeKind::Usym ||
            kind == TypeKind::UStack || kind == TypeKind::Inet || kind == TypeKind::Strftime ||
-           kind == TypeKind::Mac;
+           kind == TypeKind::Mac || kind == TypeKind::Record || kind == TypeKind::Array;
   }
   bool is_str() const { return kind == TypeKind::String; }
   bool is_aggregation() const { return kind >= TypeKind::Count; }

@@ -14,8 +14,9 @@
 //                             which has a semaphore
 //   scry_target nest          main -> scry_stack_outer -> scry_stack_middle -> scry_stack_inner,
 //                             which calls getppid() (for ustack/kstack: the names are known)
-//   scry_target call          call scry_target_add(2, 3), scry_target_greet("world") and
-//                             scry_target_point(&{7, 35, "seven"}) (for uprobes)
+//   scry_target call          call scry_target_add(2, 3), scry_target_greet("world"),
+//                             scry_target_point(&{7, 35, "seven"}) and scry_target_shape()
+//                             (for uprobes)
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -39,6 +40,20 @@ struct scry_point {
   char name[8];
 };
 
+// Every kind of member a whole-struct print shows: nested struct, bitfields, an array, an
+// anonymous union, a pointer.
+struct scry_shape {
+  int id;
+  struct scry_point at;
+  unsigned int flags : 3, mode : 5;
+  short vals[3];
+  union {
+    long as_long;
+    unsigned char as_bytes[8];
+  };
+  const char* label;
+};
+
 // In target_semaphore.c: the scry:ping probe, guarded by its semaphore.
 void scry_target_ping(int n);
 // In target_cpp.cpp: calls scry::Counter::bump(by) twice.
@@ -54,6 +69,11 @@ __attribute__((noinline)) const char* scry_target_greet(const char* who) { retur
 
 // Reads every member, so the compiler keeps them all in memory for the probes to see.
 __attribute__((noinline)) long scry_target_point(struct scry_point* p) { return p->x + p->y + p->name[0]; }
+
+// A global, so that every member is in memory (a local would only get the members the
+// callee reads: the compiler sees through noinline).
+struct scry_shape scry_shape_value = {-3, {1, -2, "in"}, 5, 17, {10, -20, 30}, {.as_long = 0x0102030405060708}, "label"};
+__attribute__((noinline)) long scry_target_shape(struct scry_shape* s) { return s->id + s->vals[0] + s->as_long; }
 
 // A known call chain for stack tests. Frame-pointer unwinding from a syscall skips the frame
 // of the function that made the call (libc's wrapper keeps its caller's frame pointer), so the
@@ -147,6 +167,7 @@ int main(int argc, char** argv) {
     volatile long sink = scry_target_add(2, 3);
     sink += (long)scry_target_greet("world");
     sink += scry_target_point(&p);
+    sink += scry_target_shape(&scry_shape_value);
     sink += (long)strlen(argv[1]);  // a call into libc's strlen, an IFUNC
     sink += scry_target_cpp(5);
     (void)sink;
