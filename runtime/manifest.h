@@ -82,6 +82,7 @@ struct ValueNames {
   std::vector<std::string> probes, funcs;
   std::map<uint32_t, int> stack_fds;  // stack trace maps by depth, to print kstack/ustack values
   std::vector<std::string> time_formats;  // strftime() formats
+  std::vector<std::string> cgroup_filters;  // cgroup_path() hierarchy filters ("*": all)
 };
 
 struct Manifest {
@@ -90,6 +91,7 @@ struct Manifest {
   std::vector<PrintfSpec> printfs;
   std::vector<std::string> time_formats;
   std::vector<std::string> join_separators;
+  std::vector<std::string> cgroup_filters;  // cgroup_path()'s second argument, "*" if none
   std::vector<StackMapSpec> stack_maps;  // one per stack depth the script uses
   std::string ringbuf_map = "events";
   std::string drops_map = "drops";

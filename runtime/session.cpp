@@ -161,6 +161,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     ec.names.funcs.push_back(p.func_display.empty() ? p.func : p.func_display);
   }
   ec.names.time_formats = m.time_formats;
+  ec.names.cgroup_filters = m.cgroup_filters;
   for (auto& spec : m.maps) ec.map_fds.push_back(bpf_object__find_map_fd_by_name(obj.get(), spec.bpf_name.c_str()));
   for (auto& sm : m.stack_maps)
     ec.names.stack_fds[sm.frames] = bpf_object__find_map_fd_by_name(obj.get(), sm.bpf_name.c_str());

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "runtime/symbols/cgroups.h"
 #include "runtime/symbols/kallsyms.h"
 
 #include "runtime/format/hist.h"
@@ -196,6 +197,10 @@ std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& nam
       int af = int(get64(p));
       if (!inet_ntop(af == 10 ? AF_INET6 : AF_INET, p + 8, buf, sizeof buf)) return "";
       return buf;
+    }
+    case TypeKind::CgroupPath: {
+      uint64_t filter = get64(p + 8);
+      return cgroup_paths(get64(p), filter < names.cgroup_filters.size() ? names.cgroup_filters[filter] : "*");
     }
     case TypeKind::Mac: {
       char buf[24];

@@ -1,5 +1,7 @@
 // Functions that produce a value (ntop, ksym, usym, strncmp, has_key, buf) and the output
 // statements join, system, cat and signal.
+#include <arpa/inet.h>
+
 #include "src/builtins/builtins.h"
 #include "src/codegen/codegen_internal.h"
 
@@ -69,7 +71,7 @@ llvm::Value* CodeGen::gen_value_call(const Expr& e) {
       llvm::Value* addr = gen_expr(a);
       llvm::Value* af;
       if (e.args.size() == 2) af = gen_expr(*e.args[0]);
-      else af = i64(a.type.is_int() ? 2 /* AF_INET */ : 10 /* AF_INET6 */);
+      else af = i64(a.type.is_int() || (!a.type.is_ptr() && a.type.size == 4) ? 2 /* AF_INET */ : 10 /* AF_INET6 */);
       b_.CreateStore(af, buf);
       if (a.type.is_int()) {
         b_.CreateStore(b_.CreateTrunc(addr, b_.getInt32Ty()), byte_ptr(buf, 8));
@@ -136,6 +138,21 @@ llvm::Value* CodeGen::gen_value_call(const Expr& e) {
       }
       return call_helper(164, i64ty, {maps_[e.args[0]->map_id], len_cb_,
                                       llvm::ConstantPointerNull::get(b_.getPtrTy()), i64(0)});
+    }
+    case FunctionId::Pton: {  // the address's bytes, from the literal
+      uint8_t bytes[16] = {};
+      const std::string& text = e.args[0]->str;
+      bool v6 = e.type.count == 16;
+      inet_pton(v6 ? AF_INET6 : AF_INET, text.c_str(), bytes);
+      auto* buf = alloca_bytes(e.type.size, "pton");
+      for (uint32_t i = 0; i < e.type.size; i++) b_.CreateStore(b_.getInt8(bytes[i]), byte_ptr(buf, i));
+      return buf;
+    }
+    case FunctionId::CgroupPath: {
+      auto* buf = alloca_bytes(16, "cgroup_path");
+      b_.CreateStore(gen_expr(*e.args[0]), buf);
+      b_.CreateStore(i64(uint64_t(e.slot)), byte_ptr(buf, 8));
+      return buf;
     }
     case FunctionId::Strftime: {
       auto* buf = alloca_bytes(16, "strftime");

@@ -1,5 +1,6 @@
 // Builtins, values typed by the kernel's BTF (fields, casts, dereferences, indexing), and
 // the functions that produce a value.
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <cstdlib>
@@ -90,7 +91,7 @@ bool returns_value(FunctionId id) {
     case FunctionId::Uaddr: case FunctionId::Cgroupid: case FunctionId::Strncmp: case FunctionId::Bswap:
     case FunctionId::Strcontains: case FunctionId::Len: case FunctionId::HasKey: case FunctionId::Buf:
     case FunctionId::Macaddr: case FunctionId::Strftime: case FunctionId::KstackOf: case FunctionId::UstackOf:
-    case FunctionId::Reg:
+    case FunctionId::Reg: case FunctionId::Pton: case FunctionId::CgroupPath:
       return true;
     default:
       return false;
@@ -605,6 +606,28 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
         manifest_.time_formats.push_back(e.args[0]->str);
       }
       return Type::special(TypeKind::Strftime);
+    case FunctionId::Pton: {
+      // Done now: the address is a literal. A ':' makes it IPv6 (also "::ffff:1.2.3.4").
+      uint8_t bytes[16];
+      const Expr& a = *e.args[0];
+      bool v6 = a.kind == ExprKind::Str && a.str.find(':') != std::string::npos;
+      if (a.kind != ExprKind::Str || inet_pton(v6 ? AF_INET6 : AF_INET, a.str.c_str(), bytes) != 1) {
+        error(DiagKind::BadLiteralArg, a.loc, "pton() takes an IPv4 or IPv6 address as a string literal");
+        return Type::none();
+      }
+      return Type::array(Type::integer(1, false), v6 ? 16 : 4);
+    }
+    case FunctionId::CgroupPath:
+      if (!need(0, at[0].is_int(), "a cgroup id")) return Type::none();
+      if (e.args.size() == 2 && e.args[1]->kind != ExprKind::Str) {
+        error(DiagKind::BadLiteralArg, e.args[1]->loc, "cgroup_path() takes its hierarchy filter as a string literal");
+        return Type::none();
+      }
+      if (reporting_ && e.slot < 0) {
+        e.slot = int(manifest_.cgroup_filters.size());
+        manifest_.cgroup_filters.push_back(e.args.size() == 2 ? e.args[1]->str : "*");
+      }
+      return Type::special(TypeKind::CgroupPath);
     case FunctionId::Macaddr:
       if (!need(0, at[0].is_ptr() || at[0].kind == TypeKind::Array || at[0].is_int() || at[0].is_str(),
                 "a pointer to 6 bytes"))

@@ -29,7 +29,7 @@ Type Type::probe() {
 Type Type::special(TypeKind k) {
   Type t;
   t.kind = k;
-  t.size = (k == TypeKind::Usym || k == TypeKind::UStack || k == TypeKind::Strftime) ? 16
+  t.size = (k == TypeKind::Usym || k == TypeKind::UStack || k == TypeKind::Strftime || k == TypeKind::CgroupPath) ? 16
            : k == TypeKind::Inet ? 24 : 8;
   if (k == TypeKind::KStack || k == TypeKind::UStack) t.stack_frames = kMaxStackFrames;
   return t;
@@ -158,7 +158,7 @@ uint32_t Type::value_size() const {
     case TypeKind::Probe: return 8;  // map values are widened to 64 bits
     case TypeKind::Func: case TypeKind::Username: case TypeKind::Ksym: case TypeKind::KStack:
       return 8;
-    case TypeKind::Usym: case TypeKind::UStack: case TypeKind::Strftime: return 16;
+    case TypeKind::Usym: case TypeKind::UStack: case TypeKind::Strftime: case TypeKind::CgroupPath: return 16;
     case TypeKind::Mac: return 8;
     case TypeKind::Inet: return 24;
     default: return size;
@@ -210,6 +210,7 @@ std::string Type::name() const {
     case TypeKind::Inet: return "inet";
     case TypeKind::Strftime: return "timestamp";
     case TypeKind::Mac: return "macaddr";
+    case TypeKind::CgroupPath: return "cgroup_path";
     case TypeKind::Pointer: return (pointee && pointee->kind != TypeKind::None ? pointee->name() : "void") + " *";
     case TypeKind::Record: return record_name;
     case TypeKind::Array:

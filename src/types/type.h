@@ -25,6 +25,7 @@ enum class TypeKind : uint8_t {
   Pointer,  // 8-byte address; `pointee` says to what (None: void or unknown)
   Record,   // struct or union from BTF, by value: `name` ("struct task_struct"), `btf_id`
   Array,    // `count` elements of `*pointee` (char arrays are String instead)
+  CgroupPath,  // {u64 cgroup id, u64 filter index}; prints as the cgroup's paths (cgroup_path())
   Count, Sum, Min, Max, Avg, Stats, Hist, LHist,  // aggregations (map values only)
   LLHist,   // log-linear histogram: factor, low and high magnitude, steps (DTrace's llquantize)
   Stddev,   // count, average and standard deviation
@@ -64,7 +65,7 @@ struct Type {
   static Type integer(uint32_t bytes, bool is_signed);
   static Type string(uint32_t bytes);
   static Type probe();
-  static Type special(TypeKind k);  // Func, Username, Ksym, Usym, KStack, UStack, Inet
+  static Type special(TypeKind k);  // Func, Username, Ksym, Usym, KStack, UStack, Inet, CgroupPath
   static Type stack(TypeKind k, StackMode mode, uint32_t frames);  // KStack or UStack
   static Type tuple(std::vector<Type> elems);
   static Type aggregation(TypeKind k, bool is_signed = false);
@@ -83,7 +84,8 @@ struct Type {
   bool is_buffer() const {
     return kind == TypeKind::String || kind == TypeKind::Tuple || kind == TypeKind::Usym ||
            kind == TypeKind::UStack || kind == TypeKind::Inet || kind == TypeKind::Strftime ||
-           kind == TypeKind::Mac || kind == TypeKind::Record || kind == TypeKind::Array;
+           kind == TypeKind::Mac || kind == TypeKind::Record || kind == TypeKind::Array ||
+           kind == TypeKind::CgroupPath;
   }
   bool is_str() const { return kind == TypeKind::String; }
   bool is_aggregation() const { return kind >= TypeKind::Count; }

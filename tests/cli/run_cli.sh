@@ -170,6 +170,17 @@ check "software:page-faults fires" grep -q '^@faults: [1-9]' "$T/sw"
 check "iter:task_file and iter:task_vma see scry's own files and mappings" \
   sh -c "grep -q '^@files: [1-9]' '$T/it' && grep -q '^@maps: [1-9]' '$T/it'"
 
+# cgroup_path(): scry started inside a cgroup of its own prints that cgroup's path.
+cg2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+if [ -n "$cg2" ] && mkdir -p "$cg2/scry-cli-test" 2>/dev/null; then
+  sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" -q -e "BEGIN { print(cgroup_path(cgroup, \"unified\")); exit(); }"' \
+    sh "$cg2/scry-cli-test" "$SCRY" >"$T/cg" 2>&1
+  check "cgroup_path names the cgroup scry runs in" grep -qx 'unified:/scry-cli-test' "$T/cg"
+  rmdir "$cg2/scry-cli-test" 2>/dev/null
+else
+  echo "SKIP cgroup_path names the cgroup scry runs in: no writable cgroup v2 hierarchy here"
+fi
+
 # Every example tool compiles and loads.
 for ex in "$(dirname "$0")"/../../examples/*.bt; do
   check "example $(basename "$ex") loads" "$SCRY" --dry-run "$ex"

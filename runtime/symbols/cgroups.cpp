@@ -1,0 +1,103 @@
+#include "runtime/symbols/cgroups.h"
+
+#include <fnmatch.h>
+#include <ftw.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <sstream>
+#include <vector>
+
+namespace scry {
+
+namespace {
+
+struct Hierarchy {
+  std::string name;   // "unified", or the v1 controllers ("cpu,cpuacct", "systemd")
+  std::string mount;  // where it is mounted
+  std::map<uint64_t, std::string> paths;  // inode -> path from the hierarchy's root
+  std::set<uint64_t> missing;  // ids a walk did not find: not walked for again
+};
+
+// The mounted hierarchies, from /proc/self/mountinfo: "... - cgroup2 SRC OPTS" or
+// "... - cgroup SRC rw,cpu,cpuacct" (v1: the controllers, or name=NAME, are in the options).
+std::vector<Hierarchy> mounted_hierarchies() {
+  std::vector<Hierarchy> out;
+  std::set<std::string> seen;
+  FILE* f = fopen("/proc/self/mountinfo", "r");
+  if (!f) return out;
+  char line[4096];
+  while (fgets(line, sizeof line, f)) {
+    std::istringstream in(line);
+    std::vector<std::string> w;
+    for (std::string s; in >> s;) w.push_back(s);
+    auto dash = std::find(w.begin(), w.end(), "-");
+    if (w.size() < 5 || dash == w.end() || w.end() - dash < 4) continue;
+    const std::string& fstype = dash[1];
+    Hierarchy h;
+    h.mount = w[4];
+    if (fstype == "cgroup2") {
+      h.name = "unified";
+    } else if (fstype == "cgroup") {
+      std::istringstream opts(dash[3]);
+      for (std::string o; std::getline(opts, o, ',');) {
+        if (o == "rw" || o == "ro" || o.find('=') != std::string::npos) {
+          if (o.rfind("name=", 0) == 0) h.name += (h.name.empty() ? "" : ",") + o.substr(5);
+          continue;
+        }
+        if (o == "relatime" || o == "noatime" || o == "nosuid" || o == "nodev" || o == "noexec" ||
+            o == "xattr" || o == "clone_children" || o == "noprefix" || o == "cpuset_v2_mode")
+          continue;
+        h.name += (h.name.empty() ? "" : ",") + o;
+      }
+    } else {
+      continue;
+    }
+    if (!h.name.empty() && seen.insert(h.name).second) out.push_back(std::move(h));
+  }
+  fclose(f);
+  std::sort(out.begin(), out.end(), [](const Hierarchy& a, const Hierarchy& b) {
+    if ((a.name == "unified") != (b.name == "unified")) return a.name == "unified";
+    return a.name < b.name;
+  });
+  return out;
+}
+
+// nftw's callback has no context argument.
+Hierarchy* g_walking = nullptr;
+
+int note_dir(const char* path, const struct stat* st, int type, struct FTW*) {
+  if (type != FTW_D) return 0;
+  std::string rel = path + g_walking->mount.size();
+  g_walking->paths[st->st_ino] = rel.empty() ? "/" : rel;
+  return 0;
+}
+
+void walk(Hierarchy& h) {
+  h.paths.clear();
+  g_walking = &h;
+  nftw(h.mount.c_str(), note_dir, 32, FTW_PHYS | FTW_MOUNT);
+  g_walking = nullptr;
+}
+
+}  // namespace
+
+std::string cgroup_paths(uint64_t id, const std::string& filter) {
+  static std::vector<Hierarchy> hierarchies = mounted_hierarchies();
+  std::string out;
+  for (auto& h : hierarchies) {
+    if (fnmatch(filter.c_str(), h.name.c_str(), 0) != 0) continue;
+    auto it = h.paths.find(id);
+    if (it == h.paths.end() && !h.missing.count(id)) {
+      walk(h);  // a cgroup made since the last walk
+      it = h.paths.find(id);
+      if (it == h.paths.end()) h.missing.insert(id);
+    }
+    if (it != h.paths.end()) out += (out.empty() ? "" : ",") + h.name + ":" + it->second;
+  }
+  return out;
+}
+
+}  // namespace scry
