@@ -10,11 +10,6 @@
 
 namespace scry {
 
-void print_map(EventContext& ec, uint32_t map_id, uint64_t top, uint64_t div) {
-  const MapSpec& spec = ec.manifest->maps[map_id];
-  ec.output->map(spec, read_map(ec.map_fds[map_id], spec), top, div);
-}
-
 namespace {
 
 std::string read_all(FILE* f) {
@@ -45,19 +40,33 @@ int handle_event(void* ctx, void* data, size_t size) {
     case EventType::Exit:
       ec.exit_requested = true;
       return 1;  // stop consuming: nothing after exit() is shown
-    case EventType::Print:
-      if (h.id < m.maps.size() && size >= sizeof h + 16) {
-        uint64_t top, div;
-        std::memcpy(&top, static_cast<uint8_t*>(data) + 16, 8);
-        std::memcpy(&div, static_cast<uint8_t*>(data) + 24, 8);
-        print_map(ec, uint32_t(h.id), top, div);
+    case EventType::PrintEntry:
+      if (h.id < m.maps.size()) {
+        const MapSpec& spec = m.maps[h.id];
+        uint32_t ks = spec.key_size(), ka = (ks + 7) / 8 * 8, vs = spec.value.value_size();
+        if (size < sizeof(PrintEntryRecord) + ka + vs) break;
+        PrintEntryRecord r;
+        std::memcpy(&r, data, sizeof r);
+        const uint8_t* p = static_cast<const uint8_t*>(data) + sizeof r;
+        ec.snapshots[r.generation].push_back({std::vector<uint8_t>(p, p + ks), std::vector<uint8_t>(p + ka, p + ka + vs)});
       }
       break;
-    case EventType::Clear:
-      if (h.id < m.maps.size()) clear_map(ec.map_fds[h.id], m.maps[h.id]);
-      break;
-    case EventType::Zero:
-      if (h.id < m.maps.size()) zero_map(ec.map_fds[h.id], m.maps[h.id]);
+    case EventType::Print:
+      if (h.id < m.maps.size() && size >= sizeof(PrintRecord)) {
+        PrintRecord r;
+        std::memcpy(&r, data, sizeof r);
+        std::vector<MapEntry> entries;
+        auto it = ec.snapshots.find(r.generation);
+        if (it != ec.snapshots.end()) {
+          entries = std::move(it->second);
+          ec.snapshots.erase(it);
+        }
+        const MapSpec& spec = m.maps[h.id];
+        ec.output->map(spec, std::move(entries), r.top, r.div);
+        if (r.lost)
+          ec.output->warning("print(" + spec.name + ") is missing " + std::to_string(r.lost) + " of its " +
+                             std::to_string(r.sent + r.lost) + " entries: the ring buffer was full");
+      }
       break;
     case EventType::Join:
       if (h.id < m.join_separators.size() && size >= sizeof h + kJoinArgs * kJoinArgLen) {

@@ -3,10 +3,12 @@
 #include <bpf/libbpf.h>
 
 #include <cstdio>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "runtime/manifest.h"
+#include "runtime/maps.h"
 #include "runtime/output/output.h"
 
 namespace scry {
@@ -17,12 +19,11 @@ struct EventContext {
   ValueNames names;
   Output* output = nullptr;
   bool exit_requested = false;
+  // Entries of print() snapshots, by generation, until their Print record arrives.
+  std::map<uint64_t, std::vector<MapEntry>> snapshots;
 };
 
 // ring_buffer_sample_fn: handles one record; returns 1 after an exit() record to stop.
 int handle_event(void* ctx, void* data, size_t size);
-
-// Prints one map as print() and the end of the run do.
-void print_map(EventContext& ec, uint32_t map_id, uint64_t top, uint64_t div);
 
 }  // namespace scry

@@ -60,18 +60,31 @@ struct PrintfSpec {
 
 // Every ring buffer record starts with these two u64 words.
 enum class EventType : uint64_t {
-  Printf = 1, Exit = 2, Print = 3, Clear = 4, Zero = 5, Time = 6,
+  Printf = 1, Exit = 2, Print = 3, Time = 6,  // 4 and 5 were clear and zero, now done in the kernel
   Join = 7,    // id: separator index; then kJoinArgs strings of kJoinArgLen bytes ("" ends)
   System = 8,  // like Printf; the text is run as a shell command
   Cat = 9,     // like Printf; the text names a file to print
   NewPid = 10,  // id: a pid whose user addresses will need names (read its mappings now)
+  PrintEntry = 11,  // id: map; one entry of a print() snapshot (PrintEntryRecord)
 };
 constexpr uint32_t kJoinArgs = 16, kJoinArgLen = 64;
 struct EventHeader {
   uint64_t type;
   uint64_t id;  // printf / map / time format index
 };
-// Print events carry, after the header: u64 top, u64 div.
+// print(@m) sends the map as it is at that moment: a PrintEntry record per entry (per-CPU
+// values merged), then a Print record. Both carry the print's generation, which tells one
+// print's entries from another's.
+struct PrintEntryRecord {  // followed by the key (padded to 8 bytes), then the value
+  EventHeader h;
+  uint64_t generation;
+};
+struct PrintRecord {
+  EventHeader h;
+  uint64_t top, div;  // print(@m, top, div); 0: all entries, no division
+  uint64_t generation;
+  uint64_t sent, lost;  // entries sent, and entries the full ring buffer could not take
+};
 
 // Slots of the per-CPU "drops" counter array: what was lost, so it can be reported.
 constexpr uint32_t kDropRingbuf = 0;
@@ -95,7 +108,7 @@ struct Manifest {
   std::vector<StackMapSpec> stack_maps;  // one per stack depth the script uses
   std::string ringbuf_map = "events";
   std::string drops_map = "drops";
-  std::string globals_map = "globals";  // u64 slots: [0] start time (`elapsed`), [1] cpid
+  std::string globals_map = "globals";  // u64 slots: [0] start time (`elapsed`), [1] cpid, [2] print generation
   uint32_t ringbuf_size = 1 << 22;
 };
 

@@ -63,19 +63,6 @@ std::vector<MapEntry> read_map(int fd, const MapSpec& spec) {
   return out;
 }
 
-void clear_map(int fd, const MapSpec& spec) {
-  std::vector<uint8_t> key(spec.key_size());
-  while (bpf_map_get_next_key(fd, nullptr, key.data()) == 0)
-    if (bpf_map_delete_elem(fd, key.data()) != 0) break;
-}
-
-void zero_map(int fd, const MapSpec& spec) {
-  int ncpus = spec.percpu ? libbpf_num_possible_cpus() : 1;
-  uint32_t vs = spec.value.value_size();
-  std::vector<uint8_t> zeros(size_t((vs + 7) / 8 * 8) * ncpus, 0);
-  for (auto& e : read_map(fd, spec)) bpf_map_update_elem(fd, e.key.data(), zeros.data(), BPF_EXIST);
-}
-
 std::vector<uint64_t> read_drops(int fd, size_t slots) {
   std::vector<uint64_t> out(slots, 0);
   int ncpus = libbpf_num_possible_cpus();

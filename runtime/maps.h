@@ -20,9 +20,6 @@ std::vector<MapEntry> read_map(int fd, const MapSpec& spec);
 // Folds the per-CPU slots of one raw value (for unit tests; read_map uses it).
 std::vector<uint8_t> fold_percpu(const MapSpec& spec, const uint8_t* raw, int ncpus);
 
-void clear_map(int fd, const MapSpec& spec);
-void zero_map(int fd, const MapSpec& spec);
-
 // Per-CPU counters of the drops map, summed: slot 0 ring buffer, 1 + i map i.
 std::vector<uint64_t> read_drops(int fd, size_t slots);
 

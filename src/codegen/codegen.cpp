@@ -370,30 +370,43 @@ llvm::Function* CodeGen::make_callback(const std::string& name, int line) {
   return fn;
 }
 
+CodeGen::FunctionState CodeGen::enter_callback(llvm::Function* cb) {
+  FunctionState s{fn_, sp_, scratch_base_, scratch_pool_, scratch_used_, scratch_size_now_, vars_, pool_,
+                  pool_used_, loops_, event_done_, b_.GetInsertBlock(), b_.getCurrentDebugLocation()};
+  sp_ = cb->getSubprogram();
+  vars_.clear();
+  pool_.clear();
+  pool_used_.clear();
+  loops_.clear();
+  event_done_.clear();
+  begin_function(cb);
+  return s;
+}
+
+void CodeGen::leave_callback(FunctionState& s) {
+  di_->finalizeSubprogram(sp_);
+  fn_ = s.fn;
+  sp_ = s.sp;
+  scratch_base_ = s.scratch_base;
+  scratch_pool_ = s.scratch_pool;
+  scratch_used_ = s.scratch_used;
+  scratch_size_now_ = s.scratch_size_now;
+  vars_ = s.vars;
+  pool_ = s.pool;
+  pool_used_ = s.pool_used;
+  loops_ = s.loops;
+  event_done_ = s.event_done;
+  b_.SetInsertPoint(s.block);
+  b_.SetCurrentDebugLocation(s.dbg);
+}
+
 void CodeGen::gen_for_map(const Stmt& s) {
   const Expr& m = *s.value;
   const MapSpec& spec = manifest_.maps[m.map_id];
   auto* cb = make_callback(fn_->getName().str() + "_for" + std::to_string(s.loc.line) + "_" +
                                std::to_string(s.loc.col), s.loc.line);
   // Generate the body into the callback, then come back.
-  auto saved_fn = fn_;
-  auto* saved_sp = sp_;
-  auto* saved_scratch = scratch_base_;
-  auto saved_spool = scratch_pool_;
-  auto saved_sused = scratch_used_;
-  uint32_t saved_snow = scratch_size_now_;
-  auto saved_vars = vars_;
-  auto saved_pool = pool_;
-  auto saved_used = pool_used_;
-  auto saved_loops = loops_;
-  auto* saved_block = b_.GetInsertBlock();
-  auto saved_dbg = b_.getCurrentDebugLocation();
-  sp_ = cb->getSubprogram();
-  vars_.clear();
-  pool_.clear();
-  pool_used_.clear();
-  loops_.clear();
-  begin_function(cb);
+  FunctionState saved = enter_callback(cb);
   set_loc(s.loc);
   // $key and $value are copies: the body may write to them.
   const Type& kt = s.target->type;
@@ -414,19 +427,7 @@ void CodeGen::gen_for_map(const Stmt& s) {
   b_.CreateRet(i64(0));  // 0: go on to the next element
   b_.SetInsertPoint(stop);
   b_.CreateRet(i64(1));  // 1: stop the iteration (break)
-  di_->finalizeSubprogram(sp_);
-  fn_ = saved_fn;
-  sp_ = saved_sp;
-  scratch_base_ = saved_scratch;
-  scratch_pool_ = saved_spool;
-  scratch_used_ = saved_sused;
-  scratch_size_now_ = saved_snow;
-  vars_ = saved_vars;
-  pool_ = saved_pool;
-  pool_used_ = saved_used;
-  loops_ = saved_loops;
-  b_.SetInsertPoint(saved_block);
-  b_.SetCurrentDebugLocation(saved_dbg);
+  leave_callback(saved);
   call_helper(164 /* for_each_map_elem */, b_.getInt64Ty(),
               {maps_[m.map_id], cb, llvm::ConstantPointerNull::get(b_.getPtrTy()), i64(0)});
 }

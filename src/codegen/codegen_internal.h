@@ -41,6 +41,26 @@ class CodeGen {
   // A static BPF function (map, key, value, ctx) for bpf_for_each_map_elem; with BTF, since
   // the verifier checks callbacks by their prototype.
   llvm::Function* make_callback(const std::string& name, int line);
+  // Code generation moves into a callback and back: what belongs to the function being
+  // generated is saved on entering the callback and restored on leaving it.
+  struct LoopTargets { llvm::BasicBlock* brk; llvm::BasicBlock* cont; };
+  struct FunctionState {
+    llvm::Function* fn;
+    llvm::DISubprogram* sp;
+    llvm::Value* scratch_base;
+    std::map<uint32_t, std::vector<llvm::Value*>> scratch_pool;
+    std::map<uint32_t, size_t> scratch_used;
+    uint32_t scratch_size_now;
+    std::map<std::string, llvm::Value*> vars;
+    std::map<uint32_t, std::vector<llvm::AllocaInst*>> pool;
+    std::map<uint32_t, size_t> pool_used;
+    std::vector<LoopTargets> loops;
+    std::vector<llvm::BasicBlock*> event_done;
+    llvm::BasicBlock* block;
+    llvm::DebugLoc dbg;
+  };
+  FunctionState enter_callback(llvm::Function* cb);
+  void leave_callback(FunctionState& s);
   void store_var(const Expr& target, llvm::Value* v, const Type& from);
   uint32_t var_size(const std::string& name) const {
     auto& sizes = prog_.probes[inst_->probe_index].var_sizes;
@@ -96,6 +116,16 @@ class CodeGen {
   void gen_aggregation(const Expr& map, const Expr& call);
   void gen_delete(const Expr& map);
   void count_drop(uint32_t slot);
+
+  // codegen_snapshot.cpp: print(@m) copies the map into the ring buffer as it is now
+  void gen_print_map(const Expr& call);
+  llvm::Function* snapshot_callback(uint32_t map_id);
+  void merge_percpu(llvm::Value* dst, llvm::Value* src, const Type& t);
+  std::map<uint32_t, llvm::Function*> snapshot_cbs_;  // by map id
+  // clear(@m) / zero(@m): every element deleted / set to zero, in the kernel, now.
+  void gen_clear_map(const Expr& call, bool zero);
+  llvm::Function* clear_callback(uint32_t map_id, bool zero);
+  std::map<uint32_t, llvm::Function*> clear_cbs_, zero_cbs_;
 
   // codegen_output.cpp: printf, exit, print/clear/zero/time events
   void gen_call_stmt(const Expr& call);
@@ -158,7 +188,6 @@ class CodeGen {
   llvm::Function* len_cb_ = nullptr;          // the callback len() iterates with
   uint32_t zeros_size_ = 8;
   std::vector<llvm::BasicBlock*> event_done_;
-  struct LoopTargets { llvm::BasicBlock* brk; llvm::BasicBlock* cont; };
   std::vector<LoopTargets> loops_;  // open "event lost" blocks
 };
 

@@ -1,5 +1,5 @@
-// Statements that talk to user space through the ring buffer: printf, exit, time, print,
-// clear, zero; and delete. Every record starts with an EventHeader {type, id}.
+// Statements that talk to user space through the ring buffer: printf, exit, time, print
+// (codegen_snapshot.cpp, with clear and zero); and delete. Every record starts with an EventHeader {type, id}.
 #include "src/builtins/builtins.h"
 #include "src/codegen/codegen_internal.h"
 
@@ -70,22 +70,13 @@ void CodeGen::gen_call_stmt(const Expr& call) {
         gen_formatted_event(call, EventType::Printf);
         return;
       }
-      uint64_t top = call.args.size() > 1 ? uint64_t(call.args[1]->ival) : 0;
-      uint64_t div = call.args.size() > 2 ? uint64_t(call.args[2]->ival) : 0;
-      auto* ev = reserve_event(sizeof(EventHeader) + 16, EventType::Print, call.args[0]->map_id);
-      b_.CreateStore(i64(top), byte_ptr(ev, 16));
-      b_.CreateStore(i64(div), byte_ptr(ev, 24));
-      submit_event(ev);
+      gen_print_map(call);
       return;
     }
     case FunctionId::Clear:
-    case FunctionId::Zero: {
-      // Done by user space when the event arrives, so it stays ordered with print().
-      auto type = f->id == FunctionId::Clear ? EventType::Clear : EventType::Zero;
-      auto* ev = reserve_event(sizeof(EventHeader), type, call.args[0]->map_id);
-      submit_event(ev);
+    case FunctionId::Zero:
+      gen_clear_map(call, f->id == FunctionId::Zero);
       return;
-    }
     case FunctionId::Delete:
       gen_delete(*call.args[0]);
       return;
