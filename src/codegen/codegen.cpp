@@ -415,6 +415,11 @@ void CodeGen::gen_for_map(const Stmt& s) {
   if (s.value2->type.kind != TypeKind::None) {
     Type vt = spec.value.is_aggregation() ? Type::integer(8, spec.value.is_signed) : spec.value;
     llvm::Value* valp = cb->getArg(2);
+    if (spec.percpu) {  // the callback gets this CPU's value: all CPUs' are merged
+      valp = alloca_bytes(spec.value.value_size(), "merged");
+      zero_bytes(valp, spec.value.value_size());
+      for_each_cpu_value(uint32_t(m.map_id), keyp, [&](llvm::Value* v) { merge_percpu(valp, v, spec.value); });
+    }
     store_var(*s.value2, s.value2->type.is_buffer() ? valp : b_.CreateLoad(b_.getInt64Ty(), valp), vt);
   }
   auto* stop = llvm::BasicBlock::Create(ctx_, "for.break", cb);

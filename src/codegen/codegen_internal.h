@@ -5,6 +5,7 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -17,7 +18,7 @@ enum BpfHelper : int {
   kMapLookup = 1, kMapUpdate = 2, kMapDelete = 3, kProbeRead = 4, kKtimeGetNs = 5,
   kGetSmpProcessorId = 8, kGetCurrentPidTgid = 14, kGetCurrentUidGid = 15, kGetCurrentComm = 16,
   kProbeReadUserStr = 114, kProbeReadKernelStr = 115, kProbeReadUser = 112, kProbeReadKernel = 113,
-  kRingbufReserve = 131, kRingbufSubmit = 132,
+  kRingbufReserve = 131, kRingbufSubmit = 132, kMapLookupPercpuElem = 195,
 };
 
 // Integer binary operators on i64 values; comparisons give 0/1.
@@ -121,6 +122,8 @@ class CodeGen {
   void gen_print_map(const Expr& call);
   llvm::Function* snapshot_callback(uint32_t map_id);
   void merge_percpu(llvm::Value* dst, llvm::Value* src, const Type& t);
+  // Runs body(value of CPU c) for every CPU's value of `key` in per-CPU map `map_id`.
+  void for_each_cpu_value(uint32_t map_id, llvm::Value* key, const std::function<void(llvm::Value*)>& body);
   std::map<uint32_t, llvm::Function*> snapshot_cbs_;  // by map id
   // clear(@m) / zero(@m): every element deleted / set to zero, in the kernel, now.
   void gen_clear_map(const Expr& call, bool zero);

@@ -6,12 +6,14 @@
 // after them is kept (bpftrace clears from user space, later, and loses such updates).
 #include <bpf/libbpf.h>
 
+#include <functional>
+
 #include "src/codegen/codegen_internal.h"
 
 namespace scry {
 
 namespace {
-constexpr int kForEachMapElem = 164, kMapLookupPercpuElem = 195;
+constexpr int kForEachMapElem = 164;
 constexpr uint32_t kEntryHeader = sizeof(PrintEntryRecord);
 // The callback's context, on the caller's stack: {generation, entries sent, entries lost}.
 constexpr uint32_t kCtxGeneration = 0, kCtxSent = 8, kCtxLost = 16, kCtxSize = 24;
@@ -38,6 +40,26 @@ void CodeGen::merge_percpu(llvm::Value* dst, llvm::Value* src, const Type& t) {
     auto* d = byte_ptr(dst, off);
     b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64ty, d), b_.CreateLoad(i64ty, byte_ptr(src, off))), d);
   }
+}
+
+void CodeGen::for_each_cpu_value(uint32_t map_id, llvm::Value* key, const std::function<void(llvm::Value*)>& body) {
+  int ncpus = libbpf_num_possible_cpus();
+  auto* start = b_.GetInsertBlock();
+  auto* loop = llvm::BasicBlock::Create(ctx_, "cpu.loop", fn_);
+  auto* each = llvm::BasicBlock::Create(ctx_, "cpu.each", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "cpu.done", fn_);
+  b_.CreateBr(loop);
+  b_.SetInsertPoint(loop);
+  auto* cpu = b_.CreatePHI(b_.getInt64Ty(), 2);
+  cpu->addIncoming(i64(0), start);
+  auto* v = call_helper(kMapLookupPercpuElem, b_.getPtrTy(), {maps_[map_id], key, b_.CreateTrunc(cpu, b_.getInt32Ty())});
+  b_.CreateCondBr(b_.CreateIsNull(v), done, each);
+  b_.SetInsertPoint(each);
+  body(v);
+  auto* next = b_.CreateAdd(cpu, i64(1));
+  cpu->addIncoming(next, b_.GetInsertBlock());
+  b_.CreateCondBr(b_.CreateICmpULT(next, i64(uint64_t(ncpus > 0 ? ncpus : 1))), loop, done);
+  b_.SetInsertPoint(done);
 }
 
 llvm::Function* CodeGen::snapshot_callback(uint32_t map_id) {
@@ -73,23 +95,7 @@ llvm::Function* CodeGen::snapshot_callback(uint32_t map_id) {
   } else {
     // The callback sees this CPU's value only: every CPU's is looked up and merged.
     zero_bytes(dst, vs);
-    int ncpus = libbpf_num_possible_cpus();
-    auto* start = b_.GetInsertBlock();
-    auto* loop = llvm::BasicBlock::Create(ctx_, "cpu.loop", cb);
-    auto* merge = llvm::BasicBlock::Create(ctx_, "cpu.merge", cb);
-    auto* done = llvm::BasicBlock::Create(ctx_, "cpu.done", cb);
-    b_.CreateBr(loop);
-    b_.SetInsertPoint(loop);
-    auto* cpu = b_.CreatePHI(i64ty, 2);
-    cpu->addIncoming(i64(0), start);
-    auto* v = call_helper(kMapLookupPercpuElem, b_.getPtrTy(), {maps_[map_id], key, b_.CreateTrunc(cpu, b_.getInt32Ty())});
-    b_.CreateCondBr(b_.CreateIsNull(v), done, merge);
-    b_.SetInsertPoint(merge);
-    merge_percpu(dst, v, spec.value);
-    auto* next = b_.CreateAdd(cpu, i64(1));
-    cpu->addIncoming(next, b_.GetInsertBlock());
-    b_.CreateCondBr(b_.CreateICmpULT(next, i64(uint64_t(ncpus > 0 ? ncpus : 1))), loop, done);
-    b_.SetInsertPoint(done);
+    for_each_cpu_value(map_id, key, [&](llvm::Value* v) { merge_percpu(dst, v, spec.value); });
   }
   call_helper(kRingbufSubmit, b_.getVoidTy(), {rec, i64(0)});
   auto* sent = byte_ptr(ctx, kCtxSent);
@@ -115,23 +121,7 @@ llvm::Function* CodeGen::clear_callback(uint32_t map_id, bool zero) {
   } else if (!spec.percpu) {
     zero_bytes(cb->getArg(2), vs);
   } else {
-    int ncpus = libbpf_num_possible_cpus();
-    auto* start = b_.GetInsertBlock();
-    auto* loop = llvm::BasicBlock::Create(ctx_, "cpu.loop", cb);
-    auto* body = llvm::BasicBlock::Create(ctx_, "cpu.zero", cb);
-    auto* done = llvm::BasicBlock::Create(ctx_, "cpu.done", cb);
-    b_.CreateBr(loop);
-    b_.SetInsertPoint(loop);
-    auto* cpu = b_.CreatePHI(b_.getInt64Ty(), 2);
-    cpu->addIncoming(i64(0), start);
-    auto* v = call_helper(kMapLookupPercpuElem, b_.getPtrTy(), {maps_[map_id], key, b_.CreateTrunc(cpu, b_.getInt32Ty())});
-    b_.CreateCondBr(b_.CreateIsNull(v), done, body);
-    b_.SetInsertPoint(body);
-    zero_bytes(v, vs);
-    auto* next = b_.CreateAdd(cpu, i64(1));
-    cpu->addIncoming(next, b_.GetInsertBlock());
-    b_.CreateCondBr(b_.CreateICmpULT(next, i64(uint64_t(ncpus > 0 ? ncpus : 1))), loop, done);
-    b_.SetInsertPoint(done);
+    for_each_cpu_value(map_id, key, [&](llvm::Value* v) { zero_bytes(v, vs); });
   }
   b_.CreateRet(i64(0));
   leave_callback(saved);
