@@ -9,12 +9,10 @@
 
 namespace scry {
 
-std::vector<ElfSymbol> read_elf_symbols(const std::string& path) {
+namespace {
+
+std::vector<ElfSymbol> symbols_of(Elf* elf) {
   std::vector<ElfSymbol> out;
-  if (elf_version(EV_CURRENT) == EV_NONE) return out;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
   std::set<std::string> seen;
   Elf_Scn* scn = nullptr;
   while (elf && (scn = elf_nextscn(elf, scn))) {
@@ -37,9 +35,42 @@ std::vector<ElfSymbol> read_elf_symbols(const std::string& path) {
       out.push_back(std::move(s));
     }
   }
+  return out;
+}
+
+std::vector<ElfLoadSegment> segments_of(Elf* elf) {
+  std::vector<ElfLoadSegment> out;
+  size_t n = 0;
+  if (elf && elf_getphdrnum(elf, &n) == 0)
+    for (size_t i = 0; i < n; i++) {
+      GElf_Phdr ph;
+      if (gelf_getphdr(elf, int(i), &ph) && ph.p_type == PT_LOAD) out.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz});
+    }
+  return out;
+}
+
+}  // namespace
+
+std::vector<ElfSymbol> read_elf_symbols(const std::string& path) {
+  std::vector<ElfSymbol> out;
+  if (elf_version(EV_CURRENT) == EV_NONE) return out;
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return out;
+  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  out = symbols_of(elf);
   if (elf) elf_end(elf);
   close(fd);
   return out;
+}
+
+void read_elf_memory(const void* data, size_t size, std::vector<ElfSymbol>& symbols,
+                     std::vector<ElfLoadSegment>& segments) {
+  if (elf_version(EV_CURRENT) == EV_NONE) return;
+  Elf* elf = elf_memory(static_cast<char*>(const_cast<void*>(data)), size);
+  if (!elf) return;
+  symbols = symbols_of(elf);
+  segments = segments_of(elf);
+  elf_end(elf);
 }
 
 uint64_t elf_vaddr_to_offset(const std::string& path, uint64_t vaddr) {
@@ -69,13 +100,7 @@ std::vector<ElfLoadSegment> read_load_segments(const std::string& path) {
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return out;
   Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
-  size_t n = 0;
-  if (elf && elf_getphdrnum(elf, &n) == 0)
-    for (size_t i = 0; i < n; i++) {
-      GElf_Phdr ph;
-      if (gelf_getphdr(elf, int(i), &ph) && ph.p_type == PT_LOAD)
-        out.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz});
-    }
+  out = segments_of(elf);
   if (elf) elf_end(elf);
   close(fd);
   return out;

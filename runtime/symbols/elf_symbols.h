@@ -1,6 +1,7 @@
 // Symbols of an ELF file (.symtab and .dynsym), read with libelf: for uprobe wildcards,
 // uaddr(), listing, and naming the frames of user stacks.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,5 +28,9 @@ struct ElfLoadSegment {
   uint64_t vaddr = 0, offset = 0, filesz = 0;
 };
 std::vector<ElfLoadSegment> read_load_segments(const std::string& path);
+
+// Symbols and segments of an ELF image in memory (the vDSO).
+void read_elf_memory(const void* data, size_t size, std::vector<ElfSymbol>& symbols,
+                     std::vector<ElfLoadSegment>& segments);
 
 }  // namespace scry

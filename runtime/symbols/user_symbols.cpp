@@ -1,6 +1,7 @@
 #include "runtime/symbols/user_symbols.h"
 
 #include <cxxabi.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -56,15 +57,31 @@ void UserSymbols::note_process(uint32_t pid, bool refresh) {
   fclose(f);
 }
 
+// The vDSO every process has mapped ("[vdso]") is the kernel's, the same as scry's own: its
+// symbols (clock_gettime, gettimeofday...) are read from scry's copy.
+static void read_own_vdso(std::vector<ElfSymbol>& symbols, std::vector<ElfLoadSegment>& segments) {
+  unsigned long base = getauxval(AT_SYSINFO_EHDR);
+  FILE* f = base ? fopen("/proc/self/maps", "r") : nullptr;
+  if (!f) return;
+  char line[512];
+  unsigned long long start, end;
+  while (fgets(line, sizeof line, f))
+    if (strstr(line, "[vdso]") && sscanf(line, "%llx-%llx", &start, &end) == 2 && start == base)
+      read_elf_memory(reinterpret_cast<const void*>(base), size_t(end - start), symbols, segments);
+  fclose(f);
+}
+
 const UserSymbols::Image& UserSymbols::image(const std::string& path) {
   auto it = images_.find(path);
   if (it != images_.end()) return it->second;
   Image img;
-  for (auto& s : read_elf_symbols(path))
+  std::vector<ElfSymbol> symbols;
+  if (path == "[vdso]") read_own_vdso(symbols, img.segments);
+  else symbols = read_elf_symbols(path), img.segments = read_load_segments(path);
+  for (auto& s : symbols)
     if (s.is_function) img.functions.push_back(s);
   std::sort(img.functions.begin(), img.functions.end(),
             [](const ElfSymbol& a, const ElfSymbol& b) { return a.address < b.address; });
-  img.segments = read_load_segments(path);
   return images_.emplace(path, std::move(img)).first->second;
 }
 
@@ -95,7 +112,7 @@ SymbolizedFrame UserSymbols::resolve(uint32_t pid, uint64_t addr) {
   const Mapping* m = nullptr;
   for (auto& mm : processes_[pid])
     if (addr >= mm.start && addr < mm.end) m = &mm;
-  if (m && !m->name.empty() && m->name[0] == '/') {
+  if (m && !m->name.empty() && (m->name[0] == '/' || m->name == "[vdso]")) {
     out.module = m->name;
     const Image& img = image(m->path);
     uint64_t file_off = addr - m->start + m->file_offset;

@@ -181,6 +181,18 @@ else
   echo "SKIP cgroup_path names the cgroup scry runs in: no writable cgroup v2 hierarchy here"
 fi
 
+# Folded stacks for flame graphs: the CPU profile of a busy target, one "frames count" line
+# per stack, root first, which examples/flamegraph.py (like flamegraph.pl) turns into an SVG.
+"$SCRY" -f folded -c "$TARGET spin 1500" "$(dirname "$0")/../../examples/cpuflame.bt" >"$T/folded" 2>"$T/folded.err"
+check "-f folded: every line is frames then a count" awk 'NF < 2 || $NF !~ /^[0-9]+$/ { bad = 1 } END { exit bad || NR == 0 }' "$T/folded"
+# (the spin loop is main -> now_ms -> clock_gettime; libc's clock_gettime keeps no frame
+# pointer, so a sample in it may skip now_ms)
+check "-f folded: the target's stacks run from its name through main to its clock reads" \
+  grep -Eq '^scry_target;.*main;(now_ms|clock_gettime|__vdso_clock_gettime)[; ]' "$T/folded"
+check "-f folded: nothing but stacks on stdout" sh -c "! grep -q Attaching '$T/folded'"
+"$(dirname "$0")/../../examples/flamegraph.py" "$T/folded" >"$T/flame.svg"
+check "flamegraph.py draws the folded stacks" sh -c "grep -q '<title>scry_target (' '$T/flame.svg' && grep -q '<title>main (' '$T/flame.svg'"
+
 # Every example tool compiles and loads.
 for ex in "$(dirname "$0")"/../../examples/*.bt; do
   check "example $(basename "$ex") loads" "$SCRY" --dry-run "$ex"
