@@ -193,6 +193,16 @@ check "-f folded: nothing but stacks on stdout" sh -c "! grep -q Attaching '$T/f
 "$(dirname "$0")/../../examples/flamegraph.py" "$T/folded" >"$T/flame.svg"
 check "flamegraph.py draws the folded stacks" sh -c "grep -q '<title>scry_target (' '$T/flame.svg' && grep -q '<title>main (' '$T/flame.svg'"
 
+# User stacks of a position-independent executable (loaded at a random address) and of code
+# made at run time, named by /tmp/perf-PID.map.
+"$SCRY" -c "$(dirname "$TARGET")/scry_target_pie nest" \
+  -e 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { @[ustack(3)] = count(); }' >"$T/pie" 2>&1
+check "ustack names the functions of a PIE" grep -q '^    scry_stack_middle+[0-9]*$' "$T/pie"
+"$SCRY" -q -c "$TARGET jit" \
+  -e 'tracepoint:syscalls:sys_enter_getppid /pid == cpid/ { printf("pid %d\n", pid); @[ustack(1)] = count(); }' >"$T/jit" 2>&1
+check "ustack names JIT code from /tmp/perf-PID.map" grep -q '^    scry_jit_getppid+7$' "$T/jit"
+rm -f "/tmp/perf-$(awk '/^pid/ { print $2 }' "$T/jit").map"
+
 # Every example tool compiles and loads.
 for ex in "$(dirname "$0")"/../../examples/*.bt; do
   check "example $(basename "$ex") loads" "$SCRY" --dry-run "$ex"

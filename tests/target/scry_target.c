@@ -14,6 +14,8 @@
 //                             which has a semaphore
 //   scry_target nest          main -> scry_stack_outer -> scry_stack_middle -> scry_stack_inner,
 //                             which calls getppid() (for ustack/kstack: the names are known)
+//   scry_target jit           run getppid() from code made at run time, named in
+//                             /tmp/perf-PID.map as scry_jit_getppid (as JIT runtimes do)
 //   scry_target call          call scry_target_add(2, 3), scry_target_greet("world"),
 //                             scry_target_point(&{7, 35, "seven"}) and scry_target_shape()
 //                             (for uprobes)
@@ -145,6 +147,25 @@ int main(int argc, char** argv) {
     for (int i = 1; i <= 3; i++) scry_watched = i;
     return 0;
   }
+  if (argc == 2 && strcmp(argv[1], "jit") == 0) {
+#if defined(__x86_64__)
+    // mov eax, 110 (getppid); syscall; ret
+    static const unsigned char code[] = {0xb8, 0x6e, 0x00, 0x00, 0x00, 0x0f, 0x05, 0xc3};
+    unsigned char* fn = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (fn == MAP_FAILED) return 1;
+    memcpy(fn, code, sizeof code);
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/perf-%d.map", getpid());
+    FILE* map = fopen(path, "w");
+    if (!map) return 1;
+    fprintf(map, "%lx %zx scry_jit_getppid\n", (unsigned long)fn, sizeof code);
+    fclose(map);
+    long r = ((long (*)(void))fn)();  // the map stays, as JIT runtimes leave theirs
+    return r > 0 ? 0 : 1;
+#else
+    return 1;
+#endif
+  }
   if (argc == 2 && strcmp(argv[1], "watchself") == 0) {
     struct perf_event_attr a;
     memset(&a, 0, sizeof a);
@@ -179,6 +200,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && strcmp(argv[1], "setuid") == 0) return setuid(0);
-  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | nest | watch | watchself | usdt | cold\n");
+  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | nest | jit | watch | watchself | usdt | cold\n");
   return 2;
 }
