@@ -45,9 +45,11 @@ std::string frame_text(const Type& t, const StackFrame& f) {
 }
 
 std::string format_stack(const Type& t, const uint8_t* p, const ValueNames& names, int indent) {
+  auto frames = read_stack(t, p, names);
+  if (frames.empty()) return "";  // a user-mode sample's kernel stack: "@[]: 12", as bpftrace prints it
   std::string out = "\n";
   std::string lead = t.stack_mode == StackMode::Perf ? "\t" : t.stack_mode == StackMode::Raw ? "" : std::string(size_t(indent), ' ');
-  for (auto& f : read_stack(t, p, names)) out += lead + frame_text(t, f) + "\n";
+  for (auto& f : frames) out += lead + frame_text(t, f) + "\n";
   return out;
 }
 
