@@ -203,6 +203,24 @@ check "ustack names the functions of a PIE" grep -q '^    scry_stack_middle+[0-9
 check "ustack names JIT code from /tmp/perf-PID.map" grep -q '^    scry_jit_getppid+7$' "$T/jit"
 rm -f "/tmp/perf-$(awk '/^pid/ { print $2 }' "$T/jit").map"
 
+# -B: the script cat()s its own output file after 3 printfs. Line-buffered (the default) and
+# unbuffered output is in the file by then; fully buffered output is not written until exit.
+for mode in line:6 none:6 full:3; do
+  rm -f "$T/buffered"
+  "$SCRY" -B "${mode%:*}" -o "$T/buffered" \
+    -e "interval:ms:50 { @n++; printf(\"tick\\n\"); if (@n == 3) { cat(\"$T/buffered\"); exit(); } }" 2>/dev/null
+  check "-B ${mode%:*}: the file holds ${mode#*:} ticks" test "$(grep -c tick "$T/buffered")" = "${mode#*:}"
+done
+
+# Events the ring buffer had no room for are counted and reported: nobody reads scry's output
+# for 3 s while the target opens /dev/null 20000 times, 1 KiB an event, into a 4 MiB buffer.
+"$SCRY" -c "$TARGET open 20000 /dev/null" \
+  -e 'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { printf("%s\n", str(args->filename, 1024)); }' \
+  2>"$T/lost.err" | { sleep 3; cat >"$T/lost.out"; }
+lost=$(sed -n 's/^WARNING: \([0-9]*\) events lost: the ring buffer was full$/\1/p' "$T/lost.err" | awk '{ s += $1 } END { print s + 0 }')
+delivered=$(grep -cx /dev/null "$T/lost.out")
+check "lost events are reported: $lost lost + $delivered printed = 20000" test "$lost" -gt 0 -a $((lost + delivered)) = 20000
+
 # Every example tool compiles and loads.
 for ex in "$(dirname "$0")"/../../examples/*.bt; do
   check "example $(basename "$ex") loads" "$SCRY" --dry-run "$ex"
