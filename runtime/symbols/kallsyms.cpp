@@ -23,6 +23,13 @@ const Kallsyms& Kallsyms::get() {
   return k;
 }
 
+uint64_t Kallsyms::address(const std::string& name) const {
+  // Rare (once per kaddr() in a script): a scan beats keeping a second index.
+  for (auto& s : syms_)
+    if (s.name == name) return s.addr;
+  return 0;
+}
+
 SymbolizedFrame Kallsyms::lookup(uint64_t addr) const {
   SymbolizedFrame f;
   auto it = std::upper_bound(syms_.begin(), syms_.end(), addr,

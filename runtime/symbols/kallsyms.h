@@ -14,6 +14,8 @@ class Kallsyms {
   // "vfs_read+187" (with_offset) or "vfs_read"; the address in hex if nothing covers it.
   std::string symbolize(uint64_t addr, bool with_offset) const;
   SymbolizedFrame lookup(uint64_t addr) const;
+  // The address of a symbol by name (kaddr(), kprobe checks); 0 if there is none.
+  uint64_t address(const std::string& name) const;
 
  private:
   struct Sym {

@@ -15,6 +15,7 @@
 #include <bpf/btf.h>
 
 #include "runtime/symbols/elf_symbols.h"
+#include "runtime/symbols/kallsyms.h"
 #include "src/types/btf.h"
 
 namespace scry {
@@ -564,20 +565,7 @@ const std::vector<std::string>& kernel_functions() {
   return funcs;
 }
 
-uint64_t kernel_symbol_address(const std::string& name) {
-  FILE* f = fopen("/proc/kallsyms", "r");
-  if (!f) return 0;
-  char line[512];
-  uint64_t found = 0;
-  while (!found && fgets(line, sizeof line, f)) {
-    char type;
-    char sym[256];
-    unsigned long long addr;
-    if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 && name == sym) found = addr;
-  }
-  fclose(f);
-  return found;
-}
+uint64_t kernel_symbol_address(const std::string& name) { return Kallsyms::get().address(name); }
 
 std::string resolve_binary(const std::string& name) {
   if (name.find('/') != std::string::npos) return access(name.c_str(), R_OK) == 0 ? name : "";
