@@ -12,6 +12,18 @@ namespace scry {
 
 namespace {
 
+// A print() whose entries have all come: printed, with a warning for those that did not fit.
+void print_snapshot(EventContext& ec, uint64_t generation) {
+  auto it = ec.snapshots.find(generation);
+  EventContext::Snapshot s = std::move(it->second);
+  ec.snapshots.erase(it);
+  const MapSpec& spec = ec.manifest->maps[s.map_id];
+  ec.output->map(spec, std::move(s.entries), s.top, s.div);
+  if (s.lost)
+    ec.output->warning("print(" + spec.name + ") is missing " + std::to_string(s.lost) + " of its " +
+                       std::to_string(s.sent + s.lost) + " entries: the ring buffer was full");
+}
+
 std::string read_all(FILE* f) {
   std::string out;
   char buf[4096];
@@ -40,34 +52,30 @@ int handle_event(void* ctx, void* data, size_t size) {
     case EventType::Exit:
       ec.exit_requested = true;
       return 1;  // stop consuming: nothing after exit() is shown
-    case EventType::PrintEntry:
-      if (h.id < m.maps.size()) {
-        const MapSpec& spec = m.maps[h.id];
-        uint32_t ks = spec.key_size(), ka = (ks + 7) / 8 * 8, vs = spec.value.value_size();
-        if (size < sizeof(PrintEntryRecord) + ka + vs) break;
-        PrintEntryRecord r;
-        std::memcpy(&r, data, sizeof r);
-        const uint8_t* p = static_cast<const uint8_t*>(data) + sizeof r;
-        ec.snapshots[r.generation].push_back({std::vector<uint8_t>(p, p + ks), std::vector<uint8_t>(p + ka, p + ka + vs)});
-      }
-      break;
     case EventType::Print:
       if (h.id < m.maps.size() && size >= sizeof(PrintRecord)) {
         PrintRecord r;
         std::memcpy(&r, data, sizeof r);
-        std::vector<MapEntry> entries;
-        auto it = ec.snapshots.find(r.generation);
-        if (it != ec.snapshots.end()) {
-          entries = std::move(it->second);
-          ec.snapshots.erase(it);
-        }
-        const MapSpec& spec = m.maps[h.id];
-        ec.output->map(spec, std::move(entries), r.top, r.div);
-        if (r.lost)
-          ec.output->warning("print(" + spec.name + ") is missing " + std::to_string(r.lost) + " of its " +
-                             std::to_string(r.sent + r.lost) + " entries: the ring buffer was full");
+        ec.snapshots[r.generation] = {uint32_t(h.id), r.top, r.div, r.sent, r.lost, {}};
+        if (r.sent == 0) print_snapshot(ec, r.generation);  // no entries to wait for
       }
       break;
+    case EventType::PrintEntry: {
+      if (h.id >= m.maps.size()) break;
+      const MapSpec& spec = m.maps[h.id];
+      uint32_t ks = spec.key_size(), vs = spec.value.value_size();
+      PrintEntryLayout at = print_entry_layout(ks, vs);
+      if (size < at.size) break;
+      PrintEntryRecord r;
+      std::memcpy(&r, data, sizeof r);
+      auto it = ec.snapshots.find(r.generation);
+      if (it == ec.snapshots.end()) break;
+      const uint8_t* p = static_cast<const uint8_t*>(data);
+      it->second.entries.push_back({std::vector<uint8_t>(p + at.key, p + at.key + ks),
+                                    std::vector<uint8_t>(p + at.value, p + at.value + vs)});
+      if (it->second.entries.size() >= it->second.sent) print_snapshot(ec, r.generation);
+      break;
+    }
     case EventType::Join:
       if (h.id < m.join_separators.size() && size >= sizeof h + kJoinArgs * kJoinArgLen) {
         std::string line;

@@ -19,8 +19,13 @@ struct EventContext {
   ValueNames names;
   Output* output = nullptr;
   bool exit_requested = false;
-  // Entries of print() snapshots, by generation, until their Print record arrives.
-  std::map<uint64_t, std::vector<MapEntry>> snapshots;
+  // print() snapshots whose entries are still coming, by generation.
+  struct Snapshot {
+    uint32_t map_id;
+    uint64_t top, div, sent, lost;
+    std::vector<MapEntry> entries;
+  };
+  std::map<uint64_t, Snapshot> snapshots;
 };
 
 // ring_buffer_sample_fn: handles one record; returns 1 after an exit() record to stop.

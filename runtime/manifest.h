@@ -72,13 +72,21 @@ struct EventHeader {
   uint64_t type;
   uint64_t id;  // printf / map / time format index
 };
-// print(@m) sends the map as it is at that moment: a PrintEntry record per entry (per-CPU
-// values merged), then a Print record. Both carry the print's generation, which tells one
-// print's entries from another's.
+// print(@m) sends the map as it is at that moment: a Print record, then a PrintEntry record
+// per entry (per-CPU values merged). Both carry the print's generation, which tells one
+// print's entries from another's (prints on other CPUs may come in between).
 struct PrintEntryRecord {  // followed by the key (padded to 8 bytes), then the value
   EventHeader h;
   uint64_t generation;
 };
+// Where a PrintEntry record holds the key and the value, and its size.
+struct PrintEntryLayout {
+  uint32_t key, value, size;
+};
+inline PrintEntryLayout print_entry_layout(uint32_t key_size, uint32_t value_size) {
+  uint32_t key = sizeof(PrintEntryRecord), value = key + (key_size + 7) / 8 * 8;
+  return {key, value, value + value_size};
+}
 struct PrintRecord {
   EventHeader h;
   uint64_t top, div;  // print(@m, top, div); 0: all entries, no division
@@ -108,7 +116,9 @@ struct Manifest {
   std::vector<StackMapSpec> stack_maps;  // one per stack depth the script uses
   std::string ringbuf_map = "events";
   std::string drops_map = "drops";
-  std::string globals_map = "globals";  // u64 slots: [0] start time (`elapsed`), [1] cpid, [2] print generation
+  // u64 slots: [0] start time (`elapsed`), [1] cpid, [2] print generation, [3] exit() called
+  // (the Exit record may not fit in a full ring buffer; this flag always tells)
+  std::string globals_map = "globals";
   uint32_t ringbuf_size = 1 << 22;
 };
 

@@ -142,6 +142,12 @@ void report_drops(Output& out, const Manifest& m, const std::vector<uint64_t>& n
   }
 }
 
+bool exit_flagged(int globals_fd) {
+  uint32_t key = 3;
+  uint64_t v = 0;
+  return bpf_map_lookup_elem(globals_fd, &key, &v) == 0 && v != 0;
+}
+
 }  // namespace
 
 int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOptions& opts,
@@ -238,6 +244,12 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     }
     if (opts.pid > 0 && kill(opts.pid, 0) != 0 && errno == ESRCH) {  // -p: the process is gone
       ring_buffer__consume(rb.get());
+      break;
+    }
+    if (exit_flagged(globals_fd)) {
+      // exit() was called, and its record may not have fit: what came before it is shown.
+      ring_buffer__consume(rb.get());
+      ec.exit_requested = true;
       break;
     }
     if (monotonic_ns() - last_drop_check > 1000000000ull) {

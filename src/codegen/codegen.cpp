@@ -58,7 +58,10 @@ llvm::Value* CodeGen::scratch_bytes(uint32_t size, bool pooled) {
     eb.SetCurrentDebugLocation(llvm::DILocation::get(ctx_, sp_->getLine(), 0, sp_));
     auto* key = eb.CreateAlloca(b_.getInt32Ty());
     key->moveBefore(&*entry->begin());
-    eb.CreateStore(eb.getInt32(0), key);
+    // A callback runs while its caller's buffers are in use: each callback depth has its
+    // own slot of the scratch map.
+    eb.CreateStore(eb.getInt32(callback_depth_), key);
+    scratch_slots_ = std::max(scratch_slots_, callback_depth_ + 1);
     auto* fty = llvm::FunctionType::get(b_.getPtrTy(), {b_.getPtrTy(), b_.getPtrTy()}, false);
     scratch_base_ = eb.CreateCall(fty, llvm::ConstantExpr::getIntToPtr(eb.getInt64(kMapLookup), b_.getPtrTy()),
                                   {scratch_, key});
@@ -353,26 +356,37 @@ void CodeGen::gen_loop(const Stmt& s) {
   b_.SetInsertPoint(end_bb);
 }
 
-llvm::Function* CodeGen::make_callback(const std::string& name, int line) {
+llvm::Function* CodeGen::make_callback(const std::string& name, int line, bool loop) {
   auto* pty = b_.getPtrTy();
-  auto* fty = llvm::FunctionType::get(b_.getInt64Ty(), {pty, pty, pty, pty}, false);
+  // bpf_for_each_map_elem: (map, key, value, ctx); bpf_loop: (u64 index, ctx).
+  std::vector<llvm::Type*> params = loop ? std::vector<llvm::Type*>{b_.getInt64Ty(), pty}
+                                         : std::vector<llvm::Type*>{pty, pty, pty, pty};
+  auto* fty = llvm::FunctionType::get(b_.getInt64Ty(), params, false);
   auto* fn = llvm::Function::Create(fty, llvm::Function::InternalLinkage, name, mod_.get());
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   fn->addFnAttr(llvm::Attribute::NoInline);
   auto* i64ty = di_->createBasicType("long", 64, llvm::dwarf::DW_ATE_signed);
   auto* ptrty = di_->createPointerType(nullptr, 64);
-  auto* sty = di_->createSubroutineType(di_->getOrCreateTypeArray({i64ty, ptrty, ptrty, ptrty, ptrty}));
+  std::vector<llvm::Metadata*> sig = {i64ty};
+  for (auto* p : params) sig.push_back(p == pty ? static_cast<llvm::Metadata*>(ptrty) : i64ty);
+  auto* sty = di_->createSubroutineType(di_->getOrCreateTypeArray(sig));
   auto* sp = di_->createFunction(file_, name, name, file_, line, sty, line, llvm::DINode::FlagPrototyped,
                                  llvm::DISubprogram::SPFlagDefinition | llvm::DISubprogram::SPFlagLocalToUnit);
   fn->setSubprogram(sp);
-  const char* names[] = {"map", "key", "value", "ctx"};
-  for (unsigned i = 0; i < 4; i++) di_->createParameterVariable(sp, names[i], i + 1, file_, line, ptrty, true);
+  std::vector<const char*> names = loop ? std::vector<const char*>{"index", "ctx"}
+                                        : std::vector<const char*>{"map", "key", "value", "ctx"};
+  for (unsigned i = 0; i < names.size(); i++)
+    di_->createParameterVariable(sp, names[i], i + 1, file_, line,
+                                 params[i] == pty ? static_cast<llvm::DIType*>(ptrty) : i64ty, true);
   return fn;
 }
 
 CodeGen::FunctionState CodeGen::enter_callback(llvm::Function* cb) {
   FunctionState s{fn_, sp_, scratch_base_, scratch_pool_, scratch_used_, scratch_size_now_, vars_, pool_,
-                  pool_used_, loops_, event_done_, b_.GetInsertBlock(), b_.getCurrentDebugLocation()};
+                  pool_used_, loops_, event_done_, b_.GetInsertBlock(), b_.getCurrentDebugLocation(),
+                  probe_id_value_};
+  callback_depth_++;
+  probe_id_value_ = nullptr;
   sp_ = cb->getSubprogram();
   vars_.clear();
   pool_.clear();
@@ -396,6 +410,8 @@ void CodeGen::leave_callback(FunctionState& s) {
   pool_used_ = s.pool_used;
   loops_ = s.loops;
   event_done_ = s.event_done;
+  probe_id_value_ = s.probe_id_value;
+  callback_depth_--;
   b_.SetInsertPoint(s.block);
   b_.SetCurrentDebugLocation(s.dbg);
 }
@@ -405,9 +421,18 @@ void CodeGen::gen_for_map(const Stmt& s) {
   const MapSpec& spec = manifest_.maps[m.map_id];
   auto* cb = make_callback(fn_->getName().str() + "_for" + std::to_string(s.loc.line) + "_" +
                                std::to_string(s.loc.col), s.loc.line);
+  // A program for many probes knows at run time which one fired: the callback gets it
+  // through its context.
+  llvm::Value* probe_slot = llvm::ConstantPointerNull::get(b_.getPtrTy());
+  bool pass_probe = probe_id_value_ != nullptr;
+  if (pass_probe) {
+    probe_slot = alloca_bytes(8, "for.probe", false);
+    b_.CreateStore(probe_id_value_, probe_slot);
+  }
   // Generate the body into the callback, then come back.
   FunctionState saved = enter_callback(cb);
   set_loc(s.loc);
+  if (pass_probe) probe_id_value_ = b_.CreateLoad(b_.getInt64Ty(), cb->getArg(3));
   // $key and $value are copies: the body may write to them.
   const Type& kt = s.target->type;
   llvm::Value* keyp = cb->getArg(1);
@@ -418,7 +443,8 @@ void CodeGen::gen_for_map(const Stmt& s) {
     if (spec.percpu) {  // the callback gets this CPU's value: all CPUs' are merged
       valp = alloca_bytes(spec.value.value_size(), "merged");
       zero_bytes(valp, spec.value.value_size());
-      for_each_cpu_value(uint32_t(m.map_id), keyp, [&](llvm::Value* v) { merge_percpu(valp, v, spec.value); });
+      for_each_cpu_value(uint32_t(m.map_id), keyp, valp,
+                         [&](llvm::Value* v, llvm::Value* d) { merge_percpu(d, v, spec.value); });
     }
     store_var(*s.value2, s.value2->type.is_buffer() ? valp : b_.CreateLoad(b_.getInt64Ty(), valp), vt);
   }
@@ -433,8 +459,7 @@ void CodeGen::gen_for_map(const Stmt& s) {
   b_.SetInsertPoint(stop);
   b_.CreateRet(i64(1));  // 1: stop the iteration (break)
   leave_callback(saved);
-  call_helper(164 /* for_each_map_elem */, b_.getInt64Ty(),
-              {maps_[m.map_id], cb, llvm::ConstantPointerNull::get(b_.getPtrTy()), i64(0)});
+  call_helper(164 /* for_each_map_elem */, b_.getInt64Ty(), {maps_[m.map_id], cb, probe_slot, i64(0)});
 }
 
 void CodeGen::store_var(const Expr& target, llvm::Value* v, const Type& from) {
@@ -478,7 +503,7 @@ bool CodeGen::run(const std::vector<ProbeInstance>& instances) {
   for (size_t i = 0; i < instances.size(); i++) gen_probe(instances[i], i);
   if (scratch_) {  // sized now that every program's need is known
     static const int kPercpuArray = 6;
-    describe_map(scratch_, kPercpuArray, 1, 4, scratch_max_);
+    describe_map(scratch_, kPercpuArray, scratch_slots_, 4, scratch_max_);
   }
   // The kernel requires a GPL-compatible license for the tracing helpers.
   auto* lic_init = llvm::ConstantDataArray::getString(ctx_, "GPL");

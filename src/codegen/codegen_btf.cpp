@@ -85,7 +85,10 @@ llvm::Value* CodeGen::gen_deref_index(const Expr& e) {
     auto* in = b_.CreateICmpULT(idx, i64(base.type.count));
     auto* off = b_.CreateMul(b_.CreateSelect(in, idx, i64(0)), i64(elem));
     llvm::Value* v = read_typed(b_.CreateGEP(b_.getInt8Ty(), b, off), e.type, false);
-    return v->getType()->isIntegerTy() ? b_.CreateSelect(in, v, i64(0)) : v;
+    if (v->getType()->isIntegerTy()) return b_.CreateSelect(in, v, i64(0));
+    auto* zero = alloca_bytes(uint32_t(elem), "outside");  // a string, record or array: all zeros
+    zero_bytes(zero, uint32_t(elem));
+    return b_.CreateSelect(in, v, zero);
   }
   auto* addr = b_.CreateAdd(b, b_.CreateMul(idx, i64(elem)));
   return read_typed(addr, e.type, base.type.user);

@@ -41,7 +41,8 @@ class CodeGen {
   void gen_for_map(const Stmt& s);
   // A static BPF function (map, key, value, ctx) for bpf_for_each_map_elem; with BTF, since
   // the verifier checks callbacks by their prototype.
-  llvm::Function* make_callback(const std::string& name, int line);
+  // With `loop`, a bpf_loop callback instead: (u64 index, ctx).
+  llvm::Function* make_callback(const std::string& name, int line, bool loop = false);
   // Code generation moves into a callback and back: what belongs to the function being
   // generated is saved on entering the callback and restored on leaving it.
   struct LoopTargets { llvm::BasicBlock* brk; llvm::BasicBlock* cont; };
@@ -59,6 +60,7 @@ class CodeGen {
     std::vector<llvm::BasicBlock*> event_done;
     llvm::BasicBlock* block;
     llvm::DebugLoc dbg;
+    llvm::Value* probe_id_value;
   };
   FunctionState enter_callback(llvm::Function* cb);
   void leave_callback(FunctionState& s);
@@ -122,8 +124,11 @@ class CodeGen {
   void gen_print_map(const Expr& call);
   llvm::Function* snapshot_callback(uint32_t map_id);
   void merge_percpu(llvm::Value* dst, llvm::Value* src, const Type& t);
-  // Runs body(value of CPU c) for every CPU's value of `key` in per-CPU map `map_id`.
-  void for_each_cpu_value(uint32_t map_id, llvm::Value* key, const std::function<void(llvm::Value*)>& body);
+  // Runs body(CPU c's value, dst) for every CPU's value of `key` in per-CPU map `map_id`, in
+  // a bpf_loop callback (the verifier checks the body once, however many CPUs there are).
+  void for_each_cpu_value(uint32_t map_id, llvm::Value* key, llvm::Value* dst,
+                          const std::function<void(llvm::Value*, llvm::Value*)>& body);
+  uint32_t cpu_loops_ = 0;  // names the callbacks
   std::map<uint32_t, llvm::Function*> snapshot_cbs_;  // by map id
   // clear(@m) / zero(@m): every element deleted / set to zero, in the kernel, now.
   void gen_clear_map(const Expr& call, bool zero);
@@ -178,6 +183,7 @@ class CodeGen {
   std::map<uint32_t, std::vector<llvm::Value*>> scratch_pool_;
   std::map<uint32_t, size_t> scratch_used_;
   uint32_t scratch_size_now_ = 0, scratch_max_ = 0;
+  uint32_t callback_depth_ = 0, scratch_slots_ = 1;  // callbacks nest: one scratch slot per depth
   llvm::GlobalVariable* scratch_ = nullptr;
 
   // Maps.

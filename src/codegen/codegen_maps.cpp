@@ -52,7 +52,7 @@ void CodeGen::define_maps() {
   ringbuf_ = define_map(manifest_.ringbuf_map, kRingbuf, manifest_.ringbuf_size, 0, 0);
   drops_ = define_map(manifest_.drops_map, kPercpuArray, 1 + manifest_.maps.size(), 4, 8);
   zeros_ = define_map("zeros", kArray, 1, 4, zeros_size_);
-  globals_ = define_map(manifest_.globals_map, kArray, 3, 4, 8);
+  globals_ = define_map(manifest_.globals_map, kArray, 4, 4, 8);
 }
 
 void CodeGen::count_drop(uint32_t slot) {

@@ -1,5 +1,6 @@
-// print(@m) as a snapshot: a bpf_for_each_map_elem callback copies every entry into the ring
-// buffer (per-CPU values merged), then a Print record closes it. What prints is the map as it
+// print(@m) as a snapshot: a Print record is reserved first (so that it always has room), then
+// a bpf_for_each_map_elem callback copies every entry into the ring buffer after it (per-CPU
+// values merged), then the Print record says how many entries were sent and lost. What prints is the map as it
 // was at the print(), not as it is when user space reads the records: a delete, an update or
 // a clear() that comes after the print() in the script comes after it in the output too.
 // clear() and zero() are callbacks too, done in the kernel at once: an update that comes
@@ -13,8 +14,7 @@
 namespace scry {
 
 namespace {
-constexpr int kForEachMapElem = 164;
-constexpr uint32_t kEntryHeader = sizeof(PrintEntryRecord);
+constexpr int kForEachMapElem = 164, kLoop = 181;
 // The callback's context, on the caller's stack: {generation, entries sent, entries lost}.
 constexpr uint32_t kCtxGeneration = 0, kCtxSent = 8, kCtxLost = 16, kCtxSize = 24;
 }  // namespace
@@ -42,24 +42,30 @@ void CodeGen::merge_percpu(llvm::Value* dst, llvm::Value* src, const Type& t) {
   }
 }
 
-void CodeGen::for_each_cpu_value(uint32_t map_id, llvm::Value* key, const std::function<void(llvm::Value*)>& body) {
+void CodeGen::for_each_cpu_value(uint32_t map_id, llvm::Value* key, llvm::Value* dst,
+                                 const std::function<void(llvm::Value*, llvm::Value*)>& body) {
   int ncpus = libbpf_num_possible_cpus();
-  auto* start = b_.GetInsertBlock();
-  auto* loop = llvm::BasicBlock::Create(ctx_, "cpu.loop", fn_);
-  auto* each = llvm::BasicBlock::Create(ctx_, "cpu.each", fn_);
-  auto* done = llvm::BasicBlock::Create(ctx_, "cpu.done", fn_);
-  b_.CreateBr(loop);
-  b_.SetInsertPoint(loop);
-  auto* cpu = b_.CreatePHI(b_.getInt64Ty(), 2);
-  cpu->addIncoming(i64(0), start);
-  auto* v = call_helper(kMapLookupPercpuElem, b_.getPtrTy(), {maps_[map_id], key, b_.CreateTrunc(cpu, b_.getInt32Ty())});
-  b_.CreateCondBr(b_.CreateIsNull(v), done, each);
+  // The callback's context: {key, dst}, pointers on this function's stack.
+  auto* ctx = alloca_bytes(16, "cpu.ctx", false);
+  b_.CreateStore(key, ctx);
+  b_.CreateStore(dst ? dst : llvm::ConstantPointerNull::get(b_.getPtrTy()), byte_ptr(ctx, 8));
+  auto* cb = make_callback("scry_cpus" + std::to_string(cpu_loops_++), 0, true);
+  llvm::DebugLoc here = b_.getCurrentDebugLocation();
+  FunctionState saved = enter_callback(cb);
+  b_.SetCurrentDebugLocation(llvm::DILocation::get(ctx_, here ? here.getLine() : 0, 0, sp_));
+  llvm::Value* k = b_.CreateLoad(b_.getPtrTy(), cb->getArg(1));
+  llvm::Value* d = b_.CreateLoad(b_.getPtrTy(), byte_ptr(cb->getArg(1), 8));
+  auto* v = call_helper(kMapLookupPercpuElem, b_.getPtrTy(), {maps_[map_id], k, b_.CreateTrunc(cb->getArg(0), b_.getInt32Ty())});
+  auto* each = llvm::BasicBlock::Create(ctx_, "cpu.each", cb);
+  auto* stop = llvm::BasicBlock::Create(ctx_, "cpu.none", cb);
+  b_.CreateCondBr(b_.CreateIsNull(v), stop, each);
+  b_.SetInsertPoint(stop);
+  b_.CreateRet(i64(1));  // no such CPU: stop
   b_.SetInsertPoint(each);
-  body(v);
-  auto* next = b_.CreateAdd(cpu, i64(1));
-  cpu->addIncoming(next, b_.GetInsertBlock());
-  b_.CreateCondBr(b_.CreateICmpULT(next, i64(uint64_t(ncpus > 0 ? ncpus : 1))), loop, done);
-  b_.SetInsertPoint(done);
+  body(v, d);
+  b_.CreateRet(i64(0));
+  leave_callback(saved);
+  call_helper(kLoop, b_.getInt64Ty(), {i64(uint64_t(ncpus > 0 ? ncpus : 1)), cb, ctx, i64(0)});
 }
 
 llvm::Function* CodeGen::snapshot_callback(uint32_t map_id) {
@@ -74,8 +80,9 @@ llvm::Function* CodeGen::snapshot_callback(uint32_t map_id) {
   llvm::Value* key = cb->getArg(1);
   llvm::Value* value = cb->getArg(2);
   llvm::Value* ctx = cb->getArg(3);
-  uint32_t ks = spec.key_size(), ka = (ks + 7) / 8 * 8, vs = spec.value.value_size();
-  auto* rec = call_helper(kRingbufReserve, b_.getPtrTy(), {ringbuf_, i64(kEntryHeader + ka + vs), i64(0)});
+  uint32_t ks = spec.key_size(), vs = spec.value.value_size();
+  PrintEntryLayout at = print_entry_layout(ks, vs);
+  auto* rec = call_helper(kRingbufReserve, b_.getPtrTy(), {ringbuf_, i64(at.size), i64(0)});
   auto* ok = llvm::BasicBlock::Create(ctx_, "entry.ok", cb);
   auto* full = llvm::BasicBlock::Create(ctx_, "entry.lost", cb);
   b_.CreateCondBr(b_.CreateIsNull(rec), full, ok);
@@ -88,14 +95,14 @@ llvm::Function* CodeGen::snapshot_callback(uint32_t map_id) {
   b_.CreateStore(i64(uint64_t(EventType::PrintEntry)), rec);
   b_.CreateStore(i64(map_id), byte_ptr(rec, 8));
   b_.CreateStore(b_.CreateLoad(i64ty, byte_ptr(ctx, kCtxGeneration)), byte_ptr(rec, 16));
-  copy_bytes(byte_ptr(rec, kEntryHeader), key, ks);
-  llvm::Value* dst = byte_ptr(rec, kEntryHeader + ka);
+  copy_bytes(byte_ptr(rec, at.key), key, ks);
+  llvm::Value* dst = byte_ptr(rec, at.value);
   if (!spec.percpu) {
     copy_bytes(dst, value, vs);
   } else {
     // The callback sees this CPU's value only: every CPU's is looked up and merged.
     zero_bytes(dst, vs);
-    for_each_cpu_value(map_id, key, [&](llvm::Value* v) { merge_percpu(dst, v, spec.value); });
+    for_each_cpu_value(map_id, key, dst, [&](llvm::Value* v, llvm::Value* d) { merge_percpu(d, v, spec.value); });
   }
   call_helper(kRingbufSubmit, b_.getVoidTy(), {rec, i64(0)});
   auto* sent = byte_ptr(ctx, kCtxSent);
@@ -121,7 +128,7 @@ llvm::Function* CodeGen::clear_callback(uint32_t map_id, bool zero) {
   } else if (!spec.percpu) {
     zero_bytes(cb->getArg(2), vs);
   } else {
-    for_each_cpu_value(map_id, key, [&](llvm::Value* v) { zero_bytes(v, vs); });
+    for_each_cpu_value(map_id, key, nullptr, [&](llvm::Value* v, llvm::Value*) { zero_bytes(v, vs); });
   }
   b_.CreateRet(i64(0));
   leave_callback(saved);
@@ -162,8 +169,11 @@ void CodeGen::gen_print_map(const Expr& call) {
   b_.CreateStore(gen, byte_ptr(ctx, kCtxGeneration));
   b_.CreateStore(i64(0), byte_ptr(ctx, kCtxSent));
   b_.CreateStore(i64(0), byte_ptr(ctx, kCtxLost));
-  call_helper(kForEachMapElem, i64ty, {maps_[map_id], cb, ctx, i64(0)});
+  // Reserved before the entries: it comes first in the ring buffer, and a full ring buffer
+  // drops entries (counted in it), never the record that says so. If even it has no room,
+  // the print is lost as a whole and counted with the lost events.
   auto* ev = reserve_event(sizeof(PrintRecord), EventType::Print, map_id);
+  call_helper(kForEachMapElem, i64ty, {maps_[map_id], cb, ctx, i64(0)});
   b_.CreateStore(i64(top), byte_ptr(ev, offsetof(PrintRecord, top)));
   b_.CreateStore(i64(div), byte_ptr(ev, offsetof(PrintRecord, div)));
   b_.CreateStore(gen, byte_ptr(ev, offsetof(PrintRecord, generation)));

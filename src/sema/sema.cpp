@@ -7,13 +7,9 @@
 
 namespace scry {
 
-// A copied record or array is in BPF memory, and so are the records and arrays inside it.
-static Type held_copy(Type t) {
-  if (t.kind != TypeKind::Record && t.kind != TypeKind::Array) return t;
-  t.user = false;
-  for (auto& e : t.elems) e = held_copy(e);
-  if (t.kind == TypeKind::Array && t.pointee) t.pointee = std::make_shared<Type>(held_copy(*t.pointee));
-  return t;
+// Whether `t` holds a struct or union somewhere (only those need the BTF to be laid out).
+static bool has_record(const Type& t) {
+  return t.kind == TypeKind::Record || (t.kind == TypeKind::Array && t.pointee && has_record(*t.pointee));
 }
 
 Type storage_type(const Type& t) {
@@ -23,9 +19,11 @@ Type storage_type(const Type& t) {
     for (auto& x : t.elems) e.push_back(storage_type(x));
     return Type::tuple(std::move(e));
   }
-  if (t.kind == TypeKind::Record || t.kind == TypeKind::Array) {
+  // A stored copy keeps `user`: its pointer members still point into user memory. Code
+  // generation tells the copy (in BPF memory) from the original by the value's IR type.
+  if (has_record(t)) {
     KernelBtf* btf = KernelBtf::get();
-    return held_copy(btf ? btf->layout(t) : t);
+    return btf ? btf->layout(t) : t;
   }
   return t;
 }

@@ -328,6 +328,17 @@ Type Sema::check_field(Expr& e) {
   return e.type = t;
 }
 
+// Whether `e` is a value held by the program (a variable, a map value, a tuple element, a
+// function's result), as opposed to one read from kernel or user memory, which has an address.
+static bool held_value(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::Var: case ExprKind::Map: case ExprKind::Call: case ExprKind::Tuple: case ExprKind::Ternary:
+      return true;
+    case ExprKind::Field: return e.args[0]->type.kind == TypeKind::Tuple || held_value(*e.args[0]);
+    default: return false;
+  }
+}
+
 Type Sema::check_cast(Expr& e) {
   Type from = check_expr(*e.args[0]);
   Type to = parse_type_name(e.str, e.loc);
@@ -339,6 +350,12 @@ Type Sema::check_cast(Expr& e) {
   }
   if (!scalar_from || (!to.is_int() && !to.is_ptr())) {
     error(DiagKind::BadCast, e.loc, "cannot cast a value of type " + from.name() + " to " + to.name());
+    return e.type = Type::none();
+  }
+  if (from.kind == TypeKind::Array && held_value(*e.args[0])) {
+    // An array in memory casts to its address; a copy has none the script could use.
+    error(DiagKind::BadCast, e.loc, "cannot cast " + from.name() + " to " + to.name() + ": it is a copy held by the program",
+          "read its elements by index instead");
     return e.type = Type::none();
   }
   if (to.is_ptr() && (from.is_ptr() || from.kind == TypeKind::Array)) to.user = from.user;

@@ -331,6 +331,14 @@ Type KernelBtf::layout(const Type& t, int depth) {
   out.fields.clear();
   for (auto& m : members(t)) {
     if (m.type.kind == TypeKind::None) continue;
+    // A bitfield's load may have been widened past the end of a packed record: narrow it to
+    // the smallest one that holds the field and stays inside (the copy has only t.size bytes).
+    if (m.bitfield_bits && m.offset + m.type.size > t.size) {
+      uint32_t need = (m.bit_shift + m.bitfield_bits + 7) / 8, size = 1;
+      while (size < need) size *= 2;
+      if (m.offset + size > t.size) continue;
+      m.type = Type::integer(size, m.type.is_signed);
+    }
     out.elems.push_back(layout(m.type, depth + 1));
     out.offsets.push_back(m.offset);
     out.fields.push_back({m.name, uint8_t(m.bit_shift), uint8_t(m.bitfield_bits)});

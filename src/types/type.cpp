@@ -174,7 +174,10 @@ bool Type::compatible(const Type& o) const {
   }
   if (kind == TypeKind::LHist || kind == TypeKind::LLHist)
     return lmin == o.lmin && lmax == o.lmax && lstep == o.lstep && lfactor == o.lfactor;
-  if (kind == TypeKind::Record) return record_name == o.record_name;
+  if (kind == TypeKind::Record)  // anonymous ones all say "struct (anon)": the BTF id tells them apart
+    return record_name == o.record_name && size == o.size && (btf_id <= 0 || o.btf_id <= 0 || btf_id == o.btf_id);
+  if (kind == TypeKind::Array)  // pton("1.2.3.4") and pton("::1") are not one type
+    return count == o.count && pointee && o.pointee && pointee->compatible(*o.pointee);
   if (kind == TypeKind::KStack || kind == TypeKind::UStack)
     return stack_mode == o.stack_mode && stack_frames == o.stack_frames;
   return true;
