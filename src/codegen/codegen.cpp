@@ -28,7 +28,19 @@ llvm::Value* CodeGen::call_helper(int id, llvm::Type* ret, std::vector<llvm::Val
   for (auto* a : args) types.push_back(a->getType());
   auto* fty = llvm::FunctionType::get(ret, types, false);
   auto* callee = llvm::ConstantExpr::getIntToPtr(b_.getInt64(id), b_.getPtrTy());
-  return b_.CreateCall(fty, callee, args);
+  auto* call = b_.CreateCall(fty, callee, args);
+  // What does not change while a program runs (its task, CPU, cgroup) is read once: LLVM may
+  // merge repeated calls, so `pid` used 200 times in one expression is one call, not 200
+  // results kept alive across calls (which would not fit the 512-byte stack).
+  switch (id) {
+    case kGetCurrentPidTgid: case kGetCurrentUidGid: case kGetSmpProcessorId:
+    case 42 /* get_numa_node_id */: case 80 /* get_current_cgroup_id */:
+      call->setDoesNotAccessMemory();
+      call->setDoesNotThrow();
+      break;
+    default: break;
+  }
+  return call;
 }
 
 void CodeGen::begin_function(llvm::Function* fn) {
