@@ -120,6 +120,9 @@ struct Manifest {
   // (the Exit record may not fit in a full ring buffer; this flag always tells)
   std::string globals_map = "globals";
   uint32_t ringbuf_size = 1 << 22;
+  // Files the compiler read besides the script (cgroupid() paths; uprobe binaries are in
+  // `probes`): the compile cache checks them. Not used at run time.
+  std::vector<std::string> compile_inputs;
 };
 
 }  // namespace scry

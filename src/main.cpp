@@ -33,6 +33,8 @@ void usage(FILE* f) {
           "  -p PID          uprobes only in process PID; exit when it exits\n"
           "  -v              verbose: per-phase timings and libbpf logs\n"
           "  --dry-run       compile and load into the kernel, attach nothing\n"
+          "  --no-cache      compile even if the compile cache (/var/cache/scry, SCRY_CACHE_DIR;\n"
+          "                  SCRY_CACHE=off) holds this script already compiled\n"
           "  --unsafe        allow functions that change the system: system(), signal()\n"
           "  --missing-probes=warn|error   a probe that cannot attach: a warning, or (default) an error\n"
           "  --map-size N    entries per map (default 4096; also BPFTRACE_MAP_KEYS_MAX)\n"
@@ -139,6 +141,8 @@ int main(int argc, char** argv) {
         return 1;
       }
       opts.map_size = uint32_t(n);
+    } else if (a == "--no-cache") {
+      opts.cache = false;
     } else if (a == "--dry-run") {
       opts.run.dry_run = true;
     } else if (a.rfind("--dump=", 0) == 0) {

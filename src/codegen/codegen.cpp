@@ -513,6 +513,11 @@ void CodeGen::gen_assign(const Stmt& s) {
 bool CodeGen::run(const std::vector<ProbeInstance>& instances) {
   define_maps();
   for (size_t i = 0; i < instances.size(); i++) gen_probe(instances[i], i);
+  // The ring buffer: 4 MiB for programs that send output (bursts of printf() must not be
+  // lost), one page for those that only ever send exit(): its pages are resident for the
+  // whole run, and most of a one-liner's memory otherwise.
+  manifest_.ringbuf_size = ringbuf_output_ ? (1u << 22) : 4096;
+  describe_map(ringbuf_, 27 /* ringbuf */, manifest_.ringbuf_size, 0, 0);
   if (scratch_) {  // sized now that every program's need is known
     static const int kPercpuArray = 6;
     describe_map(scratch_, kPercpuArray, scratch_slots_, 4, scratch_max_);
@@ -532,8 +537,9 @@ bool CodeGen::run(const std::vector<ProbeInstance>& instances) {
   return true;
 }
 
-bool generate(const Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest,
-              Diagnostics& diags, bool want_ir, CodegenResult& out) {
+extern "C" __attribute__((visibility("default"))) bool scry_generate(
+    const Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest, Diagnostics& diags,
+    bool want_ir, CodegenResult& out) {
   CodeGen cg(prog, manifest, diags);
   if (!cg.run(instances)) return false;
   return cg.emit(want_ir, out);

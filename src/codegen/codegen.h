@@ -16,8 +16,15 @@ struct CodegenResult {
   std::string ir;            // textual IR, when asked for
 };
 
-// Generates one BPF program per probe instance and fills manifest.probes.
+// Generates one BPF program per probe instance and fills manifest.probes. The code generator
+// is the plugin scry-codegen.so beside the executable, loaded on the first call
+// (codegen_plugin.cpp); it fails with a diagnostic if the plugin cannot be loaded.
 bool generate(const Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest,
               Diagnostics& diags, bool want_ir, CodegenResult& out);
+
+// The plugin's entry point, by this name.
+using GenerateFn = bool (*)(const Program&, const std::vector<ProbeInstance>&, Manifest&, Diagnostics&, bool,
+                            CodegenResult&);
+constexpr const char* kGenerateSymbol = "scry_generate";
 
 }  // namespace scry

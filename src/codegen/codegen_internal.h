@@ -189,6 +189,7 @@ class CodeGen {
   // Maps.
   std::vector<llvm::GlobalVariable*> maps_;  // by map id
   llvm::GlobalVariable* ringbuf_ = nullptr;
+  bool ringbuf_output_ = false;  // a program sends more than exit() through the ring buffer
   llvm::GlobalVariable* drops_ = nullptr;
   llvm::GlobalVariable* zeros_ = nullptr;    // one all-zero value, to insert big values
   llvm::GlobalVariable* globals_ = nullptr;

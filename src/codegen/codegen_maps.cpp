@@ -49,7 +49,9 @@ void CodeGen::define_maps() {
     maps_.push_back(define_map(m.bpf_name, type, m.max_entries ? m.max_entries : 1, m.key_size(),
                                m.value.value_size()));
   }
-  ringbuf_ = define_map(manifest_.ringbuf_map, kRingbuf, manifest_.ringbuf_size, 0, 0);
+  // Described (sized) at the end, once it is known what the programs send through it.
+  ringbuf_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getPtrTy(), 4), false,
+                                     llvm::GlobalValue::ExternalLinkage, nullptr, manifest_.ringbuf_map);
   drops_ = define_map(manifest_.drops_map, kPercpuArray, 1 + manifest_.maps.size(), 4, 8);
   zeros_ = define_map("zeros", kArray, 1, 4, zeros_size_);
   globals_ = define_map(manifest_.globals_map, kArray, 4, 4, 8);

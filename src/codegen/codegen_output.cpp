@@ -6,6 +6,7 @@
 namespace scry {
 
 llvm::Value* CodeGen::reserve_event(uint32_t size, EventType type, uint64_t id) {
+  if (type != EventType::Exit) ringbuf_output_ = true;
   auto* ev = call_helper(kRingbufReserve, b_.getPtrTy(), {ringbuf_, i64(size), i64(0)});
   auto* ok = llvm::BasicBlock::Create(ctx_, "event.ok", fn_);
   auto* lost = llvm::BasicBlock::Create(ctx_, "event.lost", fn_);

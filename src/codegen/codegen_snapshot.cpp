@@ -82,6 +82,7 @@ llvm::Function* CodeGen::snapshot_callback(uint32_t map_id) {
   llvm::Value* ctx = cb->getArg(3);
   uint32_t ks = spec.key_size(), vs = spec.value.value_size();
   PrintEntryLayout at = print_entry_layout(ks, vs);
+  ringbuf_output_ = true;
   auto* rec = call_helper(kRingbufReserve, b_.getPtrTy(), {ringbuf_, i64(at.size), i64(0)});
   auto* ok = llvm::BasicBlock::Create(ctx_, "entry.ok", cb);
   auto* full = llvm::BasicBlock::Create(ctx_, "entry.lost", cb);

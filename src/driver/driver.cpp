@@ -7,6 +7,7 @@
 
 #include "grammar/parse_context.h"
 #include "src/codegen/codegen.h"
+#include "src/driver/compile_cache.h"
 #include "src/diag/diag.h"
 #include "src/preprocess/preprocess.h"
 #include "src/probes/listing.h"
@@ -38,6 +39,7 @@ struct Reporter {
   Output& out;
   const Diagnostics& diags;
   size_t sent = 0;
+  std::vector<DiagnosticRecord> warnings;  // kept for the compile cache
   void flush() {
     auto& all = diags.all();
     for (; sent < all.size(); sent++) {
@@ -53,6 +55,7 @@ struct Reporter {
       r.notes = d.notes;
       r.rendered = diags.render(d);
       out.diagnostic(r);
+      if (!r.error) warnings.push_back(r);
     }
   }
   int fail() {
@@ -99,6 +102,44 @@ std::string preprocess_script(const std::string& source, Diagnostics& diags) {
   return pp.text;
 }
 
+// Loads and runs a compiled program; a load failure becomes a diagnostic at the script line
+// the verifier stopped at.
+int run_compiled(const DriverOptions& opts, Diagnostics& diags, Reporter& reporter, const std::vector<uint8_t>& elf,
+                 const Manifest& manifest, PhaseTimer& t) {
+  LoadError load_error;
+  int rc = run_program(elf, manifest, opts.run, load_error);
+  t.done("run");
+  if (rc != 0 && !load_error.message.empty()) {
+    // Point at the script line the verifier stopped at, when the line info says.
+    Loc where{load_error.line, 1, load_error.line, std::max(1, int(diags.source_line(load_error.line).size()))};
+    auto& d = diags.report(DiagKind::VerifierRejected, load_error.line > 0 ? where : Loc{},
+                           load_error.verifier
+                               ? "the kernel's BPF verifier rejected this program: " + load_error.message
+                               : "cannot load the BPF program: " + load_error.message);
+    for (auto& p : manifest.probes) {
+      if (p.prog_name != load_error.program) continue;
+      d.notes.push_back("in probe " + p.name);
+      if ((p.kind == ProbeKind::Fentry || p.kind == ProbeKind::Fexit) && !load_error.verifier) {
+        d.message = "this kernel refuses fentry/fexit programs (BPF trampolines): loading " + p.name +
+                    " failed with " + load_error.message.substr(load_error.message.rfind(':') + 2);
+        if (!p.hint.empty()) d.notes.push_back("instead, try: " + p.hint);
+      }
+    }
+    if (opts.run.verbose) d.notes.push_back("log:\n" + load_error.log);
+    else if (load_error.verifier) d.notes.push_back("run with -v to see the verifier's log");
+    return reporter.fail();
+  }
+  return rc;
+}
+
+// Files the compile read besides the script: uprobe binaries and cgroupid() paths.
+std::vector<std::string> compile_inputs(const Manifest& m) {
+  std::vector<std::string> out = m.compile_inputs;
+  for (auto& p : m.probes)
+    if (!p.path.empty() && std::find(out.begin(), out.end(), p.path) == out.end()) out.push_back(p.path);
+  return out;
+}
+
 }  // namespace
 
 int run_driver(const DriverOptions& options) {
@@ -114,6 +155,17 @@ int run_driver(const DriverOptions& options) {
   }
   Diagnostics diags(opts.filename, opts.source);
   Reporter reporter{out, diags};
+
+  // A script compiled before runs from the compile cache: nothing is parsed or compiled.
+  bool cacheable = opts.dump.empty() && !opts.list;
+  std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size);
+  CompileCache cache(opts.cache && cacheable, compile_key(opts.source, opts.filename, opts.params, changes));
+  if (auto hit = cache.lookup()) {
+    t.done("cache hit");
+    for (auto& w : hit->warnings) out.diagnostic(w);
+    return run_compiled(opts, diags, reporter, hit->elf, hit->manifest, t);
+  }
+
   std::string source = preprocess_script(strip_shebang(opts.source), diags);
   if (diags.has_errors()) return reporter.fail();
 
@@ -164,29 +216,9 @@ int run_driver(const DriverOptions& options) {
     return 0;
   }
 
-  LoadError load_error;
-  int rc = run_program(code.elf, manifest, opts.run, load_error);
-  t.done("run");
-  if (rc != 0 && !load_error.message.empty()) {
-    // Point at the script line the verifier stopped at, when the line info says.
-    Loc where{load_error.line, 1, load_error.line, std::max(1, int(diags.source_line(load_error.line).size()))};
-    auto& d = diags.report(DiagKind::VerifierRejected, load_error.line > 0 ? where : Loc{},
-                           load_error.verifier
-                               ? "the kernel's BPF verifier rejected this program: " + load_error.message
-                               : "cannot load the BPF program: " + load_error.message);
-    for (auto& p : manifest.probes) {
-      if (p.prog_name != load_error.program) continue;
-      d.notes.push_back("in probe " + p.name);
-      if ((p.kind == ProbeKind::Fentry || p.kind == ProbeKind::Fexit) && !load_error.verifier) {
-        d.message = "this kernel refuses fentry/fexit programs (BPF trampolines): loading " + p.name +
-                    " failed with " + load_error.message.substr(load_error.message.rfind(':') + 2);
-        if (!p.hint.empty()) d.notes.push_back("instead, try: " + p.hint);
-      }
-    }
-    if (opts.run.verbose) d.notes.push_back("log:\n" + load_error.log);
-    else if (load_error.verifier) d.notes.push_back("run with -v to see the verifier's log");
-    return reporter.fail();
-  }
+  cache.store({code.elf, manifest, reporter.warnings}, compile_inputs(manifest));
+  int rc = run_compiled(opts, diags, reporter, code.elf, manifest, t);
+  if (rc != 0) cache.drop();  // a program that did not load is not kept
   return rc;
 }
 

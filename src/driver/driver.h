@@ -16,6 +16,7 @@ struct DriverOptions {
   bool unsafe = false;     // --unsafe
   bool list = false, list_verbose = false;  // -l with a program: list its probes
   uint32_t map_size = 0;   // --map-size (0: the default)
+  bool cache = true;       // --no-cache: compile even if the compile cache has the program
   RunOptions run;
 };
 

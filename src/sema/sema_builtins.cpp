@@ -543,6 +543,7 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
         error(DiagKind::BadLiteralArg, e.args[0]->loc, "no cgroup at '" + path + "'");
         return Type::none();
       }
+      manifest_.compile_inputs.push_back(path);  // a cgroup made again gets another id
       return fold_unsigned(e, st.st_ino);
     }
     case FunctionId::Strncmp: {

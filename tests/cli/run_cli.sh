@@ -221,6 +221,39 @@ lost=$(sed -n 's/^WARNING: \([0-9]*\) events lost: the ring buffer was full$/\1/
 delivered=$(grep -cx /dev/null "$T/lost.out")
 check "lost events are reported: $lost lost + $delivered printed = 20000" test "$lost" -gt 0 -a $((lost + delivered)) = 20000
 
+# The compile cache: a script run again is loaded from it, without compiling; anything the
+# program depends on that changed (the script, a parameter, a uprobe's binary) is a miss.
+export SCRY_CACHE_DIR="$T/cache"
+cached() {  # cached NAME ARGS...: runs scry -v, keeps stdout in $T/NAME.out, stderr in $T/NAME.err
+  local name="$1"
+  shift
+  "$SCRY" -v "$@" >"$T/$name.out" 2>"$T/$name.err"
+}
+hit() { grep -q "scry: cache hit" "$T/$1.err"; }
+cached c1 -e 'BEGIN { printf("%s\n", str($1)); exit(); }' one
+cached c2 -e 'BEGIN { printf("%s\n", str($1)); exit(); }' one
+cached c3 -e 'BEGIN { printf("%s\n", str($1)); exit(); }' two
+cached c4 --no-cache -e 'BEGIN { printf("%s\n", str($1)); exit(); }' one
+check "cache: the first run compiles" sh -c "! grep -q 'cache hit' '$T/c1.err' && grep -q 'scry: codegen' '$T/c1.err'"
+check "cache: the second run is a hit and prints the same" sh -c "grep -q 'cache hit' '$T/c2.err' && cmp -s '$T/c1.out' '$T/c2.out'"
+check "cache: another parameter is a miss" sh -c "! grep -q 'cache hit' '$T/c3.err' && grep -qx two '$T/c3.out'"
+check "cache: --no-cache compiles" sh -c "! grep -q 'cache hit' '$T/c4.err'"
+SCRY_CACHE=off "$SCRY" -v -e 'BEGIN { printf("%s\n", str($1)); exit(); }' one >/dev/null 2>"$T/c5.err"
+check "cache: SCRY_CACHE=off compiles" sh -c "! grep -q 'cache hit' '$T/c5.err'"
+warn='kprobe:scry_no_such_function_* { @n = count(); } BEGIN { exit(); }'
+"$SCRY" -e "$warn" >/dev/null 2>"$T/w1.err"
+"$SCRY" -e "$warn" >/dev/null 2>"$T/w2.err"
+check "cache: a hit prints the compile warnings again" sh -c "grep -q W0003 '$T/w2.err' && cmp -s '$T/w1.err' '$T/w2.err'"
+cp "$TARGET" "$T/target_copy"
+probe="uprobe:$T/target_copy:scry_target_add { @adds = count(); } BEGIN { exit(); }"
+cached u1 -e "$probe"
+cached u2 -e "$probe"
+cp "$TARGET" "$T/target_copy.new" && mv "$T/target_copy.new" "$T/target_copy"  # the binary, rebuilt
+cached u3 -e "$probe"
+check "cache: a uprobe script is a hit while its binary stays the same" hit u2
+check "cache: a changed uprobe binary is a miss" sh -c "! grep -q 'cache hit' '$T/u3.err'"
+unset SCRY_CACHE_DIR
+
 # Every example tool compiles and loads.
 for ex in "$(dirname "$0")"/../../examples/*.bt; do
   check "example $(basename "$ex") loads" "$SCRY" --dry-run "$ex"

@@ -1,0 +1,159 @@
+#include "src/driver/compile_cache.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "runtime/manifest_json.h"
+
+namespace scry {
+
+namespace {
+
+using json = nlohmann::json;
+constexpr char kMagic[8] = {'S', 'C', 'R', 'Y', 'C', 'C', '0', '1'};
+constexpr size_t kMaxEntries = 256;  // past it, the oldest half goes
+
+uint64_t fnv1a(const std::string& s) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// What identifies a file's content without reading it all.
+std::string file_identity(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return "missing";
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+}
+
+json diagnostic_json(const DiagnosticRecord& d) {
+  return {{"error", d.error}, {"id", d.id}, {"file", d.file}, {"line", d.line}, {"col", d.col},
+          {"end_col", d.end_col}, {"message", d.message}, {"notes", d.notes}, {"rendered", d.rendered}};
+}
+
+DiagnosticRecord diagnostic_from(const json& j) {
+  DiagnosticRecord d;
+  j.at("error").get_to(d.error);
+  j.at("id").get_to(d.id);
+  j.at("file").get_to(d.file);
+  j.at("line").get_to(d.line);
+  j.at("col").get_to(d.col);
+  j.at("end_col").get_to(d.end_col);
+  j.at("message").get_to(d.message);
+  j.at("notes").get_to(d.notes);
+  j.at("rendered").get_to(d.rendered);
+  return d;
+}
+
+// Keeps the cache small: the entries used least recently go first.
+void evict(const std::string& dir) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::pair<time_t, std::string>> entries;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() < 6 || name.compare(name.size() - 6, 6, ".entry") != 0) continue;
+    struct stat st;
+    if (stat((dir + "/" + name).c_str(), &st) == 0) entries.push_back({st.st_mtime, dir + "/" + name});
+  }
+  closedir(d);
+  if (entries.size() <= kMaxEntries) return;
+  std::sort(entries.begin(), entries.end());
+  for (size_t i = 0; i < entries.size() - kMaxEntries / 2; i++) unlink(entries[i].second.c_str());
+}
+
+}  // namespace
+
+std::string compile_key(const std::string& source, const std::string& filename,
+                        const std::vector<std::string>& params, const std::string& options) {
+  std::string k = "scry " SCRY_VERSION " " + file_identity("/proc/self/exe") + "\n";
+  k += "boot " + read_file("/proc/sys/kernel/random/boot_id");
+  k += "modules " + std::to_string(fnv1a(read_file("/proc/modules"))) + "\n";
+  k += "options " + options + "\n";
+  k += "params " + std::to_string(params.size()) + "\n";
+  for (auto& p : params) k += std::to_string(p.size()) + ":" + p + "\n";
+  k += "file " + filename + "\n";
+  k += "source " + std::to_string(source.size()) + "\n" + source;
+  return k;
+}
+
+CompileCache::CompileCache(bool enabled, const std::string& key) : enabled_(enabled), key_(key) {
+  const char* off = getenv("SCRY_CACHE");
+  if (off && (!strcmp(off, "off") || !strcmp(off, "0"))) enabled_ = false;
+  const char* dir = getenv("SCRY_CACHE_DIR");
+  dir_ = dir && *dir ? dir : "/var/cache/scry";
+  if (enabled_ && mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) enabled_ = false;
+  char name[32];
+  snprintf(name, sizeof name, "%016llx", (unsigned long long)fnv1a(key_));
+  path_ = dir_ + "/" + name + ".entry";
+}
+
+std::optional<CachedProgram> CompileCache::lookup() {
+  if (!enabled_) return std::nullopt;
+  std::string data = read_file(path_);
+  uint64_t json_size;
+  if (data.size() < sizeof kMagic + 8 || memcmp(data.data(), kMagic, sizeof kMagic) != 0) return std::nullopt;
+  memcpy(&json_size, data.data() + sizeof kMagic, 8);
+  size_t at = sizeof kMagic + 8;
+  if (json_size > data.size() - at) return std::nullopt;
+  CachedProgram p;
+  try {
+    json j = json::parse(data.substr(at, json_size));
+    if (j.at("key").get<std::string>() != key_) return std::nullopt;  // another script, same hash
+    for (auto& in : j.at("inputs"))
+      if (file_identity(in.at(0).get<std::string>()) != in.at(1).get<std::string>()) return std::nullopt;
+    if (!manifest_from_json(j.at("manifest").dump(), p.manifest)) return std::nullopt;
+    for (auto& w : j.at("warnings")) p.warnings.push_back(diagnostic_from(w));
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+  p.elf.assign(data.begin() + long(at + json_size), data.end());
+  utimensat(AT_FDCWD, path_.c_str(), nullptr, 0);  // used now: kept longer
+  return p;
+}
+
+void CompileCache::store(const CachedProgram& p, const std::vector<std::string>& inputs) {
+  if (!enabled_) return;
+  json j;
+  j["key"] = key_;
+  j["inputs"] = json::array();
+  for (auto& in : inputs) j["inputs"].push_back({in, file_identity(in)});
+  j["manifest"] = json::parse(manifest_to_json(p.manifest));
+  j["warnings"] = json::array();
+  for (auto& w : p.warnings) j["warnings"].push_back(diagnostic_json(w));
+  std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  uint64_t size = text.size();
+  // Written whole to a temporary name, then renamed: a reader sees all of an entry or none.
+  std::string tmp = path_ + "." + std::to_string(getpid()) + ".tmp";
+  FILE* f = fopen(tmp.c_str(), "wb");
+  if (!f) return;
+  bool ok = fwrite(kMagic, sizeof kMagic, 1, f) == 1 && fwrite(&size, 8, 1, f) == 1 &&
+            fwrite(text.data(), 1, text.size(), f) == text.size() &&
+            fwrite(p.elf.data(), 1, p.elf.size(), f) == p.elf.size();
+  ok = fclose(f) == 0 && ok;
+  if (!ok || rename(tmp.c_str(), path_.c_str()) != 0) unlink(tmp.c_str());
+  evict(dir_);
+}
+
+void CompileCache::drop() {
+  if (enabled_) unlink(path_.c_str());
+}
+
+}  // namespace scry
