@@ -2,6 +2,7 @@
 //   bench_loop N      prints "ns_per_call X", then, for every loaded BPF program that ran
 //                     at least N times during the loop, "bpf_ns_per_run X NAME" from the
 //                     kernel's statistics (sysctl kernel.bpf_stats_enabled=1, else none)
+//   bench_loop -t MS  calls getpid() for MS milliseconds; prints "calls N" (for bursts)
 // getpid() is the cheapest system call: what a probe adds to it is most of what it costs.
 #define _GNU_SOURCE
 #include <bpf/bpf.h>
@@ -49,8 +50,16 @@ static long long now_ns(void) {
 }
 
 int main(int argc, char** argv) {
+  if (argc == 3 && strcmp(argv[1], "-t") == 0) {
+    long long end = now_ns() + atoll(argv[2]) * 1000000LL;
+    long calls = 0;
+    while (now_ns() < end)
+      for (int i = 0; i < 100; i++, calls++) syscall(SYS_getpid);
+    printf("calls %ld\n", calls);
+    return 0;
+  }
   if (argc != 2) {
-    fprintf(stderr, "usage: bench_loop N\n");
+    fprintf(stderr, "usage: bench_loop N | -t MS\n");
     return 2;
   }
   long n = atol(argv[1]);

@@ -92,7 +92,7 @@ int handle_event(void* ctx, void* data, size_t size) {
     case EventType::System:
       if (h.id < m.printfs.size()) {
         std::string cmd = format_printf(m.printfs[h.id], static_cast<uint8_t*>(data), size, ec.names);
-        fflush(ec.output->stream());
+        if (ec.flush_often) fflush(ec.output->stream());  // the command may read what came before
         if (FILE* p = popen(cmd.c_str(), "r")) {
           ec.output->text(EventType::System, read_all(p));
           pclose(p);
@@ -102,6 +102,7 @@ int handle_event(void* ctx, void* data, size_t size) {
     case EventType::Cat:
       if (h.id < m.printfs.size()) {
         std::string path = format_printf(m.printfs[h.id], static_cast<uint8_t*>(data), size, ec.names);
+        if (ec.flush_often) fflush(ec.output->stream());  // the file may be scry's own output
         if (FILE* f = fopen(path.c_str(), "r")) {
           ec.output->text(EventType::Cat, read_all(f));
           fclose(f);

@@ -19,6 +19,7 @@ struct EventContext {
   ValueNames names;
   Output* output = nullptr;
   bool exit_requested = false;
+  bool flush_often = true;  // -B line/none: flush before cat() and system() read or run
   // print() snapshots whose entries are still coming, by generation.
   struct Snapshot {
     uint32_t map_id;

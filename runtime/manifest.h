@@ -94,6 +94,16 @@ struct PrintRecord {
   uint64_t sent, lost;  // entries sent, and entries the full ring buffer could not take
 };
 
+// The u64 slots of the programs' globals (.bss).
+enum GlobalSlot : uint32_t {
+  kGlobalStart = 0,       // when scry started (`elapsed`), monotonic ns
+  kGlobalCpid = 1,        // the -c command's pid
+  kGlobalGeneration = 2,  // print() snapshots, counted
+  kGlobalExit = 3,        // exit() was called: probes do nothing more, and scry stops (the Exit
+                          // record may not fit in a full ring buffer; this always tells)
+  kGlobalSlots = 4,
+};
+
 // Slots of the per-CPU "drops" counter array: what was lost, so it can be reported.
 constexpr uint32_t kDropRingbuf = 0;
 inline uint32_t drop_slot_for_map(uint32_t map_id) { return 1 + map_id; }
@@ -116,9 +126,9 @@ struct Manifest {
   std::vector<StackMapSpec> stack_maps;  // one per stack depth the script uses
   std::string ringbuf_map = "events";
   std::string drops_map = "drops";
-  // u64 slots: [0] start time (`elapsed`), [1] cpid, [2] print generation, [3] exit() called
-  // (the Exit record may not fit in a full ring buffer; this flag always tells)
-  std::string globals_map = "globals";
+  // The programs' global variables, in .bss (plain memory to them, a one-element array map
+  // to scry): u64 slots, see GlobalSlot.
+  std::string globals_map = ".bss";
   uint32_t ringbuf_size = 1 << 22;
   // Files the compiler read besides the script (cgroupid() paths; uprobe binaries are in
   // `probes`): the compile cache checks them. Not used at run time.

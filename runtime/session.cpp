@@ -142,10 +142,20 @@ void report_drops(Output& out, const Manifest& m, const std::vector<uint64_t>& n
   }
 }
 
+// The programs' globals (.bss): one element, kGlobalSlots u64s.
+int globals_map_fd(bpf_object* obj) {
+  bpf_map* map;
+  bpf_object__for_each_map(map, obj) {
+    std::string name = bpf_map__name(map);
+    if (name.size() >= 4 && name.compare(name.size() - 4, 4, ".bss") == 0) return bpf_map__fd(map);
+  }
+  return -1;
+}
+
 bool exit_flagged(int globals_fd) {
-  uint32_t key = 3;
-  uint64_t v = 0;
-  return bpf_map_lookup_elem(globals_fd, &key, &v) == 0 && v != 0;
+  uint32_t key = 0;
+  uint64_t v[kGlobalSlots] = {};
+  return bpf_map_lookup_elem(globals_fd, &key, v) == 0 && v[kGlobalExit] != 0;
 }
 
 }  // namespace
@@ -161,6 +171,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   EventContext ec;
   ec.manifest = &m;
   ec.output = &out;
+  ec.flush_often = opts.buffering != _IOFBF;
   out.set_names(&ec.names);
   for (auto& p : m.probes) {
     ec.names.probes.push_back(p.name);
@@ -173,10 +184,12 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     ec.names.stack_fds[sm.frames] = bpf_object__find_map_fd_by_name(obj.get(), sm.bpf_name.c_str());
   int rb_fd = bpf_object__find_map_fd_by_name(obj.get(), m.ringbuf_map.c_str());
   int drops_fd = bpf_object__find_map_fd_by_name(obj.get(), m.drops_map.c_str());
-  int globals_fd = bpf_object__find_map_fd_by_name(obj.get(), m.globals_map.c_str());
+  int globals_fd = globals_map_fd(obj.get());
+  // The globals are written whole, before any program runs.
   uint32_t zero = 0;
-  uint64_t start = monotonic_ns();
-  bpf_map_update_elem(globals_fd, &zero, &start, BPF_ANY);
+  uint64_t globals[kGlobalSlots] = {};
+  globals[kGlobalStart] = monotonic_ns();
+  bpf_map_update_elem(globals_fd, &zero, globals, BPF_ANY);
 
   std::unique_ptr<ring_buffer, RingBufferDeleter> rb(ring_buffer__new(rb_fd, handle_event, &ec, nullptr));
   if (!rb) {
@@ -195,9 +208,8 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     return 1;
   }
   if (child.pid > 0) {  // cpid
-    uint32_t one = 1;
-    uint64_t cpid = uint64_t(child.pid);
-    bpf_map_update_elem(globals_fd, &one, &cpid, BPF_ANY);
+    globals[kGlobalCpid] = uint64_t(child.pid);
+    bpf_map_update_elem(globals_fd, &zero, globals, BPF_ANY);
   }
 
   install_signal_handlers();
@@ -238,6 +250,10 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
       break;
     }
     if (opts.buffering != _IOFBF) fflush(opts.out);
+    // After a batch, a short rest: the kernel wakes a reader only when a record lands in an
+    // empty ring buffer, so a reader that always keeps up costs the traced task a wakeup
+    // (an irq_work) per event. Resting 1 ms lets records gather: one wakeup per batch.
+    if (rc > 0 && !g_signal) usleep(1000);
     if (child.pid > 0 && child.poll_exited()) {
       ring_buffer__consume(rb.get());
       break;

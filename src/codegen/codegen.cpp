@@ -217,6 +217,16 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   begin_function(fn);
   set_loc(probe.loc);
   probe_id_value_ = nullptr;
+  if (inst.spec.kind != ProbeKind::Begin && inst.spec.kind != ProbeKind::End) {
+    // After exit(), the probes that are still attached until scry detaches them do nothing:
+    // nothing after exit() shows, however fast they fire.
+    auto* run = llvm::BasicBlock::Create(ctx_, "running", fn_);
+    auto* over = llvm::BasicBlock::Create(ctx_, "exited", fn_);
+    b_.CreateCondBr(b_.CreateICmpNE(b_.CreateLoad(b_.getInt64Ty(), global_slot(kGlobalExit)), i64(0)), over, run);
+    b_.SetInsertPoint(over);
+    b_.CreateRet(i64(0));
+    b_.SetInsertPoint(run);
+  }
   if (!inst.fanin.empty()) {
     // One program for many syscalls: tracepoints: the system call's number says which probe
     // fired (a switch: a short tree of compares), and unselected system calls return at once.

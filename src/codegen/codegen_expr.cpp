@@ -267,23 +267,8 @@ llvm::Value* CodeGen::gen_builtin(const Expr& e) {
       return b_.CreateAnd(call_helper(kGetCurrentUidGid, i64ty, {}), 0xffffffff);
     case BuiltinId::Ctx:
       return b_.CreatePtrToInt(ctx_arg_, i64ty);
-    case BuiltinId::Cpid: {
-      auto* key = alloca_bytes(4, "gkey");
-      b_.CreateStore(b_.getInt32(1), key);
-      auto* p = call_helper(kMapLookup, b_.getPtrTy(), {globals_, key});
-      auto* found = llvm::BasicBlock::Create(ctx_, "cpid.found", fn_);
-      auto* done = llvm::BasicBlock::Create(ctx_, "cpid.done", fn_);
-      auto* start = b_.GetInsertBlock();
-      b_.CreateCondBr(b_.CreateIsNull(p), done, found);
-      b_.SetInsertPoint(found);
-      auto* v = b_.CreateLoad(i64ty, p);
-      b_.CreateBr(done);
-      b_.SetInsertPoint(done);
-      auto* phi = b_.CreatePHI(i64ty, 2);
-      phi->addIncoming(i64(0), start);
-      phi->addIncoming(v, found);
-      return phi;
-    }
+    case BuiltinId::Cpid:
+      return b_.CreateLoad(i64ty, global_slot(kGlobalCpid));
     case BuiltinId::Kstack:
     case BuiltinId::Ustack:
       return gen_stack(e.type);
@@ -299,24 +284,8 @@ llvm::Value* CodeGen::gen_builtin(const Expr& e) {
       return call_helper(kKtimeGetNs, i64ty, {});
     case BuiltinId::Cpu:
       return b_.CreateZExt(call_helper(kGetSmpProcessorId, b_.getInt32Ty(), {}), i64ty);
-    case BuiltinId::Elapsed: {
-      auto* key = alloca_bytes(4, "gkey");
-      b_.CreateStore(b_.getInt32(0), key);
-      auto* p = call_helper(kMapLookup, b_.getPtrTy(), {globals_, key});
-      auto* now = call_helper(kKtimeGetNs, i64ty, {});
-      auto* found = llvm::BasicBlock::Create(ctx_, "elapsed.found", fn_);
-      auto* done = llvm::BasicBlock::Create(ctx_, "elapsed.done", fn_);
-      auto* start = b_.GetInsertBlock();
-      b_.CreateCondBr(b_.CreateIsNull(p), done, found);
-      b_.SetInsertPoint(found);
-      auto* diff = b_.CreateSub(now, b_.CreateLoad(i64ty, p));
-      b_.CreateBr(done);
-      b_.SetInsertPoint(done);
-      auto* phi = b_.CreatePHI(i64ty, 2);
-      phi->addIncoming(now, start);
-      phi->addIncoming(diff, found);
-      return phi;
-    }
+    case BuiltinId::Elapsed:
+      return b_.CreateSub(call_helper(kKtimeGetNs, i64ty, {}), b_.CreateLoad(i64ty, global_slot(kGlobalStart)));
     case BuiltinId::Comm: {
       auto* buf = alloca_bytes(16, "comm");
       zero_bytes(buf, 16);

@@ -119,6 +119,7 @@ class CodeGen {
   void gen_aggregation(const Expr& map, const Expr& call);
   void gen_delete(const Expr& map);
   void count_drop(uint32_t slot);
+  llvm::Value* global_slot(GlobalSlot slot);  // the address of a u64 of the globals
 
   // codegen_snapshot.cpp: print(@m) copies the map into the ring buffer as it is now
   void gen_print_map(const Expr& call);

@@ -54,7 +54,21 @@ void CodeGen::define_maps() {
                                      llvm::GlobalValue::ExternalLinkage, nullptr, manifest_.ringbuf_map);
   drops_ = define_map(manifest_.drops_map, kPercpuArray, 1 + manifest_.maps.size(), 4, 8);
   zeros_ = define_map("zeros", kArray, 1, 4, zeros_size_);
-  globals_ = define_map(manifest_.globals_map, kArray, 4, 4, 8);
+  // The globals: u64 slots in .bss, which the programs read and write as memory (no helper
+  // call); libbpf makes it an array map with one element. Its BTF comes from this debug info.
+  auto* ty = llvm::ArrayType::get(b_.getInt64Ty(), kGlobalSlots);
+  globals_ = new llvm::GlobalVariable(*mod_, ty, false, llvm::GlobalValue::ExternalLinkage,
+                                      llvm::ConstantAggregateZero::get(ty), "scry_globals");
+  globals_->setSection(".bss");
+  globals_->setAlignment(llvm::Align(8));
+  auto* u64 = di_->createBasicType("unsigned long long", 64, llvm::dwarf::DW_ATE_unsigned);
+  auto* arr = di_->createArrayType(64 * kGlobalSlots, 64, u64,
+                                   di_->getOrCreateArray({di_->getOrCreateSubrange(0, int64_t(kGlobalSlots))}));
+  globals_->addDebugInfo(di_->createGlobalVariableExpression(cu_, "scry_globals", "scry_globals", file_, 0, arr, false));
+}
+
+llvm::Value* CodeGen::global_slot(GlobalSlot slot) {
+  return b_.CreateConstGEP2_64(globals_->getValueType(), globals_, 0, slot);
 }
 
 void CodeGen::count_drop(uint32_t slot) {

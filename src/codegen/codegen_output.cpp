@@ -55,16 +55,7 @@ void CodeGen::gen_call_stmt(const Expr& call) {
       gen_formatted_event(call, EventType::Printf);
       return;
     case FunctionId::Exit: {
-      auto* key = alloca_bytes(4, "exitkey");
-      b_.CreateStore(b_.getInt32(3), key);
-      auto* flag = call_helper(kMapLookup, b_.getPtrTy(), {globals_, key});
-      auto* set = llvm::BasicBlock::Create(ctx_, "exit.flag", fn_);
-      auto* next = llvm::BasicBlock::Create(ctx_, "exit.event", fn_);
-      b_.CreateCondBr(b_.CreateIsNull(flag), next, set);
-      b_.SetInsertPoint(set);
-      b_.CreateStore(i64(1), flag);
-      b_.CreateBr(next);
-      b_.SetInsertPoint(next);
+      b_.CreateStore(i64(1), global_slot(kGlobalExit));
       auto* ev = reserve_event(sizeof(EventHeader), EventType::Exit, 0);
       submit_event(ev);
       // Nothing after exit() runs.

@@ -150,21 +150,9 @@ void CodeGen::gen_print_map(const Expr& call) {
   llvm::Function* cb = snapshot_callback(map_id);
   set_loc(call.loc);
   auto* i64ty = b_.getInt64Ty();
-  // This print's generation: globals[2], counted up atomically (prints run on every CPU).
-  auto* gkey = alloca_bytes(4, "gkey");
-  b_.CreateStore(b_.getInt32(2), gkey);
-  auto* slot = call_helper(kMapLookup, b_.getPtrTy(), {globals_, gkey});
-  auto* have = llvm::BasicBlock::Create(ctx_, "gen.have", fn_);
-  auto* next = llvm::BasicBlock::Create(ctx_, "gen.next", fn_);
-  auto* before = b_.GetInsertBlock();
-  b_.CreateCondBr(b_.CreateIsNull(slot), next, have);
-  b_.SetInsertPoint(have);
-  auto* g = b_.CreateAtomicRMW(llvm::AtomicRMWInst::Add, slot, i64(1), llvm::Align(8), llvm::AtomicOrdering::Monotonic);
-  b_.CreateBr(next);
-  b_.SetInsertPoint(next);
-  auto* gen = b_.CreatePHI(i64ty, 2);
-  gen->addIncoming(i64(0), before);
-  gen->addIncoming(g, have);
+  // This print's generation, counted up atomically (prints run on every CPU).
+  auto* gen = b_.CreateAtomicRMW(llvm::AtomicRMWInst::Add, global_slot(kGlobalGeneration), i64(1), llvm::Align(8),
+                                 llvm::AtomicOrdering::Monotonic);
 
   auto* ctx = alloca_bytes(kCtxSize, "snapshot", false);
   b_.CreateStore(gen, byte_ptr(ctx, kCtxGeneration));
