@@ -82,7 +82,9 @@ burst() {  # burst FIGURE TOOL: BURST_MS of printf events: delivered per second,
   note "$1.rate" "$(awk -v d="$delivered" -v ms="$BURST_MS" 'BEGIN { printf "%.0f", d / (ms / 1000) }')"
   note "$1.lost" "$lost"
   note "$1.made" "$(awk '$1 == "calls" { print $2 }' "$T/out")"
-  note "$1.missing" "$(awk -v m="$(awk '$1 == "calls" { print $2 }' "$T/out")" -v d="$delivered" -v l="$lost" 'BEGIN { print m - d - l }')"
+  # (the command's other system calls, exec and exit, are events too: never below 0)
+  note "$1.missing" "$(awk -v m="$(awk '$1 == "calls" { print $2 }' "$T/out")" -v d="$delivered" -v l="$lost" \
+    'BEGIN { x = m - d - l; print x > 0 ? x : 0 }')"
 }
 
 for _ in $(seq "$ROUNDS"); do
@@ -141,8 +143,10 @@ row P6 "compile 200 probes + a 200-term expression" "$(med p6.scry.s)" "$(med p6
 
 [ -n "${TSV:-}" ] && cp "$T/rows" "$TSV"
 if [ -n "${CHART:-}" ] && command -v gnuplot >/dev/null; then
-  # One bar per figure: scry's value as a fraction of bpftrace's (log scale; 1 = equal).
-  awk -F'\t' '$6 != "-" && $6 > 0 { print $1, $6 }' "$T/rows" >"$T/ratios"
+  # One bar per figure: scry's value as a fraction of bpftrace's (log scale; 1 = equal), and
+  # the target ratio as a mark where there is one.
+  awk -F'\t' '$6 != "-" && $6 > 0 { t = $7; sub(/^[<>=]+ */, "", t); print $1, $6, (t ~ /^[0-9.]+$/ ? t : "NaN") }' \
+    "$T/rows" >"$T/ratios"
   gnuplot <<EOF
 set terminal pngcairo size 900,450 font ",10"
 set output "$CHART"
@@ -153,9 +157,10 @@ set style fill solid 0.8
 set boxwidth 0.6
 set grid ytics
 set ylabel "ratio (log scale)"
-unset key
-plot "$T/ratios" using 0:2:xtic(1) with boxes lc rgb "#3a7bd5", \
-     1 with lines lc rgb "#aa0000" dt 2
+set key top left
+plot "$T/ratios" using 0:2:xtic(1) with boxes lc rgb "#3a7bd5" title "scry / bpftrace", \
+     "$T/ratios" using 0:3 with points pt 5 ps 1.2 lc rgb "#cc0000" title "target", \
+     1 with lines lc rgb "#888888" dt 2 notitle
 EOF
   echo "chart: $CHART"
 fi
