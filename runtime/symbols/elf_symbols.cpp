@@ -44,22 +44,28 @@ std::vector<ElfLoadSegment> segments_of(Elf* elf) {
   if (elf && elf_getphdrnum(elf, &n) == 0)
     for (size_t i = 0; i < n; i++) {
       GElf_Phdr ph;
-      if (gelf_getphdr(elf, int(i), &ph) && ph.p_type == PT_LOAD) out.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz});
+      if (gelf_getphdr(elf, int(i), &ph) && ph.p_type == PT_LOAD)
+        out.push_back({ph.p_vaddr, ph.p_offset, ph.p_filesz, ph.p_memsz});
     }
   return out;
 }
 
 }  // namespace
 
-std::vector<ElfSymbol> read_elf_symbols(const std::string& path) {
-  std::vector<ElfSymbol> out;
-  if (elf_version(EV_CURRENT) == EV_NONE) return out;
+bool with_elf_file(const std::string& path, const std::function<void(Elf*)>& fn) {
+  if (elf_version(EV_CURRENT) == EV_NONE) return false;
   int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
+  if (fd < 0) return false;
   Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
-  out = symbols_of(elf);
+  fn(elf);
   if (elf) elf_end(elf);
   close(fd);
+  return true;
+}
+
+std::vector<ElfSymbol> read_elf_symbols(const std::string& path) {
+  std::vector<ElfSymbol> out;
+  with_elf_file(path, [&](Elf* elf) { out = symbols_of(elf); });
   return out;
 }
 
@@ -74,35 +80,20 @@ void read_elf_memory(const void* data, size_t size, std::vector<ElfSymbol>& symb
 }
 
 uint64_t elf_vaddr_to_offset(const std::string& path, uint64_t vaddr) {
-  if (elf_version(EV_CURRENT) == EV_NONE) return 0;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
-  size_t n = 0;
   uint64_t out = 0;
-  if (elf && elf_getphdrnum(elf, &n) == 0)
-    for (size_t i = 0; i < n; i++) {
-      GElf_Phdr ph;
-      if (gelf_getphdr(elf, int(i), &ph) && ph.p_type == PT_LOAD && vaddr >= ph.p_vaddr &&
-          vaddr < ph.p_vaddr + ph.p_memsz) {
-        out = vaddr - ph.p_vaddr + ph.p_offset;
+  with_elf_file(path, [&](Elf* elf) {
+    for (auto& seg : segments_of(elf))
+      if (vaddr >= seg.vaddr && vaddr < seg.vaddr + seg.memsz) {
+        out = vaddr - seg.vaddr + seg.offset;
         break;
       }
-    }
-  if (elf) elf_end(elf);
-  close(fd);
+  });
   return out;
 }
 
 std::vector<ElfLoadSegment> read_load_segments(const std::string& path) {
   std::vector<ElfLoadSegment> out;
-  if (elf_version(EV_CURRENT) == EV_NONE) return out;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
-  out = segments_of(elf);
-  if (elf) elf_end(elf);
-  close(fd);
+  with_elf_file(path, [&](Elf* elf) { out = segments_of(elf); });
   return out;
 }
 

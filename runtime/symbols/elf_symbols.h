@@ -3,8 +3,11 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+typedef struct Elf Elf;
 
 namespace scry {
 
@@ -25,9 +28,13 @@ uint64_t elf_vaddr_to_offset(const std::string& path, uint64_t vaddr);
 
 // A PT_LOAD segment: file bytes [offset, offset + filesz) are mapped at vaddr.
 struct ElfLoadSegment {
-  uint64_t vaddr = 0, offset = 0, filesz = 0;
+  uint64_t vaddr = 0, offset = 0, filesz = 0, memsz = 0;
 };
 std::vector<ElfLoadSegment> read_load_segments(const std::string& path);
+
+// Opens `path` with libelf and calls fn(elf) (elf is null if the file is not ELF), then closes
+// it; false (fn not called) if the file cannot be opened.
+bool with_elf_file(const std::string& path, const std::function<void(Elf*)>& fn);
 
 // Symbols and segments of an ELF image in memory (the vDSO).
 void read_elf_memory(const void* data, size_t size, std::vector<ElfSymbol>& symbols,

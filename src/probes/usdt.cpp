@@ -72,56 +72,52 @@ bool parse_usdt_arg(const std::string& text, UsdtArg& out) {
 
 std::vector<UsdtProbe> read_usdt_probes(const std::string& path) {
   std::vector<UsdtProbe> out;
-  if (elf_version(EV_CURRENT) == EV_NONE) return out;
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return out;
-  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
-  size_t shstrndx = 0;
-  uint64_t base_addr = 0;  // address of .stapsdt.base, to undo prelinking
-  Elf_Scn* scn = nullptr;
-  if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0)
-    while ((scn = elf_nextscn(elf, scn))) {
-      GElf_Shdr sh;
-      const char* name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : nullptr;
-      if (name && strcmp(name, ".stapsdt.base") == 0) base_addr = sh.sh_addr;
-    }
-  scn = nullptr;
-  while (elf && (scn = elf_nextscn(elf, scn))) {
-    GElf_Shdr sh;
-    if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE) continue;
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    size_t off = 0, name_off, desc_off;
-    GElf_Nhdr nh;
-    while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-      const char* owner = static_cast<const char*>(data->d_buf) + name_off;
-      if (nh.n_type != 3 || strcmp(owner, "stapsdt") != 0) continue;
-      const char* desc = static_cast<const char*>(data->d_buf) + desc_off;
-      uint64_t pc, base, sem;
-      memcpy(&pc, desc, 8);
-      memcpy(&base, desc + 8, 8);
-      memcpy(&sem, desc + 16, 8);
-      const char* provider = desc + 24;
-      const char* name = provider + strlen(provider) + 1;
-      const char* args = name + strlen(name) + 1;
-      UsdtProbe p;
-      p.provider = provider;
-      p.name = name;
-      p.arg_text = args;
-      uint64_t adjust = base_addr && base ? base_addr - base : 0;
-      p.file_offset = elf_vaddr_to_offset(path, pc + adjust);
-      p.semaphore_offset = sem ? elf_vaddr_to_offset(path, sem + adjust) : 0;
-      std::istringstream in(p.arg_text);
-      std::string a;
-      while (in >> a) {
-        UsdtArg arg;
-        if (!parse_usdt_arg(a, arg) && p.error.empty()) p.error = "cannot decode argument '" + a + "'";
-        p.args.push_back(arg);
+  with_elf_file(path, [&](Elf* elf) {
+    size_t shstrndx = 0;
+    uint64_t base_addr = 0;  // address of .stapsdt.base, to undo prelinking
+    Elf_Scn* scn = nullptr;
+    if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0)
+      while ((scn = elf_nextscn(elf, scn))) {
+        GElf_Shdr sh;
+        const char* name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : nullptr;
+        if (name && strcmp(name, ".stapsdt.base") == 0) base_addr = sh.sh_addr;
       }
-      out.push_back(std::move(p));
+    scn = nullptr;
+    while (elf && (scn = elf_nextscn(elf, scn))) {
+      GElf_Shdr sh;
+      if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE) continue;
+      Elf_Data* data = elf_getdata(scn, nullptr);
+      size_t off = 0, name_off, desc_off;
+      GElf_Nhdr nh;
+      while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
+        const char* owner = static_cast<const char*>(data->d_buf) + name_off;
+        if (nh.n_type != 3 || strcmp(owner, "stapsdt") != 0) continue;
+        const char* desc = static_cast<const char*>(data->d_buf) + desc_off;
+        uint64_t pc, base, sem;
+        memcpy(&pc, desc, 8);
+        memcpy(&base, desc + 8, 8);
+        memcpy(&sem, desc + 16, 8);
+        const char* provider = desc + 24;
+        const char* name = provider + strlen(provider) + 1;
+        const char* args = name + strlen(name) + 1;
+        UsdtProbe p;
+        p.provider = provider;
+        p.name = name;
+        p.arg_text = args;
+        uint64_t adjust = base_addr && base ? base_addr - base : 0;
+        p.file_offset = elf_vaddr_to_offset(path, pc + adjust);
+        p.semaphore_offset = sem ? elf_vaddr_to_offset(path, sem + adjust) : 0;
+        std::istringstream in(p.arg_text);
+        std::string a;
+        while (in >> a) {
+          UsdtArg arg;
+          if (!parse_usdt_arg(a, arg) && p.error.empty()) p.error = "cannot decode argument '" + a + "'";
+          p.args.push_back(arg);
+        }
+        out.push_back(std::move(p));
+      }
     }
-  }
-  if (elf) elf_end(elf);
-  close(fd);
+  });
   return out;
 }
 
