@@ -252,6 +252,19 @@ cp "$TARGET" "$T/target_copy.new" && mv "$T/target_copy.new" "$T/target_copy"  #
 cached u3 -e "$probe"
 check "cache: a uprobe script is a hit while its binary stays the same" hit u2
 check "cache: a changed uprobe binary is a miss" sh -c "! grep -q 'cache hit' '$T/u3.err'"
+# The code generator is a plugin beside the executable: a cache hit does not need it, a
+# compile without it is an error that says so.
+mkdir "$T/alone"
+cp "$SCRY" "$T/alone/scry"
+cp "$(dirname "$SCRY")/scry-codegen.so" "$T/alone/"
+"$T/alone/scry" -e 'BEGIN { printf("no llvm\n"); exit(); }' >/dev/null 2>&1
+rm "$T/alone/scry-codegen.so"
+"$T/alone/scry" -e 'BEGIN { printf("no llvm\n"); exit(); }' >"$T/alone.out" 2>&1
+check "cache: a hit runs without the code generator plugin" grep -qx "no llvm" "$T/alone.out"
+"$T/alone/scry" -e 'BEGIN { printf("not cached\n"); exit(); }' >/dev/null 2>"$T/alone.err"
+rc=$?
+check "without the code generator plugin, compiling is an error that says why" \
+  sh -c "test $rc = 1 && grep -q \"cannot load scry's code generator: .*scry-codegen.so\" '$T/alone.err'"
 unset SCRY_CACHE_DIR
 
 # Every example tool compiles and loads.
