@@ -30,7 +30,7 @@ bool generate(const Program& prog, const std::vector<ProbeInstance>& instances, 
     return GenerateFn(nullptr);
   }();
   if (!fn) {
-X
+    diags.report(DiagKind::CodegenUnavailable, Loc{}, "cannot load scry's code generator: " + error);
     return false;
   }
   return fn(prog, instances, manifest, diags, want_ir, out);
