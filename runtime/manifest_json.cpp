@@ -53,11 +53,11 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PrintfSpec, print_value, format, args, offset
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Manifest, probes, maps, printfs, time_formats, join_separators,
                                    cgroup_filters, stack_maps, ringbuf_map, drops_map, globals_map, ringbuf_size)
 
-std::string manifest_to_json(const Manifest& m) { return json(m).dump(); }
+json manifest_to_json(const Manifest& m) { return json(m); }
 
-bool manifest_from_json(const std::string& text, Manifest& m) {
+bool manifest_from_json(const json& j, Manifest& m) {
   try {
-    json::parse(text).get_to(m);
+    j.get_to(m);
     return true;
   } catch (const json::exception&) {
     return false;

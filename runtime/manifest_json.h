@@ -1,13 +1,15 @@
-// The Manifest as JSON, for the compile cache: a cached program is its ELF bytes and this.
+// The Manifest as a JSON value, for the compile cache: a cached program is its ELF bytes and
+// this (stored as CBOR, which keeps strings byte for byte: a script's printf formats need not
+// be UTF-8).
 #pragma once
-#include <string>
+#include <nlohmann/json.hpp>
 
 #include "runtime/manifest.h"
 
 namespace scry {
 
-std::string manifest_to_json(const Manifest& m);
-// false if `text` is not a manifest this version of scry wrote.
-bool manifest_from_json(const std::string& text, Manifest& m);
+nlohmann::json manifest_to_json(const Manifest& m);
+// false if `j` is not a manifest this version of scry wrote.
+bool manifest_from_json(const nlohmann::json& j, Manifest& m);
 
 }  // namespace scry

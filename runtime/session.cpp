@@ -142,20 +142,21 @@ void report_drops(Output& out, const Manifest& m, const std::vector<uint64_t>& n
   }
 }
 
-// The programs' globals (.bss): one element, kGlobalSlots u64s.
-int globals_map_fd(bpf_object* obj) {
+// The programs' globals (.bss): one element, kGlobalSlots u64s first.
+bpf_map* globals_map(bpf_object* obj) {
   bpf_map* map;
   bpf_object__for_each_map(map, obj) {
     std::string name = bpf_map__name(map);
-    if (name.size() >= 4 && name.compare(name.size() - 4, 4, ".bss") == 0) return bpf_map__fd(map);
+    if (name.size() >= 4 && name.compare(name.size() - 4, 4, ".bss") == 0) return map;
   }
-  return -1;
+  return nullptr;
 }
 
-bool exit_flagged(int globals_fd) {
+// .bss holds the globals first; the map's value may be bigger (other zeroed globals).
+bool exit_flagged(int globals_fd, size_t value_size) {
   uint32_t key = 0;
-  uint64_t v[kGlobalSlots] = {};
-  return bpf_map_lookup_elem(globals_fd, &key, v) == 0 && v[kGlobalExit] != 0;
+  std::vector<uint64_t> v((value_size + 7) / 8 + kGlobalSlots, 0);
+  return bpf_map_lookup_elem(globals_fd, &key, v.data()) == 0 && v[kGlobalExit] != 0;
 }
 
 }  // namespace
@@ -184,12 +185,14 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     ec.names.stack_fds[sm.frames] = bpf_object__find_map_fd_by_name(obj.get(), sm.bpf_name.c_str());
   int rb_fd = bpf_object__find_map_fd_by_name(obj.get(), m.ringbuf_map.c_str());
   int drops_fd = bpf_object__find_map_fd_by_name(obj.get(), m.drops_map.c_str());
-  int globals_fd = globals_map_fd(obj.get());
+  bpf_map* globals_bss = globals_map(obj.get());
+  int globals_fd = globals_bss ? bpf_map__fd(globals_bss) : -1;
+  size_t globals_size = globals_bss ? bpf_map__value_size(globals_bss) : 0;
   // The globals are written whole, before any program runs.
   uint32_t zero = 0;
-  uint64_t globals[kGlobalSlots] = {};
+  std::vector<uint64_t> globals((globals_size + 7) / 8 + kGlobalSlots, 0);
   globals[kGlobalStart] = monotonic_ns();
-  bpf_map_update_elem(globals_fd, &zero, globals, BPF_ANY);
+  bpf_map_update_elem(globals_fd, &zero, globals.data(), BPF_ANY);
 
   std::unique_ptr<ring_buffer, RingBufferDeleter> rb(ring_buffer__new(rb_fd, handle_event, &ec, nullptr));
   if (!rb) {
@@ -209,7 +212,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   }
   if (child.pid > 0) {  // cpid
     globals[kGlobalCpid] = uint64_t(child.pid);
-    bpf_map_update_elem(globals_fd, &zero, globals, BPF_ANY);
+    bpf_map_update_elem(globals_fd, &zero, globals.data(), BPF_ANY);
   }
 
   install_signal_handlers();
@@ -253,7 +256,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     // After a batch, a short rest: the kernel wakes a reader only when a record lands in an
     // empty ring buffer, so a reader that always keeps up costs the traced task a wakeup
     // (an irq_work) per event. Resting 1 ms lets records gather: one wakeup per batch.
-    if (rc > 0 && !g_signal) usleep(1000);
+    if (rc > 0 && !g_signal && !ec.exit_requested) usleep(1000);
     if (child.pid > 0 && child.poll_exited()) {
       ring_buffer__consume(rb.get());
       break;
@@ -262,7 +265,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
       ring_buffer__consume(rb.get());
       break;
     }
-    if (exit_flagged(globals_fd)) {
+    if (exit_flagged(globals_fd, globals_size)) {
       // exit() was called, and its record may not have fit: what came before it is shown.
       ring_buffer__consume(rb.get());
       ec.exit_requested = true;

@@ -28,7 +28,8 @@ void usage(FILE* f) {
           "  -o FILE         write output to FILE\n"
           "  -f FORMAT       output format: text (default), json (one record a line, docs/json.md),\n"
           "                  folded (maps as folded stacks for flame graphs)\n"
-          "  -B MODE         output buffering: line (default), full, none\n"
+          "  -B MODE         output buffering: line (default: whole records, out as soon as a batch of\n"
+          "                  events is done), full (out when 64 KiB gathered, and at exit), none\n"
           "  -c CMD          run CMD, trace, and exit when it exits\n"
           "  -p PID          uprobes only in process PID; exit when it exits\n"
           "  -v              verbose: per-phase timings and libbpf logs\n"
@@ -211,8 +212,9 @@ int main(int argc, char** argv) {
   // Before anything is written: -B decides how the output stream is buffered. "line" (the
   // default) is a full buffer that the event loop flushes after each batch of events and
   // before cat() and system(): every line is out within moments, at one write() per batch
-  // rather than per line (bursts of printf() are several times faster).
-  static char buffer[1 << 16];
+  // rather than per line (bursts of printf() are several times faster). Output::put() flushes
+  // between records past 64 KiB, so a record is never split (the buffer is bigger than that).
+  static char buffer[scry::kOutputBuffer];
   if (opts.run.buffering == _IONBF) setvbuf(opts.run.out, nullptr, _IONBF, 0);
   else setvbuf(opts.run.out, buffer, _IOFBF, sizeof buffer);
   int rc = scry::run_driver(opts);

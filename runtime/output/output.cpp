@@ -8,6 +8,15 @@
 
 namespace scry {
 
+void Output::put(const std::string& record) {
+  fwrite(record.data(), 1, record.size(), out_);
+  unflushed_ += record.size();
+  if (unflushed_ > (64u << 10)) {
+    fflush(out_);
+    unflushed_ = 0;
+  }
+}
+
 namespace {
 
 using json = nlohmann::ordered_json;
@@ -17,19 +26,16 @@ class TextOutput : public Output {
  public:
   using Output::Output;
   void attached(size_t n) override {
-    fprintf(out_, "Attaching %zu probe%s...\n", n, n == 1 ? "" : "s");
+    put("Attaching " + std::to_string(n) + " probe" + (n == 1 ? "" : "s") + "...\n");
     fflush(out_);
   }
-  void text(EventType, const std::string& s) override { fwrite(s.data(), 1, s.size(), out_); }
-  void value(const Type& t, const uint8_t* p) override {
-    std::string s = fmt::format_scalar(t, p, *names_, 8) + "\n";
-    fwrite(s.data(), 1, s.size(), out_);
-  }
+  void text(EventType, const std::string& s) override { put(s); }
+  void value(const Type& t, const uint8_t* p) override { put(fmt::format_scalar(t, p, *names_, 8) + "\n"); }
   void map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div) override {
-    fputs(fmt::format_map(spec, std::move(entries), top, div, *names_).c_str(), out_);
+    put(fmt::format_map(spec, std::move(entries), top, div, *names_));
   }
   void exit_maps(const Manifest& m, std::vector<std::vector<MapEntry>> all) override {
-    fputs(fmt::format_exit_maps(m, all, *names_).c_str(), out_);
+    put(fmt::format_exit_maps(m, all, *names_));
   }
   void lost_events(uint64_t lost, uint64_t) override {
     fflush(out_);
@@ -66,7 +72,7 @@ class FoldedOutput : public TextOutput {
       TextOutput::map(spec, std::move(entries), 0, 0);
       return;
     }
-    fputs(fmt::format_folded(spec, std::move(entries), *names_).c_str(), out_);
+    put(fmt::format_folded(spec, std::move(entries), *names_));
   }
   void exit_maps(const Manifest& m, std::vector<std::vector<MapEntry>> all) override {
     std::vector<size_t> order(m.maps.size());
@@ -132,7 +138,7 @@ class JsonOutput : public Output {
     // Strings from the kernel need not be UTF-8: invalid bytes become U+FFFD, never an abort.
     std::string line = rec.dump(-1, ' ', false, json::error_handler_t::replace);
     line += '\n';
-    fwrite(line.data(), 1, line.size(), out_);
+    put(line);
   }
   bool started_ = false;
 };

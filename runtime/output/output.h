@@ -47,9 +47,18 @@ class Output {
   virtual void diagnostic(const DiagnosticRecord& d) = 0;
 
  protected:
+  // Writes one whole record (a printf's text, a map, a JSON line). The stream's buffer is big;
+  // it is flushed here past 64 KiB, always between records, so that what another writer to the
+  // same file (the -c command) writes never lands inside one of them.
+  void put(const std::string& record);
   FILE* out_;
   const ValueNames* names_ = nullptr;
+  size_t unflushed_ = 0;
 };
+
+// The output stream's buffer (set with setvbuf by the command line): bigger than the 64 KiB
+// put() flushes at, so stdio never flushes in the middle of a record on its own.
+constexpr size_t kOutputBuffer = 1 << 20;
 
 std::unique_ptr<Output> make_output(OutputFormat f, FILE* out);
 

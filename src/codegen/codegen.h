@@ -22,6 +22,9 @@ struct CodegenResult {
 bool generate(const Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest,
               Diagnostics& diags, bool want_ir, CodegenResult& out);
 
+// Where the plugin is (the first of its places that exists; "" if none).
+std::string codegen_plugin_path();
+
 // The plugin's entry point, by this name.
 using GenerateFn = bool (*)(const Program&, const std::vector<ProbeInstance>&, Manifest&, Diagnostics&, bool,
                             CodegenResult&);

@@ -9,16 +9,30 @@
 
 namespace scry {
 
+namespace {
+
+std::vector<std::string> plugin_places() {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  std::string dir = n > 0 ? std::string(exe, size_t(n)) : std::string(".");
+  dir = dir.substr(0, dir.rfind('/'));
+  // Beside the executable (the build tree), or in ../lib/scry (an installed scry).
+  return {dir + "/scry-codegen.so", dir + "/../lib/scry/scry-codegen.so"};
+}
+
+}  // namespace
+
+std::string codegen_plugin_path() {
+  for (auto& p : plugin_places())
+    if (access(p.c_str(), F_OK) == 0) return p;
+  return "";
+}
+
 bool generate(const Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest,
               Diagnostics& diags, bool want_ir, CodegenResult& out) {
   static std::string error;
   static GenerateFn fn = [] {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    std::string dir = n > 0 ? std::string(exe, size_t(n)) : std::string(".");
-    dir = dir.substr(0, dir.rfind('/'));
-    // Beside the executable (the build tree), or in ../lib/scry (an installed scry).
-    for (const std::string& path : {dir + "/scry-codegen.so", dir + "/../lib/scry/scry-codegen.so"}) {
+    for (const std::string& path : plugin_places()) {
       void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
       if (!h) {
         if (error.empty() || access(path.c_str(), F_OK) == 0) error = dlerror();

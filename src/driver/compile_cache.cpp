@@ -13,13 +13,14 @@
 #include <sstream>
 
 #include "runtime/manifest_json.h"
+#include "src/codegen/codegen.h"
 
 namespace scry {
 
 namespace {
 
 using json = nlohmann::json;
-constexpr char kMagic[8] = {'S', 'C', 'R', 'Y', 'C', 'C', '0', '1'};
+constexpr char kMagic[8] = {'S', 'C', 'R', 'Y', 'C', 'C', '0', '2'};
 constexpr size_t kMaxEntries = 256;  // past it, the oldest half goes
 
 uint64_t fnv1a(const std::string& s) {
@@ -35,12 +36,27 @@ std::string read_file(const std::string& path) {
   return ss.str();
 }
 
-// What identifies a file's content without reading it all.
+// What identifies a file's content without reading it all (ctime too: `cp -p` over a file
+// keeps its size and mtime, not its ctime).
 std::string file_identity(const std::string& path) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) return "missing";
   return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
-         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + ":" +
+         std::to_string(st.st_ctim.tv_sec) + "." + std::to_string(st.st_ctim.tv_nsec);
+}
+
+// The loaded modules by name and size (not their use counts, which change all the time).
+std::string modules() {
+  std::istringstream in(read_file("/proc/modules"));
+  std::string line, out;
+  while (std::getline(in, line)) {
+    std::istringstream w(line);
+    std::string name, size;
+    w >> name >> size;
+    out += name + " " + size + "\n";
+  }
+  return out;
 }
 
 json diagnostic_json(const DiagnosticRecord& d) {
@@ -62,16 +78,21 @@ DiagnosticRecord diagnostic_from(const json& j) {
   return d;
 }
 
-// Keeps the cache small: the entries used least recently go first.
+// Keeps the cache small: the entries used least recently go first, and temporary files a
+// killed scry left behind.
 void evict(const std::string& dir) {
   DIR* d = opendir(dir.c_str());
   if (!d) return;
   std::vector<std::pair<time_t, std::string>> entries;
+  time_t now = time(nullptr);
   while (dirent* e = readdir(d)) {
-    std::string name = e->d_name;
-    if (name.size() < 6 || name.compare(name.size() - 6, 6, ".entry") != 0) continue;
+    std::string name = e->d_name, path = dir + "/" + name;
     struct stat st;
-    if (stat((dir + "/" + name).c_str(), &st) == 0) entries.push_back({st.st_mtime, dir + "/" + name});
+    if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    bool tmp = name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0;
+    if (tmp && now - st.st_mtime > 3600) unlink(path.c_str());
+    if (name.size() < 6 || name.compare(name.size() - 6, 6, ".entry") != 0) continue;
+    entries.push_back({st.st_mtime, path});
   }
   closedir(d);
   if (entries.size() <= kMaxEntries) return;
@@ -84,8 +105,9 @@ void evict(const std::string& dir) {
 std::string compile_key(const std::string& source, const std::string& filename,
                         const std::vector<std::string>& params, const std::string& options) {
   std::string k = "scry " SCRY_VERSION " " + file_identity("/proc/self/exe") + "\n";
+  k += "codegen " + file_identity(codegen_plugin_path()) + "\n";
   k += "boot " + read_file("/proc/sys/kernel/random/boot_id");
-  k += "modules " + std::to_string(fnv1a(read_file("/proc/modules"))) + "\n";
+  k += "modules " + std::to_string(fnv1a(modules())) + "\n";
   k += "options " + options + "\n";
   k += "params " + std::to_string(params.size()) + "\n";
   for (auto& p : params) k += std::to_string(p.size()) + ":" + p + "\n";
@@ -100,6 +122,12 @@ CompileCache::CompileCache(bool enabled, const std::string& key) : enabled_(enab
   const char* dir = getenv("SCRY_CACHE_DIR");
   dir_ = dir && *dir ? dir : "/var/cache/scry";
   if (enabled_ && mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) enabled_ = false;
+  // Programs from the cache are loaded into the kernel: only a directory no one else can
+  // write to is trusted.
+  struct stat st;
+  if (enabled_ && (lstat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+                   (st.st_mode & (S_IWGRP | S_IWOTH))))
+    enabled_ = false;
   char name[32];
   snprintf(name, sizeof name, "%016llx", (unsigned long long)fnv1a(key_));
   path_ = dir_ + "/" + name + ".entry";
@@ -115,16 +143,18 @@ std::optional<CachedProgram> CompileCache::lookup() {
   if (json_size > data.size() - at) return std::nullopt;
   CachedProgram p;
   try {
-    json j = json::parse(data.substr(at, json_size));
+    json j = json::from_cbor(data.begin() + long(at), data.begin() + long(at + json_size));
     if (j.at("key").get<std::string>() != key_) return std::nullopt;  // another script, same hash
     for (auto& in : j.at("inputs"))
       if (file_identity(in.at(0).get<std::string>()) != in.at(1).get<std::string>()) return std::nullopt;
-    if (!manifest_from_json(j.at("manifest").dump(), p.manifest)) return std::nullopt;
+    if (!manifest_from_json(j.at("manifest"), p.manifest)) return std::nullopt;
     for (auto& w : j.at("warnings")) p.warnings.push_back(diagnostic_from(w));
+    p.elf.assign(data.begin() + long(at + json_size), data.end());
+    if (p.elf.size() != j.at("elf_size").get<size_t>() || fnv1a(std::string(p.elf.begin(), p.elf.end())) != j.at("elf_hash").get<uint64_t>())
+      return std::nullopt;  // cut short or damaged
   } catch (const json::exception&) {
     return std::nullopt;
   }
-  p.elf.assign(data.begin() + long(at + json_size), data.end());
   utimensat(AT_FDCWD, path_.c_str(), nullptr, 0);  // used now: kept longer
   return p;
 }
@@ -135,17 +165,30 @@ void CompileCache::store(const CachedProgram& p, const std::vector<std::string>&
   j["key"] = key_;
   j["inputs"] = json::array();
   for (auto& in : inputs) j["inputs"].push_back({in, file_identity(in)});
-  j["manifest"] = json::parse(manifest_to_json(p.manifest));
+  j["manifest"] = manifest_to_json(p.manifest);
   j["warnings"] = json::array();
   for (auto& w : p.warnings) j["warnings"].push_back(diagnostic_json(w));
-  std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  uint64_t size = text.size();
-  // Written whole to a temporary name, then renamed: a reader sees all of an entry or none.
-  std::string tmp = path_ + "." + std::to_string(getpid()) + ".tmp";
-  FILE* f = fopen(tmp.c_str(), "wb");
-  if (!f) return;
+  j["elf_size"] = p.elf.size();
+  j["elf_hash"] = fnv1a(std::string(p.elf.begin(), p.elf.end()));
+  std::vector<uint8_t> head;
+  try {
+    head = json::to_cbor(j);  // strings byte for byte, UTF-8 or not
+  } catch (const json::exception&) {
+    return;
+  }
+  uint64_t size = head.size();
+  // Written whole to a new temporary file, then renamed: a reader sees all of an entry or none.
+  std::string tmp = path_ + ".XXXXXX.tmp";
+  int fd = mkstemps(tmp.data(), 4);
+  if (fd < 0) return;
+  FILE* f = fdopen(fd, "wb");
+  if (!f) {
+    close(fd);
+    unlink(tmp.c_str());
+    return;
+  }
   bool ok = fwrite(kMagic, sizeof kMagic, 1, f) == 1 && fwrite(&size, 8, 1, f) == 1 &&
-            fwrite(text.data(), 1, text.size(), f) == text.size() &&
+            fwrite(head.data(), 1, head.size(), f) == head.size() &&
             fwrite(p.elf.data(), 1, p.elf.size(), f) == p.elf.size();
   ok = fclose(f) == 0 && ok;
   if (!ok || rename(tmp.c_str(), path_.c_str()) != 0) unlink(tmp.c_str());

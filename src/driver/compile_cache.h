@@ -3,9 +3,9 @@
 //
 // An entry is found by a hash of its key and holds the key itself, compared whole, so a hash
 // collision is a miss, never the wrong program. The key is everything the compiled program
-// depends on: scry's own executable, the script and its file name, the parameters and options
-// that change the program, the boot (kernel, BTF, kallsyms addresses, tracepoints) and the
-// loaded modules. Files read while compiling (uprobe binaries, cgroupid() paths) are checked
+// depends on: scry's own executable and code generator plugin, the script and its file name,
+// the parameters and options that change the program, the boot (kernel, BTF, kallsyms
+// addresses, tracepoints) and the loaded modules. Files read while compiling (uprobe binaries, cgroupid() paths) are checked
 // on every hit: a binary rebuilt since is a miss.
 #pragma once
 #include <cstdint>

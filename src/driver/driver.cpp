@@ -12,6 +12,7 @@
 #include "src/preprocess/preprocess.h"
 #include "src/probes/listing.h"
 #include "src/probes/probes.h"
+#include "src/probes/tracepoint_format.h"
 #include "src/probes/syscalls.h"
 #include "src/types/btf.h"
 #include "src/types/c_definitions.h"
@@ -163,7 +164,12 @@ int run_driver(const DriverOptions& options) {
   if (auto hit = cache.lookup()) {
     t.done("cache hit");
     for (auto& w : hit->warnings) out.diagnostic(w);
-    return run_compiled(opts, diags, reporter, hit->elf, hit->manifest, t);
+    // Compiling would have mounted tracefs (libbpf attaches tracepoints through it).
+    for (auto& p : hit->manifest.probes)
+      if (p.kind == ProbeKind::Tracepoint && p.attach) tracefs_root();
+    int rc = run_compiled(opts, diags, reporter, hit->elf, hit->manifest, t);
+    if (rc != 0) cache.drop();  // it did not load or attach: compiled afresh next time
+    return rc;
   }
 
   std::string source = preprocess_script(strip_shebang(opts.source), diags);

@@ -539,8 +539,8 @@ Type Sema::check_value_call(Expr& e, const FunctionInfo* f) {
       }
       std::string path = e.args[0]->str;
       struct stat st;
-      if (stat(path.c_str(), &st) != 0 && stat(("/sys/fs/cgroup/unified/" + path).c_str(), &st) != 0) {
-        error(DiagKind::BadLiteralArg, e.args[0]->loc, "no cgroup at '" + path + "'");
+      if (stat(path.c_str(), &st) != 0 && stat((path = "/sys/fs/cgroup/unified/" + path).c_str(), &st) != 0) {
+        error(DiagKind::BadLiteralArg, e.args[0]->loc, "no cgroup at '" + e.args[0]->str + "'");
         return Type::none();
       }
       manifest_.compile_inputs.push_back(path);  // a cgroup made again gets another id
