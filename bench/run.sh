@@ -84,7 +84,7 @@ burst() {  # burst FIGURE TOOL: BURST_MS of printf events: delivered per second,
   note "$1.made" "$(awk '$1 == "calls" { print $2 }' "$T/out")"
   # (the command's other system calls, exec and exit, are events too: never below 0)
   note "$1.missing" "$(awk -v m="$(awk '$1 == "calls" { print $2 }' "$T/out")" -v d="$delivered" -v l="$lost" \
-    'BEGIN { x = m - d - l; print x > 0 ? x : 0 }')"
+    'BEGIN { x = m - d - l; print (x > 0 ? x : 0) }')"
 }
 
 for _ in $(seq "$ROUNDS"); do
