@@ -1,4 +1,5 @@
 #include "runtime/attach.h"
+#include "runtime/tracefs.h"
 
 #include <bpf/bpf.h>
 #include <linux/hw_breakpoint.h>
@@ -128,6 +129,7 @@ bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, 
       case ProbeKind::End:
         continue;
       case ProbeKind::Tracepoint:
+        tracefs_root();  // libbpf reads the tracepoint's id there: mounted if it is not
         ok = keep(bpf_program__attach_tracepoint(prog, p.category.c_str(), p.event.c_str()), p, out, error);
         break;
       case ProbeKind::Interval:

@@ -142,12 +142,14 @@ void report_drops(Output& out, const Manifest& m, const std::vector<uint64_t>& n
   }
 }
 
-// The programs' globals (.bss): one element, kGlobalSlots u64s first.
-bpf_map* globals_map(bpf_object* obj) {
+// The programs' globals (.bss): one element, kGlobalSlots u64s first. libbpf names the map
+// after the object and the section ("scry.bss").
+bpf_map* globals_map(bpf_object* obj, const std::string& section) {
   bpf_map* map;
   bpf_object__for_each_map(map, obj) {
     std::string name = bpf_map__name(map);
-    if (name.size() >= 4 && name.compare(name.size() - 4, 4, ".bss") == 0) return map;
+    if (name.size() >= section.size() && name.compare(name.size() - section.size(), section.size(), section) == 0)
+      return map;
   }
   return nullptr;
 }
@@ -185,7 +187,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     ec.names.stack_fds[sm.frames] = bpf_object__find_map_fd_by_name(obj.get(), sm.bpf_name.c_str());
   int rb_fd = bpf_object__find_map_fd_by_name(obj.get(), m.ringbuf_map.c_str());
   int drops_fd = bpf_object__find_map_fd_by_name(obj.get(), m.drops_map.c_str());
-  bpf_map* globals_bss = globals_map(obj.get());
+  bpf_map* globals_bss = globals_map(obj.get(), m.globals_map);
   int globals_fd = globals_bss ? bpf_map__fd(globals_bss) : -1;
   size_t globals_size = globals_bss ? bpf_map__value_size(globals_bss) : 0;
   // The globals are written whole, before any program runs.

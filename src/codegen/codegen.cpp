@@ -404,9 +404,7 @@ llvm::Function* CodeGen::make_callback(const std::string& name, int line, bool l
 }
 
 CodeGen::FunctionState CodeGen::enter_callback(llvm::Function* cb) {
-  FunctionState s{fn_, sp_, scratch_base_, scratch_pool_, scratch_used_, scratch_size_now_, vars_, pool_,
-                  pool_used_, loops_, event_done_, b_.GetInsertBlock(), b_.getCurrentDebugLocation(),
-                  probe_id_value_};
+  FunctionState s{function_members(), b_.GetInsertBlock(), b_.getCurrentDebugLocation()};
   callback_depth_++;
   probe_id_value_ = nullptr;
   sp_ = cb->getSubprogram();
@@ -421,18 +419,7 @@ CodeGen::FunctionState CodeGen::enter_callback(llvm::Function* cb) {
 
 void CodeGen::leave_callback(FunctionState& s) {
   di_->finalizeSubprogram(sp_);
-  fn_ = s.fn;
-  sp_ = s.sp;
-  scratch_base_ = s.scratch_base;
-  scratch_pool_ = s.scratch_pool;
-  scratch_used_ = s.scratch_used;
-  scratch_size_now_ = s.scratch_size_now;
-  vars_ = s.vars;
-  pool_ = s.pool;
-  pool_used_ = s.pool_used;
-  loops_ = s.loops;
-  event_done_ = s.event_done;
-  probe_id_value_ = s.probe_id_value;
+  function_members() = s.members;
   callback_depth_--;
   b_.SetInsertPoint(s.block);
   b_.SetCurrentDebugLocation(s.dbg);
@@ -481,7 +468,7 @@ void CodeGen::gen_for_map(const Stmt& s) {
   b_.SetInsertPoint(stop);
   b_.CreateRet(i64(1));  // 1: stop the iteration (break)
   leave_callback(saved);
-  call_helper(164 /* for_each_map_elem */, b_.getInt64Ty(), {maps_[m.map_id], cb, probe_slot, i64(0)});
+  call_helper(kForEachMapElem, b_.getInt64Ty(), {maps_[m.map_id], cb, probe_slot, i64(0)});
 }
 
 void CodeGen::store_var(const Expr& target, llvm::Value* v, const Type& from) {

@@ -136,7 +136,7 @@ llvm::Value* CodeGen::gen_value_call(const Expr& e) {
         cb.CreateRet(cb.getInt64(0));
         di_->finalizeSubprogram(len_cb_->getSubprogram());
       }
-      return call_helper(164, i64ty, {maps_[e.args[0]->map_id], len_cb_,
+      return call_helper(kForEachMapElem, i64ty, {maps_[e.args[0]->map_id], len_cb_,
                                       llvm::ConstantPointerNull::get(b_.getPtrTy()), i64(0)});
     }
     case FunctionId::Pton: {  // the address's bytes, from the literal

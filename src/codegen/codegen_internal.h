@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <tuple>
 
 #include "src/codegen/codegen.h"
 
@@ -18,7 +19,7 @@ enum BpfHelper : int {
   kMapLookup = 1, kMapUpdate = 2, kMapDelete = 3, kProbeRead = 4, kKtimeGetNs = 5,
   kGetSmpProcessorId = 8, kGetCurrentPidTgid = 14, kGetCurrentUidGid = 15, kGetCurrentComm = 16,
   kProbeReadUserStr = 114, kProbeReadKernelStr = 115, kProbeReadUser = 112, kProbeReadKernel = 113,
-  kRingbufReserve = 131, kRingbufSubmit = 132, kMapLookupPercpuElem = 195,
+  kRingbufReserve = 131, kRingbufSubmit = 132, kForEachMapElem = 164, kLoop = 181, kMapLookupPercpuElem = 195,
 };
 
 // Integer binary operators on i64 values; comparisons give 0/1.
@@ -46,21 +47,20 @@ class CodeGen {
   // Code generation moves into a callback and back: what belongs to the function being
   // generated is saved on entering the callback and restored on leaving it.
   struct LoopTargets { llvm::BasicBlock* brk; llvm::BasicBlock* cont; };
+  // The members that belong to the function being generated (listed once: saved and
+  // restored as a whole).
+  auto function_members() {
+    return std::tie(fn_, sp_, scratch_base_, scratch_pool_, scratch_used_, scratch_size_now_, vars_, pool_,
+                    pool_used_, loops_, event_done_, probe_id_value_);
+  }
   struct FunctionState {
-    llvm::Function* fn;
-    llvm::DISubprogram* sp;
-    llvm::Value* scratch_base;
-    std::map<uint32_t, std::vector<llvm::Value*>> scratch_pool;
-    std::map<uint32_t, size_t> scratch_used;
-    uint32_t scratch_size_now;
-    std::map<std::string, llvm::Value*> vars;
-    std::map<uint32_t, std::vector<llvm::AllocaInst*>> pool;
-    std::map<uint32_t, size_t> pool_used;
-    std::vector<LoopTargets> loops;
-    std::vector<llvm::BasicBlock*> event_done;
-    llvm::BasicBlock* block;
+    std::tuple<llvm::Function*, llvm::DISubprogram*, llvm::Value*, std::map<uint32_t, std::vector<llvm::Value*>>,
+               std::map<uint32_t, size_t>, uint32_t, std::map<std::string, llvm::Value*>,
+               std::map<uint32_t, std::vector<llvm::AllocaInst*>>, std::map<uint32_t, size_t>,
+               std::vector<LoopTargets>, std::vector<llvm::BasicBlock*>, llvm::Value*>
+        members;
+    llvm::BasicBlock* block;  // and where the builder was
     llvm::DebugLoc dbg;
-    llvm::Value* probe_id_value;
   };
   FunctionState enter_callback(llvm::Function* cb);
   void leave_callback(FunctionState& s);

@@ -14,7 +14,6 @@
 namespace scry {
 
 namespace {
-constexpr int kForEachMapElem = 164, kLoop = 181;
 // The callback's context, on the caller's stack: {generation, entries sent, entries lost}.
 constexpr uint32_t kCtxGeneration = 0, kCtxSent = 8, kCtxLost = 16, kCtxSize = 24;
 }  // namespace

@@ -12,7 +12,6 @@
 #include "src/preprocess/preprocess.h"
 #include "src/probes/listing.h"
 #include "src/probes/probes.h"
-#include "src/probes/tracepoint_format.h"
 #include "src/probes/syscalls.h"
 #include "src/types/btf.h"
 #include "src/types/c_definitions.h"
@@ -158,15 +157,12 @@ int run_driver(const DriverOptions& options) {
   Reporter reporter{out, diags};
 
   // A script compiled before runs from the compile cache: nothing is parsed or compiled.
-  bool cacheable = opts.dump.empty() && !opts.list;
+  bool use_cache = opts.cache && opts.dump.empty() && !opts.list;
   std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size);
-  CompileCache cache(opts.cache && cacheable, compile_key(opts.source, opts.filename, opts.params, changes));
+  CompileCache cache(use_cache, use_cache ? compile_key(opts.source, opts.filename, opts.params, changes) : "");
   if (auto hit = cache.lookup()) {
     t.done("cache hit");
     for (auto& w : hit->warnings) out.diagnostic(w);
-    // Compiling would have mounted tracefs (libbpf attaches tracepoints through it).
-    for (auto& p : hit->manifest.probes)
-      if (p.kind == ProbeKind::Tracepoint && p.attach) tracefs_root();
     int rc = run_compiled(opts, diags, reporter, hit->elf, hit->manifest, t);
     if (rc != 0) cache.drop();  // it did not load or attach: compiled afresh next time
     return rc;

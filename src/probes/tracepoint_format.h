@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/tracefs.h"
 #include "src/types/type.h"
 
 namespace scry {
@@ -24,9 +25,6 @@ struct TracepointFormat {
   const TracepointField* find(const std::string& name) const;
 };
 
-// The tracefs directory, mounting tracefs at /sys/kernel/tracing if nothing is mounted.
-// Returns "" if tracefs cannot be found or mounted.
-const std::string& tracefs_root();
 
 // Parses the text of a format file. Exposed for unit tests.
 TracepointFormat parse_tracepoint_format(const std::string& category, const std::string& event,

@@ -97,7 +97,6 @@ class Sema {
   std::set<std::string> reported_;  // each diagnostic once, even if a block has many probes
 };
 
-// Normalizes a value for storage in a map or a key: integers become 64 bits.
 // The type a value has once stored (in a map, variable, tuple or event): integers widen to
 // 64 bits; records and arrays are laid out from BTF and live in BPF memory.
 Type storage_type(const Type& t);
