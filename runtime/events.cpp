@@ -32,11 +32,26 @@ std::string read_all(FILE* f) {
   return out;
 }
 
+bool past(uint64_t deadline) {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec) > deadline;
+}
+
 }  // namespace
 
 int handle_event(void* ctx, void* data, size_t size) {
   auto& ec = *static_cast<EventContext*>(ctx);
-  if (ec.exit_requested || size < sizeof(EventHeader)) return 0;
+  if (ec.discard) {
+    ec.discarded++;
+    return 0;
+  }
+  if (ec.exit_requested || (ec.stop_signal && *ec.stop_signal && !ec.drain_deadline) ||
+      (ec.drain_deadline && past(ec.drain_deadline))) {
+    ec.left_unread = true;
+    return kStopReading;
+  }
+  if (size < sizeof(EventHeader)) return 0;
   EventHeader h;
   std::memcpy(&h, data, sizeof h);
   const Manifest& m = *ec.manifest;
@@ -51,7 +66,7 @@ int handle_event(void* ctx, void* data, size_t size) {
       break;
     case EventType::Exit:
       ec.exit_requested = true;
-      return 1;  // stop consuming: nothing after exit() is shown
+      return kStopReading;  // nothing after exit() is shown
     case EventType::Print:
       if (h.id < m.maps.size() && size >= sizeof(PrintRecord)) {
         PrintRecord r;

@@ -2,6 +2,8 @@
 #pragma once
 #include <bpf/libbpf.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -19,6 +21,14 @@ struct EventContext {
   ValueNames names;
   Output* output = nullptr;
   bool exit_requested = false;
+  // Set by a signal handler (SIGINT, SIGTERM): reading stops at the next record, so that a
+  // stream of events cannot keep scry from stopping.
+  const volatile sig_atomic_t* stop_signal = nullptr;
+  // While draining at the end: past this time (CLOCK_MONOTONIC ns, 0: none) reading stops.
+  uint64_t drain_deadline = 0;
+  bool left_unread = false;  // reading stopped with records still in the ring buffer
+  bool discard = false;      // skip records (what is left after the probes stopped)
+  uint64_t discarded = 0;
   bool flush_often = true;  // -B line/none: flush before cat() and system() read or run
   // print() snapshots whose entries are still coming, by generation.
   struct Snapshot {
@@ -29,7 +39,9 @@ struct EventContext {
   std::map<uint64_t, Snapshot> snapshots;
 };
 
-// ring_buffer_sample_fn: handles one record; returns 1 after an exit() record to stop.
+// ring_buffer_sample_fn: handles one record. Returns kStopReading (negative, so that libbpf
+// stops consuming) after exit(), on a signal, or past the drain deadline.
 int handle_event(void* ctx, void* data, size_t size);
+constexpr int kStopReading = -ECANCELED;
 
 }  // namespace scry

@@ -51,6 +51,17 @@ static uint64_t read_u64(const uint8_t* p) {
   return v;
 }
 
+// snprintf into a string as long as the result: widths and strings have no fixed limit.
+template <typename... Args>
+static std::string c_format(const std::string& format, Args... args) {
+  int n = snprintf(nullptr, 0, format.c_str(), args...);
+  if (n <= 0) return "";
+  std::string out(size_t(n) + 1, '\0');
+  snprintf(out.data(), out.size(), format.c_str(), args...);
+  out.resize(size_t(n));
+  return out;
+}
+
 std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t size,
                           const ValueNames& names) {
   if (spec.print_value) {
@@ -61,7 +72,6 @@ std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t si
   auto specs = parse_format(spec.format, err);
   std::string out;
   size_t pos = 0;
-  char buf[512];
   // Text before a conversion turns "%%" into "%"; bpftrace 0.17 copies the text after the
   // last conversion verbatim, "%%" included, and so does scry.
   auto literal = [&](size_t from, size_t to) {
@@ -86,8 +96,7 @@ std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t si
       } else {
         str = fmt::format_scalar(t, data + off, names, 8);
       }
-      snprintf(buf, sizeof buf, (conv + "s").c_str(), str.c_str());
-      out += buf;
+      out += c_format(conv + "s", str.c_str());
       continue;
     }
     uint64_t v = read_u64(data + off);
@@ -100,19 +109,17 @@ std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t si
     switch (s.conv) {
       case 'd':
       case 'i':
-        snprintf(buf, sizeof buf, (conv + "lld").c_str(), (long long)v);
+        out += c_format(conv + "lld", (long long)v);
         break;
       case 'c':
-        snprintf(buf, sizeof buf, (conv + "c").c_str(), int(char(v)));
+        out += c_format(conv + "c", int(char(v)));
         break;
       case 'p':
-        snprintf(buf, sizeof buf, (conv + "llx").c_str(), (unsigned long long)v);
-        out += "0x";
+        out += "0x" + c_format(conv + "llx", (unsigned long long)v);
         break;
       default:
-        snprintf(buf, sizeof buf, (conv + "ll" + s.conv).c_str(), (unsigned long long)v);
+        out += c_format(conv + "ll" + s.conv, (unsigned long long)v);
     }
-    out += buf;
   }
   out += spec.format.substr(pos);
   return out;

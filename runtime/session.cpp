@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "runtime/attach.h"
 #include "runtime/events.h"
@@ -99,6 +100,17 @@ struct Child {
     }
     return exited;
   }
+  // scry stops first (exit(), a signal, an error): the command is stopped as bpftrace stops
+  // it, SIGTERM and then, if it is still there after a second, SIGKILL; and reaped.
+  void stop() {
+    abandon();
+    if (pid <= 0 || poll_exited()) return;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 100 && !poll_exited(); i++) usleep(10000);
+    if (!exited) kill(pid, SIGKILL);
+    while (!exited) wait_once(0);
+  }
+  ~Child() { stop(); }
 
  private:
   // One state change of the child; false if there was none.
@@ -124,6 +136,15 @@ struct Child {
 
  public:
 };
+
+// bpftrace's runtime test engine waits for this line (on stderr, once every probe is
+// attached, before BEGIN runs) when it sets the variable of the same name.
+void announce_attached(FILE* out) {
+  static const char kMarker[] = "__BPFTRACE_NOTIFY_PROBES_ATTACHED";
+  if (!getenv(kMarker)) return;
+  fflush(out);
+  fprintf(stderr, "%s\n", kMarker);
+}
 
 uint64_t monotonic_ns() {
   timespec ts;
@@ -161,6 +182,15 @@ bool exit_flagged(int globals_fd, size_t value_size) {
   return bpf_map_lookup_elem(globals_fd, &key, v.data()) == 0 && v[kGlobalExit] != 0;
 }
 
+// Reads past what is left in the ring buffer (the probes are detached: it ends), so that
+// END's output is not mixed with it; returns how many records there were.
+uint64_t discard_unread(ring_buffer* rb, EventContext& ec) {
+  ec.discard = true;
+  ring_buffer__consume(rb);
+  ec.discard = false;
+  return std::exchange(ec.discarded, 0);
+}
+
 }  // namespace
 
 int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOptions& opts,
@@ -175,6 +205,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   ec.manifest = &m;
   ec.output = &out;
   ec.flush_often = opts.buffering != _IOFBF;
+  ec.stop_signal = &g_signal;
   out.set_names(&ec.names);
   for (auto& p : m.probes) {
     ec.names.probes.push_back(p.name);
@@ -231,6 +262,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   // Probes skipped by --missing-probes=warn are not attached: not counted.
   size_t listed = probe_count(m);
   if (!opts.quiet) out.attached(listed > skipped.size() ? listed - skipped.size() : 0);
+  announce_attached(opts.out);
   if (!run_special(obj.get(), m, ProbeKind::Begin, error)) {
     attached.detach_all();
     child.abandon();
@@ -250,7 +282,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   uint64_t last_drop_check = monotonic_ns();
   while (!ec.exit_requested && !g_signal) {
     int rc = ring_buffer__poll(rb.get(), 100);
-    if (rc < 0 && rc != -EINTR && !ec.exit_requested) {
+    if (rc < 0 && rc != -EINTR && rc != kStopReading) {
       out.error(std::string("reading the ring buffer: ") + strerror(-rc));
       break;
     }
@@ -259,14 +291,8 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     // empty ring buffer, so a reader that always keeps up costs the traced task a wakeup
     // (an irq_work) per event. Resting 1 ms lets records gather: one wakeup per batch.
     if (rc > 0 && !g_signal && !ec.exit_requested) usleep(1000);
-    if (child.pid > 0 && child.poll_exited()) {
-      ring_buffer__consume(rb.get());
-      break;
-    }
-    if (opts.pid > 0 && kill(opts.pid, 0) != 0 && errno == ESRCH) {  // -p: the process is gone
-      ring_buffer__consume(rb.get());
-      break;
-    }
+    if (child.pid > 0 && child.poll_exited()) break;
+    if (opts.pid > 0 && kill(opts.pid, 0) != 0 && errno == ESRCH) break;  // -p: the process is gone
     if (exit_flagged(globals_fd, globals_size)) {
       // exit() was called, and its record may not have fit: what came before it is shown.
       ring_buffer__consume(rb.get());
@@ -279,10 +305,22 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     }
   }
   attached.detach_all();
-  if (!ec.exit_requested) ring_buffer__consume(rb.get());
+  child.stop();
+  // What the probes sent before they were detached is shown (not after exit(), by design),
+  // for half a second at most: a signal must stop scry however much is waiting.
+  if (!ec.exit_requested) {
+    ec.drain_deadline = monotonic_ns() + 500000000ull;
+    ring_buffer__consume(rb.get());
+    ec.drain_deadline = 0;
+  }
+  bool stopped_early = !ec.exit_requested && ec.left_unread;
+  ec.exit_requested = false;
+  ec.stop_signal = nullptr;  // END's output is read whatever stopped the run
+  uint64_t unread = discard_unread(rb.get(), ec);
+  if (stopped_early && unread)
+    out.warning(std::to_string(unread) + " events were not read: scry was stopped while they kept coming");
 
   // END runs after the probes are detached; its output comes before the maps.
-  ec.exit_requested = false;
   run_special(obj.get(), m, ProbeKind::End, error);
   ring_buffer__consume(rb.get());
 

@@ -13,6 +13,7 @@ PACKAGES=(
   python3-jsonschema                            # checks -f json output against its schema
   bpftrace bpftool                              # the reference tracer, and a leak check
   util-linux gawk                               # setpriv and awk for the CLI tests
+  python3-distutils                             # bpftrace's test engine (tests/compat) imports it
 )
 
 missing=()

@@ -9,6 +9,7 @@
 #include "src/driver/driver.h"
 #include "src/probes/listing.h"
 #include "src/probes/probes.h"
+#include "runtime/features.h"
 
 #include <unistd.h>
 #include <wordexp.h>
@@ -42,6 +43,7 @@ void usage(FILE* f) {
           "  --dump=STAGE    print a stage and stop: ast, typed, ir, elf (the BPF object)\n"
           "  -h, --help      this help\n"
           "  --version       print the version\n"
+          "  --info          what this kernel and this build support (bpftrace's layout)\n"
           "\nARGS are the positional parameters $1, $2, ... ($# counts them).\n"
           "\nprobes:\n");
   for (auto& p : scry::all_providers()) fprintf(f, "  %s\n", p.help);
@@ -107,7 +109,7 @@ int main(int argc, char** argv) {
       opts.run.quiet = true;
     } else if (a == "-o") {
       out_file = need("-o");
-    } else if (a == "-f" || a.rfind("-f", 0) == 0 && a.size() > 2 && a[2] != '-') {
+    } else if (a == "-f" || (a.rfind("-f", 0) == 0 && a.size() > 2 && a[2] != '-')) {
       std::string v = a == "-f" ? need("-f") : a.substr(2);
       if (v == "text") opts.run.format = scry::OutputFormat::Text;
       else if (v == "json") opts.run.format = scry::OutputFormat::Json;
@@ -154,6 +156,9 @@ int main(int argc, char** argv) {
       }
     } else if (a == "-h" || a == "--help") {
       usage(stdout);
+      return 0;
+    } else if (a == "--info") {
+      scry::print_info(stdout, SCRY_VERSION);
       return 0;
     } else if (a == "--version" || a == "-V") {
       printf("scry %s\n", SCRY_VERSION);

@@ -53,6 +53,8 @@ for bt in *.bt; do
   fi
   ok=1
   why=""
+  # A script with nothing to compare against would pass whatever it printed.
+  if [ ! -f "$name.expected" ] && [ ! -f "$name.stderr" ]; then ok=0; why="no $name.expected or $name.stderr"; fi
   if [ "$rc" != "$want_rc" ]; then ok=0; why="exit status $rc, expected $want_rc"; fi
   if [ -f "$name.expected" ] && ! diff -u "$name.expected" "/tmp/golden.$$.out" >"/tmp/golden.$$.diff"; then
     ok=0; why="$why stdout differs"

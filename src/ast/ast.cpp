@@ -22,4 +22,69 @@ ExprPtr make_unop(std::string op, ExprPtr operand, Loc l) {
   return e;
 }
 
+ExprPtr make_incdec(std::string op, bool prefix, ExprPtr target, Loc l) {
+  auto e = make_expr(ExprKind::IncDec, l);
+  e->op = std::move(op);
+  e->str = prefix ? "pre" : "post";
+  e->ival = 1;
+  e->args.push_back(std::move(target));
+  return e;
+}
+
+
+ExprPtr clone(const Expr& e) {
+  auto c = std::make_unique<Expr>(e.kind, e.loc);
+  c->ival = e.ival;
+  c->str = e.str;
+  c->op = e.op;
+  c->type = e.type;
+  c->map_id = e.map_id;
+  c->slot = e.slot;
+  c->field_offset = e.field_offset;
+  c->field_shift = e.field_shift;
+  c->field_bits = e.field_bits;
+  for (auto& a : e.args) c->args.push_back(clone(*a));
+  return c;
+}
+
+static ExprPtr clone_or_null(const ExprPtr& e) { return e ? clone(*e) : nullptr; }
+
+Block clone(const Block& b) {
+  Block out;
+  for (auto& s : b) {
+    auto c = std::make_unique<Stmt>(s->kind, s->loc);
+    c->op = s->op;
+    c->target = clone_or_null(s->target);
+    c->value = clone_or_null(s->value);
+    c->value2 = clone_or_null(s->value2);
+    c->count = s->count;
+    c->body = clone(s->body);
+    c->else_body = clone(s->else_body);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Probe clone(const Probe& p) {
+  Probe c;
+  c.var_sizes = p.var_sizes;
+  c.attach_points = p.attach_points;
+  c.predicate = clone_or_null(p.predicate);
+  c.body = clone(p.body);
+  c.loc = p.loc;
+  return c;
+}
+
+void give_each_instance_its_block(Program& prog, std::vector<size_t*> probe_indexes) {
+  std::vector<bool> taken(prog.probes.size(), false);
+  for (size_t* index : probe_indexes) {
+    if (!taken[*index]) {
+      taken[*index] = true;
+      continue;
+    }
+    prog.probes.push_back(clone(prog.probes[*index]));
+    *index = prog.probes.size() - 1;
+  }
+}
+
 }  // namespace scry

@@ -34,6 +34,8 @@ enum class ExprKind {
   Tuple,       // (args[0], args[1], ...)
   Sizeof,      // sizeof(str) for a type, or sizeof(args[0])
   Offsetof,    // offsetof(str, op): str the record type, op the member path ("a.b")
+  IncDec,      // ++args[0], args[0]-- ...: op "++" or "--", str "pre" or "post"; args[0] a
+               // variable or a map; ival the step (sema: 1, or a pointer's element size)
 };
 
 struct Expr;
@@ -109,6 +111,18 @@ struct Program {
 ExprPtr make_expr(ExprKind k, Loc l);
 ExprPtr make_binop(std::string op, ExprPtr lhs, ExprPtr rhs, Loc l);
 ExprPtr make_unop(std::string op, ExprPtr operand, Loc l);
+ExprPtr make_incdec(std::string op, bool prefix, ExprPtr target, Loc l);
+
+// Deep copies (types and sema's annotations included).
+ExprPtr clone(const Expr& e);
+Block clone(const Block& b);
+Probe clone(const Probe& p);
+
+// Each attached probe is typed and compiled on its own copy of its block: the same text means
+// different things on different probes (args, argN, retval, func), and one shared tree would
+// keep the types of whichever probe was checked last. The first user of a block keeps it; the
+// others get copies appended to prog.probes, and their indexes are pointed at them.
+void give_each_instance_its_block(Program& prog, std::vector<size_t*> probe_indexes);
 
 // --dump=ast: an indented tree with locations (and types once sema has run).
 std::string dump_ast(const Program& prog, bool with_types);

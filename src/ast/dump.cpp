@@ -26,6 +26,7 @@ const char* kind_name(ExprKind k) {
     case ExprKind::Tuple: return "tuple";
     case ExprKind::Sizeof: return "sizeof";
     case ExprKind::Offsetof: return "offsetof";
+    case ExprKind::IncDec: return "incdec";
   }
   return "?";
 }
@@ -62,6 +63,7 @@ struct Dumper {
       case ExprKind::Cast: t += " (" + e.str + ")"; break;
       case ExprKind::Sizeof: if (!e.str.empty()) t += " " + e.str; break;
       case ExprKind::Offsetof: t += " " + e.str + ", " + e.op; break;
+      case ExprKind::IncDec: t += " " + e.str + e.op; break;
       case ExprKind::Deref:
       case ExprKind::Index:
       case ExprKind::Tuple: break;

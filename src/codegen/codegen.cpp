@@ -1,4 +1,5 @@
 // Probes, statements and control flow.
+#include <llvm/IR/IntrinsicsBPF.h>
 #include <llvm/IR/Verifier.h>
 
 #include "src/builtins/builtins.h"
@@ -41,6 +42,14 @@ llvm::Value* CodeGen::call_helper(int id, llvm::Type* ret, std::vector<llvm::Val
     default: break;
   }
   return call;
+}
+
+llvm::Value* CodeGen::opaque(llvm::Value* v) {
+  // llvm.bpf.passthrough is an identity the optimiser cannot see through; the BPF back end
+  // removes it after optimisation. Each call gets its own sequence number.
+  static uint32_t seq = 0;
+  return b_.CreateIntrinsic(llvm::Intrinsic::bpf_passthrough, {v->getType(), v->getType()},
+                            {b_.getInt32(seq++), v});
 }
 
 void CodeGen::begin_function(llvm::Function* fn) {
@@ -114,9 +123,6 @@ llvm::Value* CodeGen::alloca_bytes(uint32_t size, const std::string& name, bool 
   return a;
 }
 
-// The BPF back end expands memset/memcpy into stores, and refuses (no libc to call) past
-// about 128 of them: bigger buffers (str(p, 1024) in an event) go through a helper.
-static constexpr uint32_t kInlineCopyMax = 128;
 
 void CodeGen::zero_bytes(llvm::Value* p, uint32_t size) {
   if (size <= kInlineCopyMax) {

@@ -20,6 +20,18 @@ llvm::Value* CodeGen::probe_read(llvm::Value* dst, uint32_t size, llvm::Value* s
                      {dst, b_.getInt32(size), b_.CreateIntToPtr(src_addr, b_.getPtrTy())});
 }
 
+void CodeGen::read_user_or_kernel(llvm::Value* dst, uint32_t size, llvm::Value* addr) {
+  auto* src = b_.CreateIntToPtr(addr, b_.getPtrTy());
+  auto* rc = call_helper(kProbeReadUser, b_.getInt64Ty(), {dst, b_.getInt32(size), src});
+  auto* kernel = llvm::BasicBlock::Create(ctx_, "read.kernel", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "read.done", fn_);
+  b_.CreateCondBr(b_.CreateICmpSLT(rc, i64(0)), kernel, done);
+  b_.SetInsertPoint(kernel);
+  call_helper(kProbeReadKernel, b_.getInt64Ty(), {dst, b_.getInt32(size), src});
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+}
+
 llvm::Value* CodeGen::read_typed(llvm::Value* addr, const Type& t, bool user, uint32_t shift, uint32_t bits) {
   switch (t.kind) {
     case TypeKind::Record:
@@ -62,7 +74,7 @@ llvm::Value* CodeGen::gen_deref_index(const Expr& e) {
   const Expr& base = *e.args[0];
   llvm::Value* b = gen_expr(base);
   if (e.kind == ExprKind::Deref) return read_typed(b, e.type, base.type.user);
-  llvm::Value* idx = gen_expr(*e.args[1]);
+  llvm::Value* idx = opaque(gen_expr(*e.args[1]));  // bounded below, for the verifier
   if (base.type.is_str()) {
     // A byte of a string buffer on the stack: bounded so the verifier accepts it.
     auto* in = llvm::BasicBlock::Create(ctx_, "idx.in", fn_);

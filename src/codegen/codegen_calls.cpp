@@ -240,8 +240,10 @@ llvm::Value* CodeGen::gen_value_call(const Expr& e) {
       b_.CreateStore(clamped, buf);
       if (e.args[0]->type.is_str())
         copy_bytes(byte_ptr(buf, 8), src, std::min(n, e.args[0]->type.size));
+      else if (src->getType()->isPointerTy() || e.args[0]->type.user || user_space_probe())
+        probe_read(byte_ptr(buf, 8), n, src, true);
       else
-        probe_read(byte_ptr(buf, 8), n, src);
+        read_user_or_kernel(byte_ptr(buf, 8), n, src);
       return buf;
     }
     default:

@@ -66,7 +66,13 @@ void CodeGen::store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const
 
 llvm::Value* CodeGen::gen_string_literal(const std::string& s, uint32_t size) {
   auto* buf = alloca_bytes(size, "str");
-  // Stored 8 bytes at a time as immediates: BPF programs here have no read-only data.
+  // A long literal is copied from read-only data: as immediates, LLVM merges runs of equal
+  // bytes into a memset that the BPF back end cannot emit past 128 bytes.
+  if (size > kInlineCopyMax) {
+    copy_bytes(buf, rodata_string(s, size), size);
+    return buf;
+  }
+  // Short ones are stored 8 bytes at a time as immediates.
   std::string bytes = s;
   bytes.resize((size + 7) / 8 * 8, '\0');
   for (uint32_t off = 0; off < size; off += 8) {
@@ -80,6 +86,24 @@ llvm::Value* CodeGen::gen_string_literal(const std::string& s, uint32_t size) {
     }
   }
   return buf;
+}
+
+llvm::GlobalVariable* CodeGen::rodata_string(const std::string& s, uint32_t size) {
+  auto& slot = rodata_strings_[{s, size}];
+  if (slot) return slot;
+  std::string bytes = s;
+  bytes.resize(size, '\0');
+  auto* init = llvm::ConstantDataArray::getString(ctx_, bytes, false);
+  std::string name = "str" + std::to_string(rodata_strings_.size() - 1);
+  slot = new llvm::GlobalVariable(*mod_, init->getType(), true, llvm::GlobalValue::InternalLinkage, init, name);
+  slot->setSection(".rodata");
+  slot->setAlignment(llvm::Align(8));
+  // libbpf makes .rodata a frozen array map; its BTF comes from this debug info.
+  auto* ch = di_->createBasicType("char", 8, llvm::dwarf::DW_ATE_signed_char);
+  auto* arr = di_->createArrayType(8 * uint64_t(size), 8, ch,
+                                   di_->getOrCreateArray({di_->getOrCreateSubrange(0, int64_t(size))}));
+  slot->addDebugInfo(di_->createGlobalVariableExpression(cu_, name, name, file_, 0, arr, true));
+  return slot;
 }
 
 llvm::Value* CodeGen::gen_string_eq(llvm::Value* a, uint32_t na, llvm::Value* bb, uint32_t nb) {
@@ -133,6 +157,7 @@ llvm::Value* CodeGen::gen_expr(const Expr& e) {
       return buf;
     }
     case ExprKind::Binop: return gen_binop(e);
+    case ExprKind::IncDec: return gen_incdec(e);
     case ExprKind::Unop: {
       llvm::Value* v = gen_expr(*e.args[0]);
       if (e.op == "!") return b_.CreateZExt(b_.CreateICmpEQ(v, i64(0)), b_.getInt64Ty());

@@ -22,6 +22,10 @@ enum BpfHelper : int {
   kRingbufReserve = 131, kRingbufSubmit = 132, kForEachMapElem = 164, kLoop = 181, kMapLookupPercpuElem = 195,
 };
 
+// The BPF back end expands memset/memcpy into stores, and refuses (no libc to call) past
+// about 128 of them: bigger buffers (str(p, 1024) in an event) go through a helper.
+constexpr uint32_t kInlineCopyMax = 128;
+
 // Integer binary operators on i64 values; comparisons give 0/1.
 llvm::Value* lower_int_binop(llvm::IRBuilder<>& b, const std::string& op, llvm::Value* l,
                              llvm::Value* r, bool is_signed);
@@ -65,6 +69,10 @@ class CodeGen {
   FunctionState enter_callback(llvm::Function* cb);
   void leave_callback(FunctionState& s);
   void store_var(const Expr& target, llvm::Value* v, const Type& from);
+  // `v` as a value the optimiser knows nothing about. A bounds check written for the
+  // verifier (which tracks less than LLVM does: it loses the range of x % n, of x / n...)
+  // is kept only if LLVM cannot prove it redundant and remove it.
+  llvm::Value* opaque(llvm::Value* v);
   uint32_t var_size(const std::string& name) const {
     auto& sizes = prog_.probes[inst_->probe_index].var_sizes;
     auto it = sizes.find(name);
@@ -90,6 +98,9 @@ class CodeGen {
   llvm::Value* read_typed(llvm::Value* addr, const Type& t, bool user, uint32_t shift = 0, uint32_t bits = 0);
   // Reads user memory in uprobes and when `user` (syscall arguments), else kernel memory.
   llvm::Value* probe_read(llvm::Value* dst, uint32_t size, llvm::Value* src_addr, bool user = false);
+  // An address that may be a user or a kernel one (an integer argument): user memory first,
+  // as str() reads it.
+  void read_user_or_kernel(llvm::Value* dst, uint32_t size, llvm::Value* addr);
   bool user_space_probe() const;
 
   // codegen_calls.cpp: functions with values, and join/system/cat/signal
@@ -116,6 +127,7 @@ class CodeGen {
   llvm::Value* gen_map_read(const Expr& map);
   void gen_map_store(const Expr& map, llvm::Value* value_ptr);
   void gen_map_compound(const Stmt& s);
+  llvm::Value* gen_incdec(const Expr& e);
   void gen_aggregation(const Expr& map, const Expr& call);
   void gen_delete(const Expr& map);
   void count_drop(uint32_t slot);
@@ -194,6 +206,9 @@ class CodeGen {
   llvm::GlobalVariable* drops_ = nullptr;
   llvm::GlobalVariable* zeros_ = nullptr;    // one all-zero value, to insert big values
   llvm::GlobalVariable* globals_ = nullptr;
+  // Long string literals in .rodata, by (text, size).
+  std::map<std::pair<std::string, uint32_t>, llvm::GlobalVariable*> rodata_strings_;
+  llvm::GlobalVariable* rodata_string(const std::string& s, uint32_t size);
   std::map<uint32_t, llvm::GlobalVariable*> stacks_;  // by depth, created when kstack/ustack are used
   llvm::GlobalVariable* user_pids_ = nullptr;  // pids already reported to the runtime (NewPid)
   llvm::Function* len_cb_ = nullptr;          // the callback len() iterates with

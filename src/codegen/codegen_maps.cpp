@@ -182,6 +182,41 @@ void CodeGen::gen_map_compound(const Stmt& s) {
          [&](llvm::Value* buf) { b_.CreateStore(lower_int_binop(b_, op, i64(0), v, is_signed), buf); });
 }
 
+// ++/-- of a variable or a map entry: the new value is stored; the expression is the new
+// value (prefix) or the old one (postfix). A missing map entry counts from 0.
+llvm::Value* CodeGen::gen_incdec(const Expr& e) {
+  const Expr& target = *e.args[0];
+  auto step = [&](llvm::Value* old) {
+    return e.op == "++" ? b_.CreateAdd(old, i64(uint64_t(e.ival))) : b_.CreateSub(old, i64(uint64_t(e.ival)));
+  };
+  bool prefix = e.str == "pre";
+  auto* i64ty = b_.getInt64Ty();
+  if (target.kind == ExprKind::Var) {
+    auto it = vars_.find(var_key(target));
+    if (it == vars_.end()) return i64(0);
+    llvm::Value* old = b_.CreateLoad(i64ty, it->second);
+    store_as(it->second, step(old), target.type, target.type);
+    llvm::Value* now = b_.CreateLoad(i64ty, it->second);  // as stored: narrow types wrap
+    return prefix ? now : old;
+  }
+  auto* key = gen_map_key(target);
+  set_loc(e.loc);
+  auto* result = alloca_bytes(8, "incdec");
+  upsert(*this, target.map_id, key, 8,
+         [&](llvm::Value* p) {
+           llvm::Value* old = b_.CreateLoad(i64ty, p);
+           llvm::Value* now = step(old);
+           b_.CreateStore(now, p);
+           b_.CreateStore(prefix ? now : old, result);
+         },
+         [&](llvm::Value* buf) {
+           llvm::Value* now = step(i64(0));
+           b_.CreateStore(now, buf);
+           b_.CreateStore(prefix ? now : i64(0), result);
+         });
+  return b_.CreateLoad(i64ty, result);
+}
+
 void CodeGen::gen_aggregation(const Expr& map, const Expr& call) {
   const Type& t = manifest_.maps[map.map_id].value;
   llvm::Value* v = call.args.empty() ? i64(1) : gen_expr(*call.args[0]);
@@ -293,7 +328,8 @@ void CodeGen::gen_aggregation(const Expr& map, const Expr& call) {
       auto* inb = llvm::BasicBlock::Create(ctx_, "hist.inbounds", fn_);
       b_.CreateCondBr(b_.CreateIsNull(p), done, inb);
       b_.SetInsertPoint(inb);
-      b_.CreateCondBr(b_.CreateICmpULT(idx, i64(nb)), inc, done);  // bound for the verifier
+      idx = opaque(idx);  // bound for the verifier, kept even where LLVM knows idx < nb
+      b_.CreateCondBr(b_.CreateICmpULT(idx, i64(nb)), inc, done);
       b_.SetInsertPoint(inc);
       auto* slot = b_.CreateGEP(i64ty, p, idx);
       b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64ty, slot), i64(1)), slot);

@@ -154,7 +154,7 @@ int run_driver(const DriverOptions& options) {
     return 1;
   }
   Diagnostics diags(opts.filename, opts.source);
-  Reporter reporter{out, diags};
+  Reporter reporter{out, diags, 0, {}};
 
   // A script compiled before runs from the compile cache: nothing is parsed or compiled.
   bool use_cache = opts.cache && opts.dump.empty() && !opts.list;
@@ -190,6 +190,9 @@ int run_driver(const DriverOptions& options) {
     return 0;
   }
   fan_in_syscalls(prog, instances);
+  std::vector<size_t*> block_of;
+  for (auto& inst : instances) block_of.push_back(&inst.probe_index);
+  give_each_instance_its_block(prog, block_of);
 
   Manifest manifest;
   SemaOptions sopts;

@@ -53,7 +53,8 @@ void fan_in_syscalls(const Program& prog, std::vector<ProbeInstance>& instances)
     // A run of instances of one block: the expansion keeps them together.
     size_t j = i;
     while (j < instances.size() && instances[j].probe_index == instances[i].probe_index) j++;
-    const Probe& probe = prog.probes[instances[i].probe_index];
+    const size_t block = instances[i].probe_index;
+    const Probe& probe = prog.probes[block];
     bool uses_args = (probe.predicate && reads_args(*probe.predicate)) || block_reads_args(probe.body);
     for (const char* dir : {"sys_enter_", "sys_exit_"}) {
       ProbeInstance fan;
@@ -64,10 +65,10 @@ void fan_in_syscalls(const Program& prog, std::vector<ProbeInstance>& instances)
         if (nr >= 0) fan.fanin.emplace_back(nr, s.name);
       }
       if (fan.fanin.size() < 2) continue;
-      fan.probe_index = instances[i].probe_index;
+      fan.probe_index = block;
       fan.spec.kind = ProbeKind::Tracepoint;
       fan.spec.category = "raw_syscalls";
-      fan.spec.event = dir[4] == 'e' ? "sys_enter" : "sys_exit";
+      fan.spec.event = std::string(dir) == "sys_enter_" ? "sys_enter" : "sys_exit";
       fan.spec.name = "tracepoint:raw_syscalls:" + fan.spec.event;
       fan.format = load_tracepoint_format("raw_syscalls", fan.spec.event);
       if (!fan.format) continue;

@@ -62,6 +62,8 @@ class Sema {
   // Expressions and calls (sema_expr.cpp).
   Type check_expr(Expr& e);
   Type check_binop(Expr& e);
+  Type check_incdec(Expr& e);
+  void positional_as_string(Expr& e);
   Type check_call(Expr& e, bool as_statement);
   // Builtins, BTF-typed values and the functions with values (sema_builtins.cpp).
   Type check_builtin(Expr& e);

@@ -85,6 +85,8 @@ Type Sema::check_expr(Expr& e) {
       return check_sizeof_offsetof(e);
     case ExprKind::Binop:
       return check_binop(e);
+    case ExprKind::IncDec:
+      return check_incdec(e);
     case ExprKind::Unop: {
       Type t = check_expr(*e.args[0]);
       if (t.kind == TypeKind::None) return e.type = t;
@@ -111,6 +113,32 @@ Type Sema::check_expr(Expr& e) {
     }
   }
   return Type::none();
+}
+
+// ++ and -- on a variable or a map: integers step by 1, pointers by their element's size.
+// A map they create holds a signed integer (bpftrace 0.17 prints `@x--` of nothing as -1).
+Type Sema::check_incdec(Expr& e) {
+  Expr& target = *e.args[0];
+  Type t;
+  if (target.kind == ExprKind::Var) {
+    auto it = vars_.find(target.str);
+    if (it == vars_.end()) {
+      error(DiagKind::UndefinedVariable, target.loc, "variable " + target.str + " is used before it is assigned");
+      return e.type = Type::none();
+    }
+    t = target.type = it->second;
+  } else {
+    use_map_key(target);
+    MapInfo& mi = map_info(target);
+    t = mi.value_known ? mi.value : Type::integer(8, true);
+    if (t.is_int()) set_map_value(target, t, target.loc);
+  }
+  if (!t.is_int() && !t.is_ptr()) {
+    error(DiagKind::BadOperand, e.loc, "operator " + e.op + " needs an integer or a pointer, not " + t.name());
+    return e.type = Type::none();
+  }
+  e.ival = t.is_ptr() && t.pointee && t.pointee->size ? t.pointee->size : 1;
+  return e.type = t;
 }
 
 Type Sema::check_binop(Expr& e) {
@@ -174,6 +202,24 @@ bool Sema::check_map_arg(Expr& call, size_t i, bool allow_keys) {
   return true;
 }
 
+// str($1) is the parameter's text even when it is a number, and str($1 + N) its text from
+// byte N on (as in bpftrace): the parameter becomes a string literal.
+void Sema::positional_as_string(Expr& e) {
+  Expr* pos = &e;
+  int64_t skip = 0;
+  if (e.kind == ExprKind::Binop && e.op == "+" && e.args[0]->kind == ExprKind::Positional &&
+      e.args[1]->kind == ExprKind::Int) {
+    pos = e.args[0].get();
+    skip = e.args[1]->ival;
+  }
+  if (pos->kind != ExprKind::Positional || skip < 0) return;
+  size_t n = size_t(pos->ival);
+  std::string v = n >= 1 && n <= opts_.params.size() ? opts_.params[n - 1] : "";
+  e.kind = ExprKind::Str;
+  e.str = size_t(skip) < v.size() ? v.substr(size_t(skip)) : "";
+  e.args.clear();
+}
+
 Type Sema::check_call(Expr& e, bool as_statement) {
   const FunctionInfo* f = find_function(e.str);
   if (!f) {
@@ -205,6 +251,7 @@ Type Sema::check_call(Expr& e, bool as_statement) {
             std::string(f->name) + "() must be assigned to a map: @name = " + f->name + "(...)");
       return e.type = Type::none();
     case FunctionId::Str: {
+      positional_as_string(*e.args[0]);
       Type t = check_expr(*e.args[0]);
       uint32_t size = opts_.default_strlen;
       if (n == 2) {

@@ -46,6 +46,48 @@ for sig in INT TERM; do
     test "$rc" = 0 -a "$(cat "$T/sig.out")" = "$(printf 'Attaching 3 probes...\nend ran\n\n\n@a: 1')"
 done
 
+# A signal stops scry however fast events keep coming: here each event runs a command, which
+# makes more events (issue 10/12: it ran on until killed). END still runs.
+"$SCRY" --unsafe -e 'tracepoint:sched:sched_switch { system("echo storm"); } END { printf("end ran\n"); }' \
+  >"$T/storm.out" 2>"$T/storm.err" &
+pid=$!
+wait_for "$T/storm.out" storm
+kill -INT $pid
+for _ in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+stopped=$(kill -0 $pid 2>/dev/null && echo no || echo yes)
+kill -KILL $pid 2>/dev/null
+wait $pid
+check "SIGINT stops a storm of events (within 10 s here), END runs" \
+  sh -c "test $stopped = yes && grep -q 'end ran' '$T/storm.out'"
+
+# When scry stops first, its -c command is stopped too (SIGTERM) and reaped: nothing is left
+# running under init.
+"$SCRY" -c "$TARGET sleep 5000" -e 'interval:ms:200 { printf("cpid %d\n", cpid); exit(); }' >"$T/cpid.out" 2>&1
+cpid=$(sed -n 's/^cpid //p' "$T/cpid.out")
+check "exit() stops the -c command" sh -c "test -n '$cpid' && ! kill -0 '$cpid' 2>/dev/null"
+
+# bpftrace's test engine: the marker on stderr once every probe is attached, before BEGIN.
+__BPFTRACE_NOTIFY_PROBES_ATTACHED=1 "$SCRY" -e 'BEGIN { printf("begin\n"); exit(); }' >"$T/marker.out" 2>&1
+check "the attach marker comes after Attaching and before BEGIN's output" \
+  test "$(head -3 "$T/marker.out")" = "$(printf 'Attaching 1 probe...\n__BPFTRACE_NOTIFY_PROBES_ATTACHED\nbegin')"
+"$SCRY" -e 'BEGIN { exit(); }' >"$T/nomarker.out" 2>&1
+check "no marker without the engine's variable" sh -c "! grep -q NOTIFY '$T/nomarker.out'"
+
+# --info reports in bpftrace's layout what this kernel can do, probed (not assumed).
+"$SCRY" --info >"$T/info.out"
+check "--info lists probe types and helpers" \
+  sh -c "grep -q '^  tracepoint: yes' '$T/info.out' && grep -q '^  kprobe: \(yes\|no\)' '$T/info.out' && grep -q 'Loop support: yes' '$T/info.out'"
+kp=$([ -e /sys/bus/event_source/devices/kprobe ] && echo yes || echo no)
+check "--info: kprobe as /sys/bus/event_source/devices says" grep -q "^  kprobe: $kp" "$T/info.out"
+
+# One block on all syscalls: tracepoints, and on sys_enter_* and sys_exit_* together, crashed
+# sema (issue 10).
+"$SCRY" --dry-run -e 'tracepoint:syscalls:* { @[probe] = count(); }' >"$T/allsys.out" 2>&1
+check "tracepoint:syscalls:* compiles and loads" test $? = 0
+"$SCRY" --dry-run -e 'tracepoint:syscalls:sys_enter_read,tracepoint:syscalls:sys_exit_read,
+  tracepoint:syscalls:sys_enter_write,tracepoint:syscalls:sys_exit_write { @[probe] = count(); }' >"$T/rw.out" 2>&1
+check "one block on sys_enter_* and sys_exit_* compiles and loads" test $? = 0
+
 # -o writes the output to a file, nothing to stdout.
 "$SCRY" -o "$T/o.txt" -e 'BEGIN { printf("to file\n"); exit(); }' >"$T/o.stdout"
 check "-o writes to the file" grep -qx "to file" "$T/o.txt"

@@ -61,7 +61,17 @@ TEST_CASE("if / else if / else and compound assignment") {
   auto dump = parse_dump("BEGIN { if ($1 > 0) { @a += 2; } else if ($1 < 0) { @a--; } else { @a++ } }", &errors);
   CHECK(errors.empty());
   CHECK(dump.find("assign += <1:23>") != std::string::npos);
-  CHECK(dump.find("assign -= ") != std::string::npos);
+  CHECK(dump.find("incdec post-- <1:53>") != std::string::npos);
+  CHECK(dump.find("incdec post++ <1:68>") != std::string::npos);
+}
+
+TEST_CASE("++ and -- before and after variables and maps, inside expressions") {
+  std::string errors;
+  auto dump = parse_dump("BEGIN { f($x++, --$y, ++@m[1], @n--); $z = $a++ + 1; }", &errors);
+  CHECK(errors.empty());
+  for (const char* want : {"incdec post++ <1:11>", "incdec pre-- <1:17>", "incdec pre++ <1:23>",
+                           "incdec post-- <1:32>", "binop + <1:44>"})
+    CHECK(dump.find(want) != std::string::npos);
 }
 
 TEST_CASE("string escapes") {

@@ -1,0 +1,30 @@
+// What this kernel (and this build of scry) can do, measured by trying it: helpers and map
+// types probed by loading small programs, probe kinds by loading or opening what they need.
+// `scry --info` prints it in bpftrace's layout, so that tools written against bpftrace's
+// feature report (its runtime test suite among them) read it unchanged.
+#pragma once
+#include <cstdio>
+#include <string>
+
+namespace scry {
+
+struct KernelFeatures {
+  bool btf = false;                 // /sys/kernel/btf/vmlinux
+  bool kprobe = false;              // a kprobe PMU or tracefs kprobe_events
+  bool kprobe_multi = false;        // BPF_TRACE_KPROBE_MULTI links
+  bool kfunc = false;               // fentry/fexit programs load (BPF trampolines)
+  bool iter_task = false, iter_task_file = false;
+  bool hardware = false;            // a hardware PMU (perf_event_open of cycles)
+  bool uprobe_refcount = false;     // USDT semaphores counted by the kernel
+  bool probe_read_kernel = false, get_current_cgroup_id = false, send_signal = false;
+  bool override_return = false, dpath = false, loop = false, ringbuf = false;
+  bool get_func_ip = false;
+};
+
+// Probed once, on first use (a few ms: each probe is a program load).
+const KernelFeatures& kernel_features();
+
+// The `--info` report.
+void print_info(FILE* out, const char* version);
+
+}  // namespace scry
