@@ -23,6 +23,7 @@ void to_json(json& j, const Type& t) {
   if (t.pointee) j["pointee"] = *t.pointee;
   if (t.count) j["count"] = t.count;
   if (t.user) j["user"] = true;
+  if (!t.value_kind.empty()) j["value_kind"] = t.value_kind;
   if (t.kind == TypeKind::KStack || t.kind == TypeKind::UStack) j["stack"] = {int(t.stack_mode), t.stack_frames};
 }
 
@@ -41,6 +42,7 @@ void from_json(const json& j, Type& t) {
   if (j.contains("pointee")) t.pointee = std::make_shared<Type>(j.at("pointee").get<Type>());
   if (j.contains("count")) j.at("count").get_to(t.count);
   t.user = j.value("user", false);
+  t.value_kind = j.value("value_kind", "");
   if (j.contains("stack")) t.stack_mode = StackMode(j.at("stack")[0].get<int>()), t.stack_frames = j.at("stack")[1];
 }
 

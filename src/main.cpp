@@ -5,7 +5,7 @@
 #include <sstream>
 #include <string>
 
-#include "src/builtins/builtins.h"
+#include "src/builtins/builtin.h"
 #include "src/driver/driver.h"
 #include "src/probes/listing.h"
 #include "src/probes/probes.h"
@@ -48,9 +48,11 @@ void usage(FILE* f) {
           "\nprobes:\n");
   for (auto& p : scry::all_providers()) fprintf(f, "  %s\n", p.help);
   fprintf(f, "\nbuiltins:\n");
-  for (auto& b : scry::all_builtins()) fprintf(f, "  %-10s %-11s %s\n", b.name, b.type, b.doc);
+  for (const scry::Builtin* b : scry::all_builtins())
+    if (b->form == scry::Form::Identifier) fprintf(f, "  %-10s %s\n", b->signature, b->doc);
   fprintf(f, "\nfunctions:\n");
-  for (auto& fn : scry::all_functions()) fprintf(f, "  %-32s %s\n", fn.signature, fn.doc);
+  for (const scry::Builtin* b : scry::all_builtins())
+    if (b->form != scry::Form::Identifier) fprintf(f, "  %-32s %s\n", b->signature, b->doc);
 }
 
 // -c CMD is split into words like a shell would (quotes, escapes), without running anything.

@@ -1,16 +1,11 @@
 #include "runtime/format/value.h"
 
-#include <arpa/inet.h>
 #include <bpf/bpf.h>
-#include <pwd.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
-#include "runtime/symbols/cgroups.h"
-#include "runtime/symbols/kallsyms.h"
 
 #include "runtime/format/hist.h"
 #include "runtime/format/stack.h"
@@ -18,6 +13,8 @@
 namespace scry::fmt {
 
 namespace {
+
+SpecialPrinter (*g_special_printers)(const std::string& kind) = nullptr;
 
 uint64_t get64(const uint8_t* p) {
   uint64_t v;
@@ -110,6 +107,8 @@ std::string value_text(const MapSpec& spec, const uint8_t* p, uint64_t div,
 
 }  // namespace
 
+void set_special_printers(SpecialPrinter (*lookup)(const std::string& kind)) { g_special_printers = lookup; }
+
 uint64_t member_int(const Type& t, const Type::Field& f, const uint8_t* p) {
   uint32_t size = t.size >= 1 && t.size <= 8 ? t.size : 8;
   uint64_t v = 0;
@@ -180,48 +179,12 @@ std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& nam
       uint64_t id = get64(p);
       return id < names.funcs.size() ? names.funcs[id] : "?";
     }
-    case TypeKind::Username: {
-      struct passwd* pw = getpwuid(uid_t(get64(p)));
-      return pw ? pw->pw_name : std::to_string(get64(p));
-    }
-    case TypeKind::Ksym: return Kallsyms::get().symbolize(get64(p), false);
-    case TypeKind::Usym: {
-      SymbolizedFrame f = UserSymbols::get().resolve(uint32_t(get64(p + 8)), get64(p));
-      if (f.known) return f.name;
-      char buf[32];
+    case TypeKind::Special: {
+      if (SpecialPrinter print = g_special_printers ? g_special_printers(t.value_kind) : nullptr)
+        return print(t, p, names);
+      char buf[32];  // a kind no printer is installed for: its first word, in hex
       snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)get64(p));
       return buf;
-    }
-    case TypeKind::Inet: {
-      char buf[INET6_ADDRSTRLEN] = "";
-      int af = int(get64(p));
-      if (!inet_ntop(af == 10 ? AF_INET6 : AF_INET, p + 8, buf, sizeof buf)) return "";
-      return buf;
-    }
-    case TypeKind::CgroupPath: {
-      uint64_t filter = get64(p + 8);
-      return cgroup_paths(get64(p), filter < names.cgroup_filters.size() ? names.cgroup_filters[filter] : "*");
-    }
-    case TypeKind::Mac: {
-      char buf[24];
-      snprintf(buf, sizeof buf, "%02X:%02X:%02X:%02X:%02X:%02X", p[0], p[1], p[2], p[3], p[4], p[5]);
-      return buf;
-    }
-    case TypeKind::Strftime: {
-      // nsecs is CLOCK_MONOTONIC; shift it to the wall clock.
-      uint64_t id = get64(p), ns = get64(p + 8);
-      if (id >= names.time_formats.size()) return "";
-      timespec mono, real;
-      clock_gettime(CLOCK_MONOTONIC, &mono);
-      clock_gettime(CLOCK_REALTIME, &real);
-      int64_t offset = (int64_t(real.tv_sec) - mono.tv_sec) * 1000000000ll + (real.tv_nsec - mono.tv_nsec);
-      int64_t wall = int64_t(ns) + offset;
-      time_t secs = time_t(wall / 1000000000ll);
-      struct tm tm;
-      localtime_r(&secs, &tm);
-      char buf[256];
-      size_t n = strftime(buf, sizeof buf, names.time_formats[id].c_str(), &tm);
-      return std::string(buf, n);
     }
     case TypeKind::KStack:
     case TypeKind::UStack: return format_stack(t, p, names, indent);

@@ -9,6 +9,12 @@
 
 namespace scry::fmt {
 
+// How values of TypeKind::Special print: the builtin that makes them knows (its registry entry
+// has the printer). The runtime asks `lookup` for the printer of a kind; scry installs the
+// builtin registry's lookup before anything prints. Without one, the value prints in hex.
+using SpecialPrinter = std::string (*)(const Type& t, const uint8_t* p, const ValueNames& names);
+void set_special_printers(SpecialPrinter (*lookup)(const std::string& kind));
+
 // One value of type `t` stored at `p` (integers as 64 bits): "42", "-1", "text", "(1, a)".
 // Stacks print one frame a line, indented by `indent` spaces (4 in maps, 8 in printf).
 // Structs print as "{ .a = 1, .b = x }" and arrays as "[1,2]"; `compact` (map keys) prints

@@ -2,7 +2,7 @@
 #include <llvm/IR/IntrinsicsBPF.h>
 #include <llvm/IR/Verifier.h>
 
-#include "src/builtins/builtins.h"
+#include "src/builtins/builtin.h"
 #include "src/codegen/codegen_internal.h"
 
 namespace scry {
@@ -34,8 +34,8 @@ llvm::Value* CodeGen::call_helper(int id, llvm::Type* ret, std::vector<llvm::Val
   // merge repeated calls, so `pid` used 200 times in one expression is one call, not 200
   // results kept alive across calls (which would not fit the 512-byte stack).
   switch (id) {
-    case kGetCurrentPidTgid: case kGetCurrentUidGid: case kGetSmpProcessorId:
-    case 42 /* get_numa_node_id */: case 80 /* get_current_cgroup_id */:
+    case kGetCurrentPidTgid: case kGetCurrentUidGid: case kGetSmpProcessorId: case kGetNumaNodeId:
+    case kGetCurrentCgroupId:
       call->setDoesNotAccessMemory();
       call->setDoesNotThrow();
       break;
@@ -520,9 +520,8 @@ bool CodeGen::run(const std::vector<ProbeInstance>& instances) {
   // lost), one page for those that only ever send exit(): its pages are resident for the
   // whole run, and most of a one-liner's memory otherwise.
   manifest_.ringbuf_size = ringbuf_output_ ? (1u << 22) : 4096;
-  describe_map(ringbuf_, 27 /* ringbuf */, manifest_.ringbuf_size, 0, 0);
+  describe_map(ringbuf_, kRingbuf, manifest_.ringbuf_size, 0, 0);
   if (scratch_) {  // sized now that every program's need is known
-    static const int kPercpuArray = 6;
     describe_map(scratch_, kPercpuArray, scratch_slots_, 4, scratch_max_);
   }
   // The kernel requires a GPL-compatible license for the tracing helpers.

@@ -1,5 +1,5 @@
 // Expressions: literals, variables, builtins, operators, tracepoint fields, str().
-#include "src/builtins/builtins.h"
+#include "src/builtins/builtin.h"
 #include "src/codegen/codegen_internal.h"
 
 namespace scry {
@@ -145,7 +145,7 @@ llvm::Value* CodeGen::gen_expr(const Expr& e) {
     case ExprKind::Map: return gen_map_read(e);
     case ExprKind::Builtin: return gen_builtin(e);
     case ExprKind::Field: return gen_field(e);
-    case ExprKind::Call: return e.str == "str" ? gen_str_call(e) : gen_value_call(e);
+    case ExprKind::Call: return gen_call(e);
     case ExprKind::Cast: return gen_cast(e);
     case ExprKind::Deref:
     case ExprKind::Index: return gen_deref_index(e);
@@ -233,96 +233,15 @@ llvm::Value* CodeGen::gen_binop(const Expr& e) {
   return lower_int_binop(b_, e.op, a, c, l.type.is_signed && r.type.is_signed);
 }
 
-// x86-64 struct pt_regs: where the six register arguments, the return value, the stack
-// pointer and the instruction pointer are, for kprobes and uprobes.
-static const uint32_t kArgRegOffsets[] = {112 /* di */, 104 /* si */, 96 /* dx */, 88 /* cx */,
-                                          72 /* r8 */, 64 /* r9 */};
-static const uint32_t kRegAx = 80, kRegSp = 152;
-
 llvm::Value* CodeGen::gen_builtin(const Expr& e) {
-  auto* i64ty = b_.getInt64Ty();
-  if (e.op == "usdt") {
-    // Where the compiler put the argument, as the SDT note says: a register, memory at a
-    // register plus a displacement, or a constant.
-    const UsdtArg& a = inst_->usdt_args[size_t(e.ival)];
-    llvm::Value* v;
-    if (a.kind == UsdtArg::Constant) return i64(uint64_t(a.value));
-    v = b_.CreateLoad(i64ty, byte_ptr(ctx_arg_, a.reg));
-    if (a.kind == UsdtArg::Memory) {
-      auto* tmp = alloca_bytes(8, "usdt.arg");
-      b_.CreateStore(i64(0), tmp);
-      probe_read(tmp, a.size, b_.CreateAdd(v, i64(uint64_t(a.value))), true);
-      v = b_.CreateLoad(i64ty, tmp);
-    }
-    if (a.size < 8) {
-      auto* narrow = b_.CreateTrunc(v, b_.getIntNTy(a.size * 8));
-      v = a.is_signed ? b_.CreateSExt(narrow, i64ty) : b_.CreateZExt(narrow, i64ty);
-    }
-    return v;
-  }
-  if (e.op == "arg")
-    return b_.CreateLoad(i64ty, byte_ptr(ctx_arg_, kArgRegOffsets[e.ival]));
-  if (e.op == "sarg") {
-    // Stack arguments start one word above the return address at the stack pointer.
-    auto* sp = b_.CreateLoad(i64ty, byte_ptr(ctx_arg_, kRegSp));
-    auto* tmp = alloca_bytes(8, "sarg");
-    b_.CreateStore(i64(0), tmp);
-    probe_read(tmp, 8, b_.CreateAdd(sp, i64(8 * uint64_t(e.ival + 1))));
-    return b_.CreateLoad(i64ty, tmp);
-  }
-  const BuiltinInfo* bi = find_builtin(e.str);
-  switch (bi->id) {
-    case BuiltinId::ArgN:
-    case BuiltinId::SargN:
-      return i64(0);
-    case BuiltinId::Retval:
-      if (inst_->spec.kind == ProbeKind::Fexit) return btf_arg(e.slot, e.type);
-      return b_.CreateLoad(i64ty, byte_ptr(ctx_arg_, kRegAx));
-    case BuiltinId::FuncName:
-      return i64(probe_id_);
-    case BuiltinId::Curtask:
-      return call_helper(35 /* get_current_task */, i64ty, {});
-    case BuiltinId::Cgroup:
-      return call_helper(80 /* get_current_cgroup_id */, i64ty, {});
-    case BuiltinId::Rand:
-      return b_.CreateZExt(call_helper(7 /* get_prandom_u32 */, b_.getInt32Ty(), {}), i64ty);
-    case BuiltinId::Numaid:
-      return b_.CreateZExt(call_helper(42 /* get_numa_node_id */, b_.getInt32Ty(), {}), i64ty);
-    case BuiltinId::UserName:
-      return b_.CreateAnd(call_helper(kGetCurrentUidGid, i64ty, {}), 0xffffffff);
-    case BuiltinId::Ctx:
-      return b_.CreatePtrToInt(ctx_arg_, i64ty);
-    case BuiltinId::Cpid:
-      return b_.CreateLoad(i64ty, global_slot(kGlobalCpid));
-    case BuiltinId::Kstack:
-    case BuiltinId::Ustack:
-      return gen_stack(e.type);
-    case BuiltinId::Pid:
-      return b_.CreateLShr(call_helper(kGetCurrentPidTgid, i64ty, {}), 32);
-    case BuiltinId::Tid:
-      return b_.CreateAnd(call_helper(kGetCurrentPidTgid, i64ty, {}), 0xffffffff);
-    case BuiltinId::Uid:
-      return b_.CreateAnd(call_helper(kGetCurrentUidGid, i64ty, {}), 0xffffffff);
-    case BuiltinId::Gid:
-      return b_.CreateLShr(call_helper(kGetCurrentUidGid, i64ty, {}), 32);
-    case BuiltinId::Nsecs:
-      return call_helper(kKtimeGetNs, i64ty, {});
-    case BuiltinId::Cpu:
-      return b_.CreateZExt(call_helper(kGetSmpProcessorId, b_.getInt32Ty(), {}), i64ty);
-    case BuiltinId::Elapsed:
-      return b_.CreateSub(call_helper(kKtimeGetNs, i64ty, {}), b_.CreateLoad(i64ty, global_slot(kGlobalStart)));
-    case BuiltinId::Comm: {
-      auto* buf = alloca_bytes(16, "comm");
-      zero_bytes(buf, 16);
-      call_helper(kGetCurrentComm, i64ty, {buf, b_.getInt32(16)});
-      return buf;
-    }
-    case BuiltinId::ProbeName:
-      return probe_id_value_ ? probe_id_value_ : i64(probe_id_);
-    case BuiltinId::Args:
-      return i64(0);
-  }
-  return i64(0);
+  const Builtin* b = find_identifier(e.str);
+  return b && b->lower ? b->lower(*this, e, nullptr) : i64(0);
+}
+
+llvm::Value* CodeGen::gen_call(const Expr& e) {
+  set_loc(e.loc);
+  const Builtin* b = find_call(e.str);
+  return b && b->lower ? b->lower(*this, e, nullptr) : i64(0);
 }
 
 llvm::Value* CodeGen::gen_field(const Expr& e) {
@@ -374,44 +293,6 @@ llvm::Value* CodeGen::gen_args_field(const Expr& e) {
   llvm::Value* v = b_.CreateLoad(ty, at);
   if (f->size == 8) return v;
   return f->type.is_signed ? b_.CreateSExt(v, b_.getInt64Ty()) : b_.CreateZExt(v, b_.getInt64Ty());
-}
-
-llvm::Value* CodeGen::gen_str_call(const Expr& e) {
-  // str(x [, n]): the only call with a value.
-  const Expr& arg = *e.args[0];
-  llvm::Value* v = gen_expr(arg);
-  uint32_t size = e.type.size;
-  auto* buf = alloca_bytes(size, "strbuf");
-  zero_bytes(buf, size);
-  if (arg.type.is_str()) {
-    copy_bytes(buf, v, std::min(size, arg.type.size));
-    b_.CreateStore(b_.getInt8(0), byte_ptr(buf, size - 1));
-    return buf;
-  }
-  // A user address (syscall arguments) most of the time; fall back to a kernel read.
-  auto* src = b_.CreateIntToPtr(v, b_.getPtrTy());
-  auto* rc = call_helper(kProbeReadUserStr, b_.getInt64Ty(), {buf, b_.getInt32(size), src});
-  auto* retry = llvm::BasicBlock::Create(ctx_, "str.kernel", fn_);
-  auto* done = llvm::BasicBlock::Create(ctx_, "str.done", fn_);
-  if (user_space_probe() && !inst_uses_stacks_) {
-    // A page the process never touched is not mapped yet, and a plain read fails. Uprobes run
-    // sleepable here: copy_from_user may fault the page in, then the read is tried again.
-    auto* fault_in = llvm::BasicBlock::Create(ctx_, "str.fault", fn_);
-    b_.CreateCondBr(b_.CreateICmpSLT(rc, i64(0)), fault_in, done);
-    b_.SetInsertPoint(fault_in);
-    auto* one = alloca_bytes(8, "fault");
-    call_helper(148 /* copy_from_user */, b_.getInt64Ty(), {one, b_.getInt32(1), src});
-    auto* rc2 = call_helper(kProbeReadUserStr, b_.getInt64Ty(), {buf, b_.getInt32(size), src});
-    b_.CreateCondBr(b_.CreateICmpSLT(rc2, i64(0)), retry, done);
-    sleepable_ = true;
-  } else {
-    b_.CreateCondBr(b_.CreateICmpSLT(rc, i64(0)), retry, done);
-  }
-  b_.SetInsertPoint(retry);
-  call_helper(kProbeReadKernelStr, b_.getInt64Ty(), {buf, b_.getInt32(size), src});
-  b_.CreateBr(done);
-  b_.SetInsertPoint(done);
-  return buf;
 }
 
 }  // namespace scry

@@ -11,16 +11,13 @@
 #include <tuple>
 
 #include "src/codegen/codegen.h"
+#include "src/types/abi.h"
 
 namespace scry {
 
-// BPF helper ids (uapi/linux/bpf.h); called as `call inttoptr(id)`.
-enum BpfHelper : int {
-  kMapLookup = 1, kMapUpdate = 2, kMapDelete = 3, kProbeRead = 4, kKtimeGetNs = 5,
-  kGetSmpProcessorId = 8, kGetCurrentPidTgid = 14, kGetCurrentUidGid = 15, kGetCurrentComm = 16,
-  kProbeReadUserStr = 114, kProbeReadKernelStr = 115, kProbeReadUser = 112, kProbeReadKernel = 113,
-  kRingbufReserve = 131, kRingbufSubmit = 132, kForEachMapElem = 164, kLoop = 181, kMapLookupPercpuElem = 195,
-};
+// BPF helper ids and map types (src/types/abi.h), by their short names here.
+using enum abi::Helper;
+using enum abi::MapType;
 
 // The BPF back end expands memset/memcpy into stores, and refuses (no libc to call) past
 // about 128 of them: bigger buffers (str(p, 1024) in an event) go through a helper.
@@ -85,7 +82,8 @@ class CodeGen {
   // codegen_expr.cpp: expressions
   llvm::Value* gen_expr(const Expr& e);  // i64 for integers/probes, ptr to a buffer for strings
   llvm::Value* gen_binop(const Expr& e);
-  llvm::Value* gen_builtin(const Expr& e);
+  llvm::Value* gen_builtin(const Expr& e);  // identifiers and calls: their registry entry's lowering
+  llvm::Value* gen_call(const Expr& e);
   llvm::Value* gen_field(const Expr& e);
   llvm::Value* gen_args_field(const Expr& e);
   llvm::Value* btf_arg(int slot, const Type& t);
@@ -103,13 +101,10 @@ class CodeGen {
   void read_user_or_kernel(llvm::Value* dst, uint32_t size, llvm::Value* addr);
   bool user_space_probe() const;
 
-  // codegen_calls.cpp: functions with values, and join/system/cat/signal
-  llvm::Value* gen_value_call(const Expr& e);
-  void gen_output_call(const Expr& e);
+  // codegen_calls.cpp: stack values
   llvm::GlobalVariable* stacks_map(uint32_t frames);
   llvm::Value* gen_stack(const Type& t);  // kstack/ustack values
   void note_user_pid(llvm::Value* pid);    // NewPid, the first time this pid is seen
-  llvm::Value* gen_str_call(const Expr& e);
   llvm::Value* gen_string_literal(const std::string& s, uint32_t size);
   llvm::Value* gen_string_eq(llvm::Value* a, uint32_t na, llvm::Value* b, uint32_t nb);
   llvm::Value* to_bool(llvm::Value* v);
@@ -129,6 +124,42 @@ class CodeGen {
   void gen_map_compound(const Stmt& s);
   llvm::Value* gen_incdec(const Expr& e);
   void gen_aggregation(const Expr& map, const Expr& call);
+  // What an aggregation's lowering starts from: the value (1 for count()), the key buffer,
+  // and the map's value type.
+  struct AggregationOperands {
+    llvm::Value* value;
+    llvm::Value* key;
+    const Type* type;
+  };
+  AggregationOperands aggregation_operands(const Expr& map, const Expr& call);
+  // Adds 1 to bucket `idx` (and v to the sum) of a histogram value, inserting a zeroed value
+  // first when the key is new.
+  void hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx, llvm::Value* v);
+  // Looks up `key` in map `id`; on a hit runs `update(ptr)` in place, on a miss inserts the
+  // value that `init(buf)` writes into a stack buffer of `init_size` bytes (a full map is
+  // counted as a drop).
+  template <typename Update, typename Init>
+  void upsert(int id, llvm::Value* key, uint32_t init_size, Update update, Init init) {
+    auto* map = maps_[id];
+    auto* p = call_helper(kMapLookup, b_.getPtrTy(), {map, key});
+    auto* hit = llvm::BasicBlock::Create(ctx_, "agg.hit", fn_);
+    auto* miss = llvm::BasicBlock::Create(ctx_, "agg.miss", fn_);
+    auto* fail = llvm::BasicBlock::Create(ctx_, "agg.full", fn_);
+    auto* done = llvm::BasicBlock::Create(ctx_, "agg.done", fn_);
+    b_.CreateCondBr(b_.CreateIsNull(p), miss, hit);
+    b_.SetInsertPoint(hit);
+    update(p);
+    b_.CreateBr(done);
+    b_.SetInsertPoint(miss);
+    auto* buf = alloca_bytes(init_size, "init");
+    init(buf);
+    auto* rc = call_helper(kMapUpdate, b_.getInt64Ty(), {map, key, buf, i64(0)});
+    b_.CreateCondBr(b_.CreateICmpSLT(rc, i64(0)), fail, done);
+    b_.SetInsertPoint(fail);
+    count_drop(drop_slot_for_map(uint32_t(id)));
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+  }
   void gen_delete(const Expr& map);
   void count_drop(uint32_t slot);
   llvm::Value* global_slot(GlobalSlot slot);  // the address of a u64 of the globals

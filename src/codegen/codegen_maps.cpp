@@ -1,11 +1,11 @@
 // BPF map definitions (BTF-described, in ".maps") and map access: reads, stores, compound
 // assignment, aggregations. Aggregations update per-CPU values in place and insert only on a miss.
+#include "src/builtins/builtin.h"
 #include "src/codegen/codegen_internal.h"
 
 namespace scry {
 
 namespace {
-enum MapType { kHash = 1, kArray = 2, kPercpuHash = 5, kPercpuArray = 6, kRingbuf = 27 };
 }
 
 llvm::GlobalVariable* CodeGen::define_map(const std::string& name, int type, uint32_t max_entries,
@@ -144,32 +144,6 @@ void CodeGen::gen_map_store(const Expr& map, llvm::Value* value_ptr) {
   b_.SetInsertPoint(done);
 }
 
-// Looks up `key` in map `id`; on a hit runs `update(ptr)` in place, on a miss inserts the
-// value that `init(buf)` writes into a stack buffer of `init_size` bytes.
-template <typename Update, typename Init>
-static void upsert(CodeGen& cg, int id, llvm::Value* key, uint32_t init_size, Update update, Init init) {
-  auto& b = cg.b_;
-  auto* map = cg.maps_[id];
-  auto* p = cg.call_helper(kMapLookup, b.getPtrTy(), {map, key});
-  auto* hit = llvm::BasicBlock::Create(cg.ctx_, "agg.hit", cg.fn_);
-  auto* miss = llvm::BasicBlock::Create(cg.ctx_, "agg.miss", cg.fn_);
-  auto* fail = llvm::BasicBlock::Create(cg.ctx_, "agg.full", cg.fn_);
-  auto* done = llvm::BasicBlock::Create(cg.ctx_, "agg.done", cg.fn_);
-  b.CreateCondBr(b.CreateIsNull(p), miss, hit);
-  b.SetInsertPoint(hit);
-  update(p);
-  b.CreateBr(done);
-  b.SetInsertPoint(miss);
-  auto* buf = cg.alloca_bytes(init_size, "init");
-  init(buf);
-  auto* rc = cg.call_helper(kMapUpdate, b.getInt64Ty(), {map, key, buf, cg.i64(0)});
-  b.CreateCondBr(b.CreateICmpSLT(rc, cg.i64(0)), fail, done);
-  b.SetInsertPoint(fail);
-  cg.count_drop(drop_slot_for_map(id));
-  b.CreateBr(done);
-  b.SetInsertPoint(done);
-}
-
 void CodeGen::gen_map_compound(const Stmt& s) {
   const Expr& map = *s.target;
   std::string op = s.op.substr(0, s.op.size() - 1);
@@ -177,7 +151,7 @@ void CodeGen::gen_map_compound(const Stmt& s) {
   auto* key = gen_map_key(map);
   bool is_signed = manifest_.maps[map.map_id].value.is_signed && s.value->type.is_signed;
   auto* i64ty = b_.getInt64Ty();
-  upsert(*this, map.map_id, key, 8,
+  upsert(map.map_id, key, 8,
          [&](llvm::Value* p) { b_.CreateStore(lower_int_binop(b_, op, b_.CreateLoad(i64ty, p), v, is_signed), p); },
          [&](llvm::Value* buf) { b_.CreateStore(lower_int_binop(b_, op, i64(0), v, is_signed), buf); });
 }
@@ -202,7 +176,7 @@ llvm::Value* CodeGen::gen_incdec(const Expr& e) {
   auto* key = gen_map_key(target);
   set_loc(e.loc);
   auto* result = alloca_bytes(8, "incdec");
-  upsert(*this, target.map_id, key, 8,
+  upsert(target.map_id, key, 8,
          [&](llvm::Value* p) {
            llvm::Value* old = b_.CreateLoad(i64ty, p);
            llvm::Value* now = step(old);
@@ -218,130 +192,63 @@ llvm::Value* CodeGen::gen_incdec(const Expr& e) {
 }
 
 void CodeGen::gen_aggregation(const Expr& map, const Expr& call) {
-  const Type& t = manifest_.maps[map.map_id].value;
-  llvm::Value* v = call.args.empty() ? i64(1) : gen_expr(*call.args[0]);
-  auto* key = gen_map_key(map);
+  find_call(call.str)->lower(*this, call, &map);
+}
+
+CodeGen::AggregationOperands CodeGen::aggregation_operands(const Expr& map, const Expr& call) {
+  AggregationOperands ops;
+  ops.value = call.args.empty() ? i64(1) : gen_expr(*call.args[0]);
+  ops.key = gen_map_key(map);
+  ops.type = &manifest_.maps[map.map_id].value;
   set_loc(call.loc);
+  return ops;
+}
+
+void CodeGen::hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx, llvm::Value* v) {
   auto* i64ty = b_.getInt64Ty();
-  auto load = [&](llvm::Value* p, uint32_t off) { return b_.CreateLoad(i64ty, byte_ptr(p, off)); };
-  auto store = [&](llvm::Value* val, llvm::Value* p, uint32_t off) { b_.CreateStore(val, byte_ptr(p, off)); };
-  switch (t.kind) {
-    case TypeKind::Count:
-    case TypeKind::Sum:
-      upsert(*this, map.map_id, key, 8, [&](llvm::Value* p) { store(b_.CreateAdd(load(p, 0), v), p, 0); },
-             [&](llvm::Value* buf) { store(v, buf, 0); });
-      return;
-    case TypeKind::Min:
-    case TypeKind::Max:
-      // {value, seen}: a CPU that never saw a value has seen == 0 and is skipped when read.
-      upsert(*this, map.map_id, key, 16,
-             [&](llvm::Value* p) {
-               auto* old = load(p, 0);
-               auto* better = t.kind == TypeKind::Min
-                                  ? (t.is_signed ? b_.CreateICmpSLT(v, old) : b_.CreateICmpULT(v, old))
-                                  : (t.is_signed ? b_.CreateICmpSGT(v, old) : b_.CreateICmpUGT(v, old));
-               auto* unseen = b_.CreateICmpEQ(load(p, 8), i64(0));
-               store(b_.CreateSelect(b_.CreateOr(better, unseen), v, old), p, 0);
-               store(i64(1), p, 8);
-             },
-             [&](llvm::Value* buf) { store(v, buf, 0); store(i64(1), buf, 8); });
-      return;
-    case TypeKind::Stddev:
-      // {count, total, sum of squares}
-      upsert(*this, map.map_id, key, 24,
-             [&](llvm::Value* p) {
-               store(b_.CreateAdd(load(p, 0), i64(1)), p, 0);
-               store(b_.CreateAdd(load(p, 8), v), p, 8);
-               store(b_.CreateAdd(load(p, 16), b_.CreateMul(v, v)), p, 16);
-             },
-             [&](llvm::Value* buf) { store(i64(1), buf, 0); store(v, buf, 8); store(b_.CreateMul(v, v), buf, 16); });
-      return;
-    case TypeKind::Avg:
-    case TypeKind::Stats:
-      // {count, total}
-      upsert(*this, map.map_id, key, 16,
-             [&](llvm::Value* p) {
-               store(b_.CreateAdd(load(p, 0), i64(1)), p, 0);
-               store(b_.CreateAdd(load(p, 8), v), p, 8);
-             },
-             [&](llvm::Value* buf) { store(i64(1), buf, 0); store(v, buf, 8); });
-      return;
-    case TypeKind::Hist:
-    case TypeKind::LHist:
-    case TypeKind::LLHist: {
-      llvm::Value* idx;
-      uint32_t nb = t.buckets();
-      if (t.kind == TypeKind::LLHist) {
-        // Bucket bounds are known now: a chain from the top bound down, one compare each.
-        auto bounds = llhist_bounds(t);
-        idx = i64(0);
-        for (size_t i = 0; i < bounds.size(); i++)
-          idx = b_.CreateSelect(b_.CreateICmpSGE(v, i64(bounds[i])), i64(i + 1), idx);
-      } else if (t.kind == TypeKind::Hist) {
-        // 0: negative, 1: zero, else 2 + floor(log2(v)) by a binary search over the bits.
-        llvm::Value* x = v;
-        llvm::Value* n = i64(0);
-        for (int shift : {32, 16, 8, 4, 2, 1}) {
-          auto* hi = b_.CreateLShr(x, shift);
-          auto* has = b_.CreateICmpNE(hi, i64(0));
-          n = b_.CreateAdd(n, b_.CreateSelect(has, i64(shift), i64(0)));
-          x = b_.CreateSelect(has, hi, x);
-        }
-        idx = b_.CreateSelect(b_.CreateICmpSLT(v, i64(0)), i64(0),
-                              b_.CreateSelect(b_.CreateICmpEQ(v, i64(0)), i64(1), b_.CreateAdd(n, i64(2))));
-      } else {
-        // v >= min here, so unsigned division is exact.
-        auto* lin = b_.CreateAdd(b_.CreateUDiv(b_.CreateSub(v, i64(t.lmin)), i64(t.lstep)), i64(1));
-        idx = b_.CreateSelect(b_.CreateICmpSLT(v, i64(t.lmin)), i64(0),
-                              b_.CreateSelect(b_.CreateICmpSGE(v, i64(t.lmax)), i64(nb - 1), lin));
-      }
-      // Insert a zeroed value on a miss (from the all-zero map: too big for the stack).
-      auto* p0 = call_helper(kMapLookup, b_.getPtrTy(), {maps_[map.map_id], key});
-      auto* miss = llvm::BasicBlock::Create(ctx_, "hist.miss", fn_);
-      auto* have = llvm::BasicBlock::Create(ctx_, "hist.have", fn_);
-      auto* done = llvm::BasicBlock::Create(ctx_, "hist.done", fn_);
-      auto* start = b_.GetInsertBlock();
-      b_.CreateCondBr(b_.CreateIsNull(p0), miss, have);
-      b_.SetInsertPoint(miss);
-      auto* zkey = alloca_bytes(4, "zkey");
-      b_.CreateStore(b_.getInt32(0), zkey);
-      auto* zp = call_helper(kMapLookup, b_.getPtrTy(), {zeros_, zkey});
-      auto* zok = llvm::BasicBlock::Create(ctx_, "hist.zero", fn_);
-      b_.CreateCondBr(b_.CreateIsNull(zp), done, zok);
-      b_.SetInsertPoint(zok);
-      auto* rc = call_helper(kMapUpdate, i64ty, {maps_[map.map_id], key, zp, i64(1) /* BPF_NOEXIST */});
-      auto* full = llvm::BasicBlock::Create(ctx_, "hist.full", fn_);
-      auto* relook = llvm::BasicBlock::Create(ctx_, "hist.relookup", fn_);
-      // EEXIST means another CPU inserted it first: fine. Any other error: the map is full.
-      b_.CreateCondBr(b_.CreateAnd(b_.CreateICmpSLT(rc, i64(0)), b_.CreateICmpNE(rc, i64(-17))), full, relook);
-      b_.SetInsertPoint(full);
-      count_drop(drop_slot_for_map(map.map_id));
-      b_.CreateBr(done);
-      b_.SetInsertPoint(relook);
-      auto* p1 = call_helper(kMapLookup, b_.getPtrTy(), {maps_[map.map_id], key});
-      b_.CreateBr(have);
-      b_.SetInsertPoint(have);
-      auto* p = b_.CreatePHI(b_.getPtrTy(), 2);
-      p->addIncoming(p0, start);
-      p->addIncoming(p1, relook);
-      auto* inc = llvm::BasicBlock::Create(ctx_, "hist.inc", fn_);
-      auto* inb = llvm::BasicBlock::Create(ctx_, "hist.inbounds", fn_);
-      b_.CreateCondBr(b_.CreateIsNull(p), done, inb);
-      b_.SetInsertPoint(inb);
-      idx = opaque(idx);  // bound for the verifier, kept even where LLVM knows idx < nb
-      b_.CreateCondBr(b_.CreateICmpULT(idx, i64(nb)), inc, done);
-      b_.SetInsertPoint(inc);
-      auto* slot = b_.CreateGEP(i64ty, p, idx);
-      b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64ty, slot), i64(1)), slot);
-      auto* sum = byte_ptr(p, 8 * uint64_t(nb));  // for JSON's "sum"
-      b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64ty, sum), v), sum);
-      b_.CreateBr(done);
-      b_.SetInsertPoint(done);
-      return;
-    }
-    default:
-      return;
-  }
+  uint32_t nb = manifest_.maps[map.map_id].value.buckets();
+  // Insert a zeroed value on a miss (from the all-zero map: too big for the stack).
+  auto* p0 = call_helper(kMapLookup, b_.getPtrTy(), {maps_[map.map_id], key});
+  auto* miss = llvm::BasicBlock::Create(ctx_, "hist.miss", fn_);
+  auto* have = llvm::BasicBlock::Create(ctx_, "hist.have", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "hist.done", fn_);
+  auto* start = b_.GetInsertBlock();
+  b_.CreateCondBr(b_.CreateIsNull(p0), miss, have);
+  b_.SetInsertPoint(miss);
+  auto* zkey = alloca_bytes(4, "zkey");
+  b_.CreateStore(b_.getInt32(0), zkey);
+  auto* zp = call_helper(kMapLookup, b_.getPtrTy(), {zeros_, zkey});
+  auto* zok = llvm::BasicBlock::Create(ctx_, "hist.zero", fn_);
+  b_.CreateCondBr(b_.CreateIsNull(zp), done, zok);
+  b_.SetInsertPoint(zok);
+  auto* rc = call_helper(kMapUpdate, i64ty, {maps_[map.map_id], key, zp, i64(1) /* BPF_NOEXIST */});
+  auto* full = llvm::BasicBlock::Create(ctx_, "hist.full", fn_);
+  auto* relook = llvm::BasicBlock::Create(ctx_, "hist.relookup", fn_);
+  // EEXIST means another CPU inserted it first: fine. Any other error: the map is full.
+  b_.CreateCondBr(b_.CreateAnd(b_.CreateICmpSLT(rc, i64(0)), b_.CreateICmpNE(rc, i64(-17))), full, relook);
+  b_.SetInsertPoint(full);
+  count_drop(drop_slot_for_map(map.map_id));
+  b_.CreateBr(done);
+  b_.SetInsertPoint(relook);
+  auto* p1 = call_helper(kMapLookup, b_.getPtrTy(), {maps_[map.map_id], key});
+  b_.CreateBr(have);
+  b_.SetInsertPoint(have);
+  auto* p = b_.CreatePHI(b_.getPtrTy(), 2);
+  p->addIncoming(p0, start);
+  p->addIncoming(p1, relook);
+  auto* inc = llvm::BasicBlock::Create(ctx_, "hist.inc", fn_);
+  auto* inb = llvm::BasicBlock::Create(ctx_, "hist.inbounds", fn_);
+  b_.CreateCondBr(b_.CreateIsNull(p), done, inb);
+  b_.SetInsertPoint(inb);
+  idx = opaque(idx);  // bound for the verifier, kept even where LLVM knows idx < nb
+  b_.CreateCondBr(b_.CreateICmpULT(idx, i64(nb)), inc, done);
+  b_.SetInsertPoint(inc);
+  auto* slot = b_.CreateGEP(i64ty, p, idx);
+  b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64ty, slot), i64(1)), slot);
+  auto* sum = byte_ptr(p, 8 * uint64_t(nb));  // for JSON's "sum"
+  b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64ty, sum), v), sum);
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
 }
 
 void CodeGen::gen_delete(const Expr& map) {

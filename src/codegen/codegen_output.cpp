@@ -1,6 +1,5 @@
-// Statements that talk to user space through the ring buffer: printf, exit, time, print
-// (codegen_snapshot.cpp, with clear and zero); and delete. Every record starts with an EventHeader {type, id}.
-#include "src/builtins/builtins.h"
+// Ring buffer records (every one starts with an EventHeader {type, id}), and calls made as
+// statements: their lowering is in the builtin registry (src/builtins).
 #include "src/codegen/codegen_internal.h"
 
 namespace scry {
@@ -46,51 +45,6 @@ void CodeGen::gen_formatted_event(const Expr& call, EventType type) {
   submit_event(ev);
 }
 
-void CodeGen::gen_call_stmt(const Expr& call) {
-  const FunctionInfo* f = find_function(call.str);
-  if (!f) return;
-  set_loc(call.loc);
-  switch (f->id) {
-    case FunctionId::Printf:
-      gen_formatted_event(call, EventType::Printf);
-      return;
-    case FunctionId::Exit: {
-      b_.CreateStore(i64(1), global_slot(kGlobalExit));
-      auto* ev = reserve_event(sizeof(EventHeader), EventType::Exit, 0);
-      submit_event(ev);
-      // Nothing after exit() runs.
-      b_.CreateRet(i64(0));
-      return;
-    }
-    case FunctionId::Time: {
-      auto* ev = reserve_event(sizeof(EventHeader), EventType::Time, call.slot);
-      submit_event(ev);
-      return;
-    }
-    case FunctionId::Print: {
-      if (call.slot >= 0) {  // print(value) is a printf of the value
-        gen_formatted_event(call, EventType::Printf);
-        return;
-      }
-      gen_print_map(call);
-      return;
-    }
-    case FunctionId::Clear:
-    case FunctionId::Zero:
-      gen_clear_map(call, f->id == FunctionId::Zero);
-      return;
-    case FunctionId::Delete:
-      gen_delete(*call.args[0]);
-      return;
-    case FunctionId::Join:
-    case FunctionId::Signal:
-    case FunctionId::System:
-    case FunctionId::Cat:
-      gen_output_call(call);
-      return;
-    default:
-      return;
-  }
-}
+void CodeGen::gen_call_stmt(const Expr& call) { gen_call(call); }
 
 }  // namespace scry

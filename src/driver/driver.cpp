@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "grammar/parse_context.h"
+#include "src/builtins/builtin.h"
 #include "src/codegen/codegen.h"
 #include "src/driver/compile_cache.h"
 #include "src/diag/diag.h"
@@ -147,6 +148,7 @@ int run_driver(const DriverOptions& options) {
   std::unique_ptr<Output> output = make_output(opts.run.format, opts.run.out);
   opts.run.output = output.get();
   Output& out = *output;
+  install_builtin_printers();
   PhaseTimer t{opts.timings};
   // Only the dumps work without root: everything else loads BPF programs.
   if (geteuid() != 0 && opts.dump.empty() && !opts.list) {

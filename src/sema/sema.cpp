@@ -2,7 +2,6 @@
 
 #include <optional>
 
-#include "src/builtins/builtins.h"
 #include "src/types/btf.h"
 
 namespace scry {
@@ -243,15 +242,8 @@ void Sema::assign_var(Expr& target, const Type& t, const Loc& where) {
 
 static bool is_aggregation_call(const Expr& e) {
   if (e.kind != ExprKind::Call) return false;
-  const FunctionInfo* f = find_function(e.str);
-  if (!f) return false;
-  switch (f->id) {
-    case FunctionId::Count: case FunctionId::Sum: case FunctionId::Min: case FunctionId::Max:
-    case FunctionId::Avg: case FunctionId::Stats: case FunctionId::Hist: case FunctionId::LHist:
-    case FunctionId::LLHist: case FunctionId::Stddev:
-      return true;
-    default: return false;
-  }
+  const Builtin* b = find_call(e.str);
+  return b && b->form == Form::Aggregation;
 }
 
 void Sema::check_map_assign(Stmt& s) {
@@ -291,91 +283,10 @@ void Sema::check_map_assign(Stmt& s) {
 }
 
 void Sema::check_aggregation(Stmt& s, Expr& call) {
-  const FunctionInfo* f = find_function(call.str);
-  int n = int(call.args.size());
-  if (n < f->min_args || n > f->max_args) {
-    error(DiagKind::BadArgCount, call.loc,
-          std::string(f->name) + "() takes " +
-              (f->min_args == f->max_args ? std::to_string(f->min_args)
-                                          : std::to_string(f->min_args) + " to " + std::to_string(f->max_args)) +
-              " argument" + (f->max_args == 1 ? "" : "s") + ", not " + std::to_string(n),
-          std::string("usage: ") + f->signature);
-    return;
-  }
-  bool is_signed = false;
-  if (n >= 1) {
-    Type v = check_expr(*call.args[0]);
-    if (v.kind != TypeKind::None && !v.is_int()) {
-      error(DiagKind::BadArgType, call.args[0]->loc,
-            std::string(f->name) + "() needs an integer argument, not " + v.name());
-      return;
-    }
-    is_signed = v.is_signed;
-  }
-  Type t;
-  switch (f->id) {
-    case FunctionId::Count: t = Type::aggregation(TypeKind::Count); break;
-    case FunctionId::Sum: t = Type::aggregation(TypeKind::Sum, is_signed); break;
-    case FunctionId::Min: t = Type::aggregation(TypeKind::Min, is_signed); break;
-    case FunctionId::Max: t = Type::aggregation(TypeKind::Max, is_signed); break;
-    case FunctionId::Avg: t = Type::aggregation(TypeKind::Avg, is_signed); break;
-    case FunctionId::Stats: t = Type::aggregation(TypeKind::Stats, is_signed); break;
-    case FunctionId::Hist: t = Type::aggregation(TypeKind::Hist); break;
-    case FunctionId::Stddev: t = Type::aggregation(TypeKind::Stddev, is_signed); break;
-    case FunctionId::LLHist: {
-      int64_t factor, low, high, steps;
-      bool ok = literal_int(*call.args[1], factor) & literal_int(*call.args[2], low) &
-                literal_int(*call.args[3], high) & literal_int(*call.args[4], steps);
-      if (!ok) {
-        error(DiagKind::BadLiteralArg, call.loc, "llhist() factor, low, high and steps must be integer literals");
-        return;
-      }
-      if (factor < 2 || low < 0 || high < low || steps < 1 || steps % factor != 0) {
-        error(DiagKind::BadLiteralArg, call.loc,
-              "llhist() needs factor >= 2, 0 <= low <= high, and steps a multiple of factor");
-        return;
-      }
-      // factor^(high+1) is the overflow bound: it must fit in a signed 64-bit value.
-      long double top = 1;
-      for (int64_t i = 0; i <= high; i++) top *= (long double)factor;
-      if (top > 4.0e18L) {
-        error(DiagKind::LimitExceeded, call.loc, "llhist() bounds go past 2^62: lower high or factor");
-        return;
-      }
-      t = Type::llhist(factor, low, high, steps);
-      // The same per-CPU value-size limit as lhist().
-      if (t.buckets() > 1002) {
-        error(DiagKind::LimitExceeded, call.loc,
-              "llhist() would have " + std::to_string(t.buckets()) + " buckets; the limit is 1000");
-        return;
-      }
-      break;
-    }
-    case FunctionId::LHist: {
-      int64_t mn, mx, st;
-      bool ok = literal_int(*call.args[1], mn) & literal_int(*call.args[2], mx) &
-                literal_int(*call.args[3], st);
-      if (!ok) {
-        error(DiagKind::BadLiteralArg, call.loc, "lhist() min, max and step must be integer literals");
-        return;
-      }
-      if (mn < 0 || mx <= mn || st <= 0) {
-        error(DiagKind::BadLiteralArg, call.loc,
-              "lhist() needs 0 <= min < max and step > 0 (got min " + std::to_string(mn) + ", max " +
-                  std::to_string(mx) + ", step " + std::to_string(st) + ")");
-        return;
-      }
-      // Each bucket is a u64 in the per-CPU map value; 1000 keeps a value under 8 KiB.
-      if ((mx - mn) / st > 1000) {
-        error(DiagKind::LimitExceeded, call.loc,
-              "lhist() would have " + std::to_string((mx - mn) / st) + " buckets; the limit is 1000");
-        return;
-      }
-      t = Type::lhist(mn, mx, st);
-      break;
-    }
-    default: return;
-  }
+  const Builtin* b = find_call(call.str);
+  if (!check_arg_count(call, *b)) return;
+  Type t = b->type(*this, call);
+  if (t.kind == TypeKind::None) return;
   call.type = t;
   set_map_value(*s.target, t, call.loc);
 }

@@ -9,13 +9,10 @@
 #include "runtime/manifest.h"
 #include "src/ast/ast.h"
 #include "src/diag/diag.h"
-#include "src/builtins/builtins.h"
+#include "src/builtins/builtin.h"
 #include "src/probes/probes.h"
 
 namespace scry {
-
-// Functions that produce a value (the others are statements).
-bool returns_value(FunctionId id);
 
 struct SemaOptions {
   bool unsafe = false;  // --unsafe: allow system() and signal()
@@ -27,12 +24,49 @@ struct SemaOptions {
 bool run_sema(Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest,
               const SemaOptions& opts, Diagnostics& diags);
 
-// Internal state, shared by sema.cpp (statements, maps) and sema_expr.cpp (expressions).
+// Semantic analysis of one program: sema.cpp (statements and maps), sema_expr.cpp
+// (expressions, dispatching builtins to their registry entries), sema_types.cpp (BTF-typed
+// values). The builtins' type rules (src/builtins/) use the public part.
 class Sema {
  public:
   Sema(Program& p, Manifest& m, const SemaOptions& o, Diagnostics& d)
       : prog_(p), manifest_(m), opts_(o), diags_(d) {}
   bool run(const std::vector<ProbeInstance>& instances);
+
+  // --- For the builtins' type rules ---
+  Type check_expr(Expr& e);
+  void error(DiagKind k, const Loc& l, const std::string& msg, std::string note = "");
+  // Checks argument i of a call: its type, or none (an error was reported).
+  Type arg(Expr& call, size_t i) { return check_expr(*call.args[i]); }
+  // Reports "NAME() needs WHAT, not TYPE" at argument i unless `ok`.
+  bool need(Expr& call, size_t i, bool ok, const std::string& what);
+  // A string literal argument, or an error saying "NAME() takes WHAT as a string literal".
+  bool literal_str(Expr& call, size_t i, const std::string& what);
+  bool literal_int(Expr& e, int64_t& out);
+  // The call becomes the unsigned constant `value` (addresses, sizes known at compile time).
+  static Type fold_unsigned(Expr& e, uint64_t value);
+  Type parse_type_name(const std::string& name, const Loc& where);
+  void check_printf(Expr& e);
+  // str($1), str($1 + N): the parameter's text (from byte N) as a string literal.
+  void positional_as_string(Expr& e);
+  bool check_map_arg(Expr& call, size_t i, bool allow_keys);
+  void use_map_key(Expr& map);
+  // A whole struct, union or array used as a value (stored, printed, a key): false, with an
+  // error, if it is incomplete or bigger than kMaxWholeValue.
+  bool check_whole_value(const Type& t, const Loc& where);
+  const ProbeInstance& probe() const { return *cur_; }
+  const SemaOptions& options() const { return opts_; }
+  Manifest& manifest() { return manifest_; }
+  // Manifest tables are filled once, on the pass that reports (sema checks everything three
+  // times, see run()).
+  bool final_pass() const { return reporting_; }
+  // Appends `value` to a Manifest table on the final pass and stores its index in e.slot.
+  template <typename T>
+  void add_slot(Expr& e, std::vector<T>& table, T value) {
+    if (!reporting_ || e.slot >= 0) return;
+    e.slot = int(table.size());
+    table.push_back(std::move(value));
+  }
 
  private:
   struct MapInfo {
@@ -52,45 +86,30 @@ class Sema {
   void check_aggregation(Stmt& s, Expr& call);
   MapInfo& map_info(const Expr& map);
   Type map_key_type(Expr& map);
-  void use_map_key(Expr& map);
   void set_map_value(Expr& map, const Type& t, const Loc& where);
   void finish_maps();
-  // A whole struct, union or array used as a value (stored, printed, a key): false, with an
-  // error, if it is incomplete or bigger than kMaxWholeValue.
-  bool check_whole_value(const Type& t, const Loc& where);
 
   // Expressions and calls (sema_expr.cpp).
-  Type check_expr(Expr& e);
   Type check_binop(Expr& e);
   Type check_incdec(Expr& e);
-  void positional_as_string(Expr& e);
   Type check_call(Expr& e, bool as_statement);
-  // Builtins, BTF-typed values and the functions with values (sema_builtins.cpp).
+  bool check_arg_count(Expr& e, const Builtin& b);
   Type check_builtin(Expr& e);
+  Type check_map_read(Expr& e);
+  // BTF-typed values (sema_types.cpp).
   Type check_field(Expr& e);
   Type check_cast(Expr& e);
   Type check_deref_index(Expr& e);
   Type check_sizeof_offsetof(Expr& e);
-  Type check_value_call(Expr& e, const FunctionInfo* f);
-  Type check_stack_call(Expr& e, TypeKind kind);
-  Type check_reg_call(Expr& e);
-  void check_output_call(Expr& e, const FunctionInfo* f);
-  Type parse_type_name(const std::string& name, const Loc& where);
   bool record_member(const Type& record, const std::string& name, const Loc& where, Expr* out_field,
                      Type& out);
-  Type check_map_read(Expr& e);
-  void check_printf(Expr& e);
-  bool check_map_arg(Expr& call, size_t i, bool allow_keys);
-  bool literal_int(Expr& e, int64_t& out);
-
-  void error(DiagKind k, const Loc& l, const std::string& msg, std::string note = "");
 
   Program& prog_;
   Manifest& manifest_;
   const SemaOptions& opts_;
   Diagnostics& diags_;
   bool reporting_ = false;
-  bool tentative_ints_ = false;  // an unknown map read is an integer (pass 1)  // pass 0 only collects map types; pass 1 reports
+  bool tentative_ints_ = false;  // pass 1: a map read before any write is an integer
   const ProbeInstance* cur_ = nullptr;
   std::map<std::string, Type> vars_;
   int loop_depth_ = 0;  // break/continue are valid only inside while/for
@@ -98,6 +117,10 @@ class Sema {
   std::map<std::string, MapInfo> maps_;
   std::set<std::string> reported_;  // each diagnostic once, even if a block has many probes
 };
+
+// A constant a script may use by name: an enumerator from BTF, or one of the #define
+// constants of the headers bpftrace tools include (BTF does not carry macros).
+bool named_constant(const std::string& name, int64_t& out);
 
 // The type a value has once stored (in a map, variable, tuple or event): integers widen to
 // 64 bits; records and arrays are laid out from BTF and live in BPF memory.

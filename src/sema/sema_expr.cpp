@@ -2,7 +2,7 @@
 #include <cstdlib>
 
 #include "runtime/printf.h"
-#include "src/builtins/builtins.h"
+#include "src/builtins/builtin.h"
 #include "src/sema/sema.h"
 
 namespace scry {
@@ -221,132 +221,86 @@ void Sema::positional_as_string(Expr& e) {
 }
 
 Type Sema::check_call(Expr& e, bool as_statement) {
-  const FunctionInfo* f = find_function(e.str);
-  if (!f) {
+  const Builtin* b = find_call(e.str);
+  if (!b) {
     Loc l = e.loc;
     l.end_line = l.line;
     l.end_col = l.col + int(e.str.size()) - 1;
-    error(DiagKind::UnknownFunction, l, "unknown function '" + e.str + "'");
+    error(DiagKind::UnknownFunction, l, "unknown function '" + e.str + "'",
+          find_identifier(e.str) ? e.str + " is a builtin: write it without parentheses" : "");
     for (auto& a : e.args) check_expr(*a);
     return e.type = Type::none();
   }
+  if (!check_arg_count(e, *b)) return e.type = Type::none();
+  if (b->form == Form::Aggregation) {
+    error(DiagKind::AggregationMisuse, e.loc,
+          std::string(b->name) + "() must be assigned to a map: @name = " + b->name + "(...)");
+    return e.type = Type::none();
+  }
+  if (in_callback_ && b->reads_context) {
+    error(DiagKind::NotSupportedHere, e.loc,
+          std::string(b->name) + "() reads the probe's context, which the body of a for loop over a map cannot see",
+          "copy what you need into a map before the loop");
+    return e.type = Type::none();
+  }
+  if (b->form == Form::Statement && !as_statement) {
+    error(DiagKind::BadOperand, e.loc, std::string(b->name) + "() has no value; call it as a statement");
+    for (auto& a : e.args) check_expr(*a);
+    return e.type = Type::none();
+  }
+  Type t = b->type(*this, e);
+  return e.type = b->form == Form::Statement ? Type::none() : t;
+}
+
+bool Sema::check_arg_count(Expr& e, const Builtin& b) {
   int n = int(e.args.size());
-  // has_key's key moves into its map expression on the first pass.
-  if (f->id == FunctionId::HasKey && n == 1 && e.args[0]->kind == ExprKind::Map && !e.args[0]->args.empty()) n = 2;
-  if (n < f->min_args || n > f->max_args) {
-    std::string want = f->min_args == f->max_args
-                           ? std::to_string(f->min_args)
-                           : std::to_string(f->min_args) + " to " + std::to_string(f->max_args);
-    error(DiagKind::BadArgCount, e.loc,
-          std::string(f->name) + "() takes " + want + " argument" + (f->max_args == 1 ? "" : "s") +
-              ", not " + std::to_string(n),
-          std::string("usage: ") + f->signature);
+  if (n >= b.min_args && n <= b.max_args) return true;
+  std::string want = b.min_args == b.max_args ? std::to_string(b.min_args)
+                                              : std::to_string(b.min_args) + " to " + std::to_string(b.max_args);
+  error(DiagKind::BadArgCount, e.loc,
+        std::string(b.name) + "() takes " + want + " argument" + (b.max_args == 1 ? "" : "s") + ", not " +
+            std::to_string(n),
+        std::string("usage: ") + b.signature);
+  return false;
+}
+
+Type Sema::check_builtin(Expr& e) {
+  const Builtin* b = find_identifier(e.str);
+  if (!b) {
+    int64_t constant;
+    if (named_constant(e.str, constant)) {
+      e.kind = ExprKind::Int;
+      e.ival = constant;
+      return e.type = Type::integer(8, true);
+    }
+    if (find_call(e.str))
+      error(DiagKind::UnknownBuiltin, e.loc, e.str + " is a function: call it as " + e.str + "()");
+    else
+      error(DiagKind::UnknownBuiltin, e.loc, "unknown identifier '" + e.str + "'");
     return e.type = Type::none();
   }
-  switch (f->id) {
-    case FunctionId::Count: case FunctionId::Sum: case FunctionId::Min: case FunctionId::Max:
-    case FunctionId::Avg: case FunctionId::Stats: case FunctionId::Hist: case FunctionId::LHist:
-    case FunctionId::LLHist: case FunctionId::Stddev:
-      error(DiagKind::AggregationMisuse, e.loc,
-            std::string(f->name) + "() must be assigned to a map: @name = " + f->name + "(...)");
-      return e.type = Type::none();
-    case FunctionId::Str: {
-      positional_as_string(*e.args[0]);
-      Type t = check_expr(*e.args[0]);
-      uint32_t size = opts_.default_strlen;
-      if (n == 2) {
-        int64_t len;
-        if (!literal_int(*e.args[1], len) || len < 1) {
-          error(DiagKind::BadLiteralArg, e.args[1]->loc, "str() length must be a positive integer literal");
-        } else if (len > 1024) {
-          // Long strings live in the per-CPU scratch map and are copied whole into every event
-          // and key that holds them; 1 KiB keeps that cheap.
-          error(DiagKind::LimitExceeded, e.args[1]->loc, "str() length " + std::to_string(len) +
-                                                             " is over the limit of 1024 bytes");
-        } else {
-          size = uint32_t(len) + 1;
-        }
-      }
-      if (t.kind == TypeKind::None) return e.type = Type::none();
-      if (t.is_str()) return e.type = Type::string(std::min(t.size, size));
-      if (!t.is_int() && !t.is_ptr() && t.kind != TypeKind::Array) {
-        error(DiagKind::BadArgType, e.args[0]->loc, "str() needs a pointer or a string, not " + t.name());
-        return e.type = Type::none();
-      }
-      return e.type = Type::string(size);
-    }
-    default:
-      if (returns_value(f->id)) return e.type = check_value_call(e, f);
-      break;
-  }
-  if (!as_statement) {
-    error(DiagKind::BadOperand, e.loc, std::string(f->name) + "() has no value; call it as a statement");
-    for (auto& a : e.args) check_expr(*a);
+  if (in_callback_ && b->reads_context) {
+    error(DiagKind::NotSupportedHere, e.loc,
+          e.str + " reads the probe's context, which the body of a for loop over a map cannot see",
+          "copy it into a map before the loop");
     return e.type = Type::none();
   }
-  switch (f->id) {
-    case FunctionId::Printf:
-      check_printf(e);
-      break;
-    case FunctionId::Exit:
-      break;
-    case FunctionId::Time:
-      if (n == 1 && e.args[0]->kind != ExprKind::Str) {
-        check_expr(*e.args[0]);
-        error(DiagKind::BadLiteralArg, e.args[0]->loc, "time() takes a string literal format");
-      } else if (reporting_ && e.slot < 0) {
-        e.slot = int(manifest_.time_formats.size());
-        manifest_.time_formats.push_back(n == 1 ? e.args[0]->str : "%H:%M:%S\n");
-      }
-      break;
-    case FunctionId::Delete:
-      check_map_arg(e, 0, true);
-      break;
-    case FunctionId::Clear:
-    case FunctionId::Zero:
-      check_map_arg(e, 0, false);
-      break;
-    case FunctionId::Join:
-    case FunctionId::Signal:
-    case FunctionId::System:
-    case FunctionId::Cat:
-    case FunctionId::Override:
-      check_output_call(e, f);
-      break;
-    case FunctionId::Print: {
-      Expr& a = *e.args[0];
-      if (a.kind != ExprKind::Map || !a.args.empty()) {
-        // print(value): the value and a newline.
-        Type t = storage_type(check_expr(a));
-        if (t.kind == TypeKind::None) break;
-        if (e.args.size() > 1 || t.is_aggregation()) {
-          error(DiagKind::BadArgType, e.loc, "print() takes a map, or one value of a printable type");
-          break;
-        }
-        if (!check_whole_value(t, a.loc)) break;
-        if (reporting_ && e.slot < 0) {
-          PrintfSpec spec;
-          spec.print_value = true;
-          spec.args.push_back(t);
-          spec.offsets.push_back(sizeof(EventHeader));
-          e.slot = int(manifest_.printfs.size());
-          manifest_.printfs.push_back(spec);
-        }
-        break;
-      }
-      if (!check_map_arg(e, 0, false)) break;
-      for (size_t i = 1; i < e.args.size(); i++) {
-        int64_t v;
-        if (!literal_int(*e.args[i], v) || v < 0)
-          error(DiagKind::BadLiteralArg, e.args[i]->loc,
-                std::string("print() ") + (i == 1 ? "top" : "div") + " must be a non-negative integer literal");
-      }
-      break;
-    }
-    default:
-      break;
-  }
-  return e.type = Type::none();
+  return e.type = b->type(*this, e);
+}
+
+bool Sema::need(Expr& call, size_t i, bool ok, const std::string& what) {
+  if (call.args[i]->type.kind == TypeKind::None) return false;  // its error is reported already
+  if (!ok)
+    error(DiagKind::BadArgType, call.args[i]->loc,
+          call.str + "() needs " + what + ", not " + call.args[i]->type.name());
+  return ok;
+}
+
+bool Sema::literal_str(Expr& call, size_t i, const std::string& what) {
+  if (call.args[i]->kind == ExprKind::Str) return true;
+  check_expr(*call.args[i]);
+  error(DiagKind::BadLiteralArg, call.args[i]->loc, call.str + "() takes " + what + " as a string literal");
+  return false;
 }
 
 void Sema::check_printf(Expr& e) {

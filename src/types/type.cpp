@@ -29,9 +29,16 @@ Type Type::probe() {
 Type Type::special(TypeKind k) {
   Type t;
   t.kind = k;
-  t.size = (k == TypeKind::Usym || k == TypeKind::UStack || k == TypeKind::Strftime || k == TypeKind::CgroupPath) ? 16
-           : k == TypeKind::Inet ? 24 : 8;
+  t.size = k == TypeKind::UStack ? 16 : 8;
   if (k == TypeKind::KStack || k == TypeKind::UStack) t.stack_frames = kMaxStackFrames;
+  return t;
+}
+
+Type Type::special_value(std::string kind, uint32_t bytes) {
+  Type t;
+  t.kind = TypeKind::Special;
+  t.value_kind = std::move(kind);
+  t.size = bytes;
   return t;
 }
 
@@ -156,11 +163,8 @@ uint32_t Type::value_size() const {
     case TypeKind::Integer:
     case TypeKind::Pointer:
     case TypeKind::Probe: return 8;  // map values are widened to 64 bits
-    case TypeKind::Func: case TypeKind::Username: case TypeKind::Ksym: case TypeKind::KStack:
-      return 8;
-    case TypeKind::Usym: case TypeKind::UStack: case TypeKind::Strftime: case TypeKind::CgroupPath: return 16;
-    case TypeKind::Mac: return 8;
-    case TypeKind::Inet: return 24;
+    case TypeKind::Func: case TypeKind::KStack: return 8;
+    case TypeKind::UStack: return 16;
     default: return size;
   }
 }
@@ -180,13 +184,14 @@ bool Type::compatible(const Type& o) const {
     return count == o.count && pointee && o.pointee && pointee->compatible(*o.pointee);
   if (kind == TypeKind::KStack || kind == TypeKind::UStack)
     return stack_mode == o.stack_mode && stack_frames == o.stack_frames;
+  if (kind == TypeKind::Special) return value_kind == o.value_kind && size == o.size;
   return true;
 }
 
 bool Type::operator==(const Type& o) const {
   if (kind != o.kind || size != o.size || is_signed != o.is_signed || elems != o.elems ||
       lmin != o.lmin || lmax != o.lmax || lstep != o.lstep || record_name != o.record_name ||
-      count != o.count || stack_mode != o.stack_mode || stack_frames != o.stack_frames || fields != o.fields)
+      count != o.count || value_kind != o.value_kind || stack_mode != o.stack_mode || stack_frames != o.stack_frames || fields != o.fields)
     return false;
   if (bool(pointee) != bool(o.pointee)) return false;
   return !pointee || *pointee == *o.pointee;
@@ -200,9 +205,6 @@ std::string Type::name() const {
     case TypeKind::String: return "string[" + std::to_string(size) + "]";
     case TypeKind::Probe: return "probe";
     case TypeKind::Func: return "func";
-    case TypeKind::Username: return "username";
-    case TypeKind::Ksym: return "ksym";
-    case TypeKind::Usym: return "usym";
     case TypeKind::KStack:
     case TypeKind::UStack: {
       std::string s = kind == TypeKind::KStack ? "kstack" : "ustack";
@@ -210,10 +212,7 @@ std::string Type::name() const {
       s += stack_mode == StackMode::Perf ? "(perf" : stack_mode == StackMode::Raw ? "(raw" : "(bpftrace";
       return s + (stack_frames == kMaxStackFrames ? "" : ", " + std::to_string(stack_frames)) + ")";
     }
-    case TypeKind::Inet: return "inet";
-    case TypeKind::Strftime: return "timestamp";
-    case TypeKind::Mac: return "macaddr";
-    case TypeKind::CgroupPath: return "cgroup_path";
+    case TypeKind::Special: return value_kind;
     case TypeKind::Pointer: return (pointee && pointee->kind != TypeKind::None ? pointee->name() : "void") + " *";
     case TypeKind::Record: return record_name;
     case TypeKind::Array:

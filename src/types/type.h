@@ -14,18 +14,13 @@ enum class TypeKind : uint8_t {
   Tuple,    // elems laid out at offsets, padded to 8 bytes
   Probe,    // u64 index into the manifest's probe names; prints as the probe's name
   Func,     // u64 probe index; prints as that probe's function (`func`)
-  Username, // u64 uid; prints as the user's name
-  Ksym,     // u64 kernel address; prints as the symbol (ksym())
-  Usym,     // {u64 address, u64 pid}; prints as the symbol in that process (usym())
   KStack,   // i64 stack id in the stacks map (kstack)
   UStack,   // {i64 stack id, u64 pid} (ustack)
-  Inet,     // {u64 family, 16 address bytes} (ntop())
-  Strftime, // {u64 format index, u64 nsecs} (strftime())
-  Mac,      // 6 bytes, padded to 8 (macaddr())
+  Special,  // a value a builtin makes and prints its own way (ksym(), ntop(), strerror()...):
+            // `value_kind` names it, `size` bytes; the builtin's entry has the printer
   Pointer,  // 8-byte address; `pointee` says to what (None: void or unknown)
   Record,   // struct or union from BTF, by value: `name` ("struct task_struct"), `btf_id`
   Array,    // `count` elements of `*pointee` (char arrays are String instead)
-  CgroupPath,  // {u64 cgroup id, u64 filter index}; prints as the cgroup's paths (cgroup_path())
   Count, Sum, Min, Max, Avg, Stats, Hist, LHist,  // aggregations (map values only)
   LLHist,   // log-linear histogram: factor, low and high magnitude, steps (DTrace's llquantize)
   Stddev,   // count, average and standard deviation
@@ -58,6 +53,7 @@ struct Type {
   std::shared_ptr<Type> pointee;          // Pointer target / Array element
   uint32_t count = 0;                     // Array length
   bool user = false;  // Pointer/Record/Array: in user memory (syscall arguments), not the kernel's
+  std::string value_kind;  // Special: the kind of value, as the builtin registry names it ("ksym")
   StackMode stack_mode = StackMode::Bpftrace;  // KStack/UStack
   uint32_t stack_frames = 0;  // KStack/UStack: at most this many frames, innermost first
 
@@ -65,7 +61,8 @@ struct Type {
   static Type integer(uint32_t bytes, bool is_signed);
   static Type string(uint32_t bytes);
   static Type probe();
-  static Type special(TypeKind k);  // Func, Username, Ksym, Usym, KStack, UStack, Inet, CgroupPath
+  static Type special(TypeKind k);  // Func, KStack, UStack
+  static Type special_value(std::string kind, uint32_t bytes);  // Special
   static Type stack(TypeKind k, StackMode mode, uint32_t frames);  // KStack or UStack
   static Type tuple(std::vector<Type> elems);
   static Type aggregation(TypeKind k, bool is_signed = false);
@@ -82,10 +79,8 @@ struct Type {
   // Records and arrays are buffers when held as values; an expression that reads one from
   // memory yields its address (an i64) until it is stored.
   bool is_buffer() const {
-    return kind == TypeKind::String || kind == TypeKind::Tuple || kind == TypeKind::Usym ||
-           kind == TypeKind::UStack || kind == TypeKind::Inet || kind == TypeKind::Strftime ||
-           kind == TypeKind::Mac || kind == TypeKind::Record || kind == TypeKind::Array ||
-           kind == TypeKind::CgroupPath;
+    return kind == TypeKind::String || kind == TypeKind::Tuple || kind == TypeKind::UStack ||
+           (kind == TypeKind::Special && size != 8) || kind == TypeKind::Record || kind == TypeKind::Array;
   }
   bool is_str() const { return kind == TypeKind::String; }
   bool is_aggregation() const { return kind >= TypeKind::Count; }
