@@ -1,6 +1,10 @@
-// Acting on the system: signals to the current task, overriding a kprobed function's result.
+// Acting on the system (signals to the current task, overriding a kprobed function's result)
+// and reading its error numbers.
 #include "src/builtins/family.h"
 #include "src/types/abi.h"
+#ifndef SCRY_CODEGEN
+#include <cstring>
+#endif
 
 namespace scry {
 inline namespace SCRY_BUILTINS_SIDE {
@@ -54,6 +58,17 @@ const std::vector<Builtin>& system_builtins() {
                  "override() needs bpf_override_return, which this kernel does not have "
                  "(no CONFIG_BPF_KPROBE_OVERRIDE; kprobes cannot attach here either)");
          return Type::none();
+       })},
+      {.name = "strerror", .form = Form::Value, .min_args = 1, .max_args = 1, .signature = "strerror(errno)",
+       .doc = "an error number, printed as its description (\"No such file or directory\")",
+       .type = TYPING([](Sema& s, Expr& e) {
+         if (!s.need(e, 0, s.arg(e, 0).is_int(), "an error number")) return Type::none();
+         return Type::special_value("strerror", 8);
+       }),
+       .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) { return cg.gen_expr(*e.args[0]); }),
+       .value_kind = "strerror",
+       .print = PRINTING([](const Type&, const uint8_t* p, const ValueNames&) -> std::string {
+         return strerror(int(int64_t(word_at(p))));  // as bpftrace: strerror(-2) is "Unknown error -2"
        })},
   };
   return family;
