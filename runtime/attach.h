@@ -1,4 +1,5 @@
-// Attaching probes to their events (the run-time half of each probe provider).
+// Attaching probes to their events: a dispatcher to each provider's run-time half
+// (runtime/probes/<provider>.cpp), and the links that keep them attached.
 #pragma once
 #include <string>
 #include <vector>
@@ -30,9 +31,6 @@ bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, 
 
 // Runs the BEGIN or END programs once, in declaration order (BPF_PROG_TEST_RUN).
 bool run_special(bpf_object* obj, const Manifest& m, ProbeKind kind, std::string& error);
-
-// Whether this kernel can attach kprobes at all (a kprobe PMU or tracefs kprobe_events).
-bool kernel_has_kprobes();
 
 // The number bpftrace shows in "Attaching N probes...".
 size_t probe_count(const Manifest& m);

@@ -8,7 +8,7 @@
 #include "src/builtins/builtin.h"
 #include "src/driver/driver.h"
 #include "src/probes/listing.h"
-#include "src/probes/probes.h"
+#include "src/probes/provider.h"
 #include "runtime/features.h"
 
 #include <unistd.h>
@@ -46,7 +46,7 @@ void usage(FILE* f) {
           "  --info          what this kernel and this build support (bpftrace's layout)\n"
           "\nARGS are the positional parameters $1, $2, ... ($# counts them).\n"
           "\nprobes:\n");
-  for (auto& p : scry::all_providers()) fprintf(f, "  %s\n", p.help);
+  for (const scry::Provider* p : scry::all_providers()) fprintf(f, "  %s\n", p->syntax);
   fprintf(f, "\nbuiltins:\n");
   for (const scry::Builtin* b : scry::all_builtins())
     if (b->form == scry::Form::Identifier) fprintf(f, "  %-10s %s\n", b->signature, b->doc);

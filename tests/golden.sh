@@ -53,6 +53,7 @@ for bt in *.bt; do
   fi
   ok=1
   why=""
+  : >"/tmp/golden.$$.diff"
   # A script with nothing to compare against would pass whatever it printed.
   if [ ! -f "$name.expected" ] && [ ! -f "$name.stderr" ]; then ok=0; why="no $name.expected or $name.stderr"; fi
   if [ "$rc" != "$want_rc" ]; then ok=0; why="exit status $rc, expected $want_rc"; fi

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 namespace scry {
 
@@ -12,12 +13,16 @@ const Kallsyms& Kallsyms::get() {
     if (!f) return out;
     char line[512], name[256], type;
     unsigned long long addr;
-    while (fgets(line, sizeof line, f))
-      if (sscanf(line, "%llx %c %255s", &addr, &type, name) == 3 && addr)
-        out.syms_.push_back({addr, name});
+    while (fgets(line, sizeof line, f)) {
+      if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3) continue;
+      if (addr) out.syms_.push_back({addr, name});
+      if ((type == 't' || type == 'T') && !strchr(line, '[')) out.functions_.push_back(name);
+    }
     fclose(f);
     std::stable_sort(out.syms_.begin(), out.syms_.end(),
                      [](const Sym& a, const Sym& b) { return a.addr < b.addr; });
+    std::sort(out.functions_.begin(), out.functions_.end());
+    out.functions_.erase(std::unique(out.functions_.begin(), out.functions_.end()), out.functions_.end());
     return out;
   }();
   return k;
@@ -27,6 +32,16 @@ uint64_t Kallsyms::address(const std::string& name) const {
   // Rare (once per kaddr() in a script): a scan beats keeping a second index.
   for (auto& s : syms_)
     if (s.name == name) return s.addr;
+  return 0;
+}
+
+uint64_t Kallsyms::function_size(const std::string& name) const {
+  for (size_t i = 0; i + 1 < syms_.size(); i++)
+    if (syms_[i].name == name) {
+      size_t j = i + 1;
+      while (j < syms_.size() && syms_[j].addr == syms_[i].addr) j++;  // aliases at one address
+      return j < syms_.size() ? syms_[j].addr - syms_[i].addr : 0;
+    }
   return 0;
 }
 

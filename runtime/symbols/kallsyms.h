@@ -1,4 +1,6 @@
-// Kernel symbols from /proc/kallsyms: loaded once, searched by address.
+// Kernel symbols from /proc/kallsyms: loaded once, searched by address and by name. The one
+// reader of kallsyms, for the runtime (ksym, kernel stacks) and the compiler (kaddr(), kprobe
+// names and offsets).
 #pragma once
 #include <cstdint>
 #include <string>
@@ -16,6 +18,11 @@ class Kallsyms {
   SymbolizedFrame lookup(uint64_t addr) const;
   // The address of a symbol by name (kaddr(), kprobe checks); 0 if there is none.
   uint64_t address(const std::string& name) const;
+  // Text symbols of the kernel itself (not of modules), sorted and unique: what kprobes may
+  // name.
+  const std::vector<std::string>& functions() const { return functions_; }
+  // Bytes from a function's address to the next symbol's; 0 if it is not known.
+  uint64_t function_size(const std::string& name) const;
 
  private:
   struct Sym {
@@ -23,6 +30,7 @@ class Kallsyms {
     std::string name;
   };
   std::vector<Sym> syms_;  // sorted by address
+  std::vector<std::string> functions_;
 };
 
 }  // namespace scry

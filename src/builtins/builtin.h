@@ -35,6 +35,10 @@ struct ValueNames;
 #define PRINTING(...) __VA_ARGS__
 #define LOWERING(...) nullptr
 #endif
+// The same two sides for the probe providers (src/probes/provider.h): what scry uses
+// (expanding, listing, typing) and what the plugin uses (sections, lowering).
+#define FRONT_SIDE(...) TYPING(__VA_ARGS__)
+#define PLUGIN_SIDE(...) LOWERING(__VA_ARGS__)
 
 // Each build has its own copy of the registry (the two builds see different members of the
 // entries): an inline namespace keeps their symbols apart.

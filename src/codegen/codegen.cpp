@@ -3,6 +3,7 @@
 #include <llvm/IR/Verifier.h>
 
 #include "src/builtins/builtin.h"
+#include "src/probes/provider.h"
 #include "src/codegen/codegen_internal.h"
 
 namespace scry {
@@ -169,28 +170,7 @@ bool CodeGen::uses_stacks(const Probe& p) {
   return (p.predicate && mentions_stacks(*p.predicate)) || block_mentions_stacks(p.body);
 }
 
-static std::string section_for(const ProbeSpec& s) {
-  switch (s.kind) {
-    case ProbeKind::Begin:
-    case ProbeKind::End: return "raw_tp";  // run by BPF_PROG_TEST_RUN, never attached
-    case ProbeKind::Tracepoint: return "tracepoint/" + s.category + "/" + s.event;
-    case ProbeKind::Interval:
-    case ProbeKind::Profile:
-    case ProbeKind::Software: return "perf_event";
-    case ProbeKind::Kprobe: return "kprobe/" + s.func;
-    case ProbeKind::Kretprobe: return "kretprobe/" + s.func;
-    case ProbeKind::Uprobe:
-    case ProbeKind::Usdt: return "uprobe";
-    case ProbeKind::Hardware: return "perf_event";
-    case ProbeKind::RawTracepoint: return "tp_btf/" + s.func;
-    case ProbeKind::Fentry: return "fentry/" + s.func;
-    case ProbeKind::Fexit: return "fexit/" + s.func;
-    case ProbeKind::Iter: return "iter/" + s.func;
-    case ProbeKind::Watchpoint: return "perf_event";
-    case ProbeKind::Uretprobe: return "uretprobe";
-  }
-  return "";
-}
+static std::string section_for(const ProbeSpec& s) { return provider_for(s.kind).section(s); }
 
 void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   const Probe& probe = prog_.probes[inst.probe_index];
@@ -233,43 +213,7 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
     b_.CreateRet(i64(0));
     b_.SetInsertPoint(run);
   }
-  if (!inst.fanin.empty()) {
-    // One program for many syscalls: tracepoints: the system call's number says which probe
-    // fired (a switch: a short tree of compares), and unselected system calls return at once.
-    auto* nr = b_.CreateLoad(b_.getInt64Ty(), byte_ptr(ctx_arg_, 8));
-    auto* none = llvm::BasicBlock::Create(ctx_, "fanin.none", fn_);
-    auto* chosen = llvm::BasicBlock::Create(ctx_, "fanin.chosen", fn_);
-    auto* sw = b_.CreateSwitch(nr, none, unsigned(inst.fanin.size()));
-    llvm::IRBuilder<> cb(chosen);
-    auto* phi = cb.CreatePHI(b_.getInt64Ty(), unsigned(inst.fanin.size()));
-    for (auto& [number, name] : inst.fanin) {
-      ProbeSpec named;
-      named.kind = ProbeKind::Tracepoint;
-      named.name = name;
-      named.attach = false;
-      size_t id = manifest_.probes.size();
-      manifest_.probes.push_back(named);
-      auto* bb = llvm::BasicBlock::Create(ctx_, "fanin.case", fn_);
-      llvm::IRBuilder<>(bb).CreateBr(chosen);
-      sw->addCase(b_.getInt64(uint64_t(number)), bb);
-      phi->addIncoming(i64(id), bb);
-    }
-    b_.SetInsertPoint(none);
-    b_.CreateRet(i64(0));
-    b_.SetInsertPoint(chosen);
-    probe_id_value_ = phi;
-    spec.listed = false;
-  }
-  if (inst.spec.kind == ProbeKind::Iter) {
-    // The iterator calls once more at the end with no object (ctx->task == NULL): skip it.
-    auto* obj = b_.CreateLoad(b_.getInt64Ty(), byte_ptr(ctx_arg_, 8));
-    auto* run = llvm::BasicBlock::Create(ctx_, "iter.object", fn_);
-    auto* skip = llvm::BasicBlock::Create(ctx_, "iter.end", fn_);
-    b_.CreateCondBr(b_.CreateICmpEQ(obj, i64(0)), skip, run);
-    b_.SetInsertPoint(skip);
-    b_.CreateRet(i64(0));
-    b_.SetInsertPoint(run);
-  }
+  if (const Provider& p = provider_for(inst.spec.kind); p.prologue) p.prologue(*this, inst);
   if (probe.predicate) {
     set_loc(probe.predicate->loc);
     auto* cond = to_bool(gen_expr(*probe.predicate));

@@ -1,6 +1,7 @@
 // Expressions: literals, variables, builtins, operators, tracepoint fields, str().
 #include "src/builtins/builtin.h"
 #include "src/codegen/codegen_internal.h"
+#include "src/probes/provider.h"
 
 namespace scry {
 
@@ -269,30 +270,8 @@ llvm::Value* CodeGen::btf_arg(int slot, const Type& t) {
 }
 
 llvm::Value* CodeGen::gen_args_field(const Expr& e) {
-  if (inst_->has_btf_args) return btf_arg(e.slot, e.type);
-  const TracepointField* f = inst_->format ? inst_->format->find(e.str) : nullptr;
-  if (!f) return e.type.is_str() ? gen_string_literal("", e.type.size) : i64(0);
-  auto* at = byte_ptr(ctx_arg_, f->offset);
-  if (f->data_loc) {
-    // u32: high 16 bits the length, low 16 bits the offset of the data in the record.
-    auto* loc = b_.CreateLoad(b_.getInt32Ty(), at);
-    auto* off = b_.CreateZExt(b_.CreateAnd(loc, 0xffff), b_.getInt64Ty());
-    auto* src = b_.CreateGEP(b_.getInt8Ty(), ctx_arg_, off);
-    auto* buf = alloca_bytes(e.type.size, "dataloc");
-    zero_bytes(buf, e.type.size);
-    call_helper(kProbeReadKernelStr, b_.getInt64Ty(), {buf, b_.getInt32(e.type.size), src});
-    return buf;
-  }
-  if (f->type.is_str()) {
-    auto* buf = alloca_bytes(f->size + 1, "field");
-    zero_bytes(buf, f->size + 1);
-    call_helper(kProbeReadKernel, b_.getInt64Ty(), {buf, b_.getInt32(f->size), at});
-    return buf;
-  }
-  auto* ty = b_.getIntNTy(f->size * 8);
-  llvm::Value* v = b_.CreateLoad(ty, at);
-  if (f->size == 8) return v;
-  return f->type.is_signed ? b_.CreateSExt(v, b_.getInt64Ty()) : b_.CreateZExt(v, b_.getInt64Ty());
+  const Provider& p = provider_for(inst_->spec.kind);
+  return p.args_lower ? p.args_lower(*this, e) : i64(0);
 }
 
 }  // namespace scry

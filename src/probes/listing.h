@@ -1,4 +1,5 @@
-// `scry -l [PATTERN]`: the probes this machine offers, matching a pattern.
+// `scry -l [PATTERN]`: the probes this machine offers, matching a pattern. Each provider lists
+// its own probes through a Lister (src/probes/provider.h).
 #pragma once
 #include <cstdio>
 #include <string>
@@ -7,6 +8,35 @@
 #include "src/probes/probes.h"
 
 namespace scry {
+
+class Lister {
+ public:
+  Lister(std::string pattern, bool verbose, FILE* out);
+  // Whether the pattern's first part can match this provider's name ("*" or none: all).
+  bool wants(const std::string& provider) const;
+  bool match(const std::string& name) const;
+  // Prints `name` if it matches, and with -lv its arguments, indented.
+  void emit(const std::string& name, const std::vector<std::string>& args = {});
+  bool verbose() const { return verbose_; }
+  // The parts of the pattern after the provider's ("uprobe:libc:*" -> "libc", "*").
+  std::string part(size_t i) const;
+  const std::string& pattern() const { return pattern_; }
+  // Lists with another pattern while `f` runs (a binary's path resolved in it).
+  template <typename F>
+  void with_pattern(const std::string& p, F f) {
+    std::string saved = pattern_;
+    pattern_ = p;
+    f();
+    pattern_ = saved;
+  }
+  size_t count() const { return count_; }
+
+ private:
+  std::string pattern_;
+  bool verbose_;
+  FILE* out_;
+  size_t count_ = 0;
+};
 
 // Prints every probe matching `pattern` ("" = all; wildcards * ? [..]; without a ':' the
 // pattern matches any probe whose last part matches it). With `verbose`, each probe's arguments

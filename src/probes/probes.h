@@ -1,5 +1,5 @@
-// Probe providers: each parses its attach-point text and expands it into concrete probes.
-// The runtime side of each provider (attaching) lives in runtime/attach.cpp.
+// Concrete probes, what the probe providers (src/probes/provider.h) expand attach points into,
+// and what they share: kernel function and raw tracepoint names, binaries by library name.
 #pragma once
 #include <memory>
 #include <string>
@@ -9,7 +9,7 @@
 #include "src/ast/ast.h"
 #include "src/diag/diag.h"
 #include "src/probes/tracepoint_format.h"
-#include "src/probes/usdt.h"
+#include "src/probes/usdt_notes.h"
 
 namespace scry {
 
@@ -27,17 +27,6 @@ struct ProbeInstance {
   std::vector<std::pair<int, std::string>> fanin;
 };
 
-struct ProbeProvider {
-  const char* name;
-  std::vector<const char*> aliases;
-  const char* help;  // attach point syntax
-  // Appends the concrete probes for `ap` (split at ':') to `out`; reports errors to `diags`.
-  bool (*expand)(const AttachPoint& ap, const std::vector<std::string>& parts,
-                 std::vector<ProbeInstance>& out, Diagnostics& diags);
-};
-
-const std::vector<ProbeProvider>& all_providers();
-
 // Names of raw tracepoints (btf_trace_* in BTF) and of kernel functions in BTF, sorted.
 const std::vector<std::string>& raw_tracepoint_names();
 const std::vector<std::string>& kernel_btf_functions();
@@ -48,6 +37,17 @@ uint64_t kernel_symbol_address(const std::string& name);
 // A path as given, or a library short name ("libc", "crypto") resolved in the loader's
 // directories; "" if nothing is found.
 std::string resolve_binary(const std::string& name);
+
+// Tracepoints close to a kernel function, for when kprobes or fentry cannot attach:
+// vfs_read -> "tracepoint:syscalls:sys_enter_read" (sys_exit_read for return probes).
+std::string tracepoint_hint(const std::string& func, bool ret);
+
+// "a:b:c" -> {"a", "b", "c"}
+std::vector<std::string> split(const std::string& s, char sep);
+bool has_wildcard(const std::string& s);
+// FUNC or FUNC+OFFSET; false if the offset is not a number.
+bool split_offset(const std::string& s, std::string& func, uint64_t& off);
+bool parse_u64(const std::string& s, uint64_t& v);
 
 // Expands every attach point of every probe, in declaration order.
 bool expand_probes(const Program& prog, std::vector<ProbeInstance>& out, Diagnostics& diags);

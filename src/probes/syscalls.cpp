@@ -70,6 +70,7 @@ void fan_in_syscalls(const Program& prog, std::vector<ProbeInstance>& instances)
       fan.spec.category = "raw_syscalls";
       fan.spec.event = std::string(dir) == "sys_enter_" ? "sys_enter" : "sys_exit";
       fan.spec.name = "tracepoint:raw_syscalls:" + fan.spec.event;
+      fan.spec.listed = false;  // the syscalls: tracepoints it covers are listed instead
       fan.format = load_tracepoint_format("raw_syscalls", fan.spec.event);
       if (!fan.format) continue;
       // Drop the tracepoints the new instance covers.

@@ -1,124 +1,138 @@
-#include "src/probes/usdt.h"
+// usdt:PATH:[PROVIDER:]NAME: the static probes a program declares (SystemTap SDT notes,
+// usdt_notes.cpp). One probe per location; argN is where the note says the compiler put it.
+#include "src/probes/provider.h"
+#include "src/probes/listing.h"
+#ifdef SCRY_CODEGEN
+#include "src/codegen/codegen_internal.h"
+#else
+#include <fnmatch.h>
 
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
-#include <unistd.h>
+#include <set>
 
-#include <cstdlib>
-#include <cstring>
-#include <sstream>
-
-#include "runtime/symbols/elf_symbols.h"
+#include "src/sema/sema.h"
+#endif
 
 namespace scry {
+inline namespace SCRY_BUILTINS_SIDE {
 
 namespace {
 
-// x86-64 registers by every name the assembler uses, to their offset in struct pt_regs.
-uint32_t register_offset(const std::string& r, bool& ok) {
-  static const struct { const char* names[4]; uint32_t off; } regs[] = {
-      {{"rax", "eax", "ax", "al"}, 80}, {{"rbx", "ebx", "bx", "bl"}, 40}, {{"rcx", "ecx", "cx", "cl"}, 88},
-      {{"rdx", "edx", "dx", "dl"}, 96}, {{"rsi", "esi", "si", "sil"}, 104}, {{"rdi", "edi", "di", "dil"}, 112},
-      {{"rbp", "ebp", "bp", "bpl"}, 32}, {{"rsp", "esp", "sp", "spl"}, 152}, {{"r8", "r8d", "r8w", "r8b"}, 72},
-      {{"r9", "r9d", "r9w", "r9b"}, 64}, {{"r10", "r10d", "r10w", "r10b"}, 56}, {{"r11", "r11d", "r11w", "r11b"}, 48},
-      {{"r12", "r12d", "r12w", "r12b"}, 24}, {{"r13", "r13d", "r13w", "r13b"}, 16}, {{"r14", "r14d", "r14w", "r14b"}, 8},
-      {{"r15", "r15d", "r15w", "r15b"}, 0}, {{"rip", "eip", "ip", "ip"}, 128},
-  };
-  for (auto& reg : regs)
-    for (auto* n : reg.names)
-      if (r == n) {
-        ok = true;
-        return reg.off;
-      }
-  ok = false;
-  return 0;
+#ifndef SCRY_CODEGEN
+bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::vector<ProbeInstance>& out,
+            Diagnostics& diags) {
+  if (parts.size() != 3 && parts.size() != 4) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc, "usdt probes are written usdt:PATH:[PROVIDER:]NAME");
+    return false;
+  }
+  std::string path = resolve_binary(parts[1]);
+  if (path.empty()) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc, "cannot find '" + parts[1] + "': no such file or library");
+    return false;
+  }
+  std::string prov = parts.size() == 4 ? parts[2] : "*", name = parts.back();
+  size_t before = out.size();
+  for (auto& p : read_usdt_probes(path)) {
+    if (fnmatch(prov.c_str(), p.provider.c_str(), 0) != 0 || fnmatch(name.c_str(), p.name.c_str(), 0) != 0) continue;
+    ProbeInstance pi;
+    pi.spec.kind = ProbeKind::Usdt;
+    pi.spec.path = path;
+    pi.spec.offset = p.file_offset;
+    pi.spec.ref_ctr_offset = p.semaphore_offset;
+    pi.spec.func_display = p.name;
+    pi.spec.name = "usdt:" + path + ":" + p.provider + ":" + p.name;
+    pi.usdt_args = p.args;
+    pi.usdt_error = p.error;
+    out.push_back(pi);
+  }
+  if (out.size() == before) {
+    auto& d = diags.report(DiagKind::UnknownTracepoint, ap.loc, "no USDT probe " + prov + ":" + name + " in " + path);
+    d.notes.push_back("'scry -l \"usdt:" + path + ":*\"' lists its probes");
+    return false;
+  }
+  return true;
 }
+
+// usdt:PATH:* lists provider:name; a pattern without a provider matches any provider.
+void list(Lister& l) {
+  std::string path = resolve_binary(l.part(1));
+  if (path.empty()) return;
+  const std::string& full = l.pattern();
+  size_t second = full.find(':', full.find(':') + 1);
+  std::string tail = second == std::string::npos ? "*" : full.substr(second + 1);
+  l.with_pattern("usdt:" + path + ":" + (tail.find(':') == std::string::npos ? "*:" + tail : tail), [&] {
+    std::set<std::string> seen;
+    for (auto& p : read_usdt_probes(path))
+      if (seen.insert(p.provider + ":" + p.name).second)
+        l.emit("usdt:" + path + ":" + p.provider + ":" + p.name, {p.arg_text});
+  });
+}
+
+Type arg_type(Sema& s, Expr& e, int n, bool stack) {
+  const ProbeInstance& p = s.probe();
+  if (stack) {
+    s.error(DiagKind::ArgsNotAvailable, e.loc, e.str + " is not available in usdt probes: their arguments are argN");
+    return Type::none();
+  }
+  if (size_t(n) >= p.usdt_args.size()) {
+    s.error(DiagKind::ArgsNotAvailable, e.loc,
+            p.spec.name + " has " + std::to_string(p.usdt_args.size()) + " argument" +
+                (p.usdt_args.size() == 1 ? "" : "s") + ": arg0 to arg" + std::to_string(int(p.usdt_args.size()) - 1));
+    return Type::none();
+  }
+  if (!p.usdt_error.empty()) {
+    s.error(DiagKind::NotSupportedHere, e.loc, p.spec.name + ": " + p.usdt_error);
+    return Type::none();
+  }
+  e.ival = n;
+  const UsdtArg& a = p.usdt_args[size_t(n)];
+  return Type::integer(a.size, a.is_signed);
+}
+#endif
+
+#ifdef SCRY_CODEGEN
+// Where the compiler put the argument, as the SDT note says: a register, memory at a register
+// plus a displacement, or a constant.
+llvm::Value* arg_lower(CodeGen& cg, const Expr& e) {
+  auto& b = cg.b_;
+  auto* i64ty = b.getInt64Ty();
+  const UsdtArg& a = cg.inst_->usdt_args[size_t(e.ival)];
+  if (a.kind == UsdtArg::Constant) return cg.i64(uint64_t(a.value));
+  llvm::Value* v = b.CreateLoad(i64ty, cg.byte_ptr(cg.ctx_arg_, a.reg));
+  if (a.kind == UsdtArg::Memory) {
+    auto* tmp = cg.alloca_bytes(8, "usdt.arg");
+    b.CreateStore(cg.i64(0), tmp);
+    cg.probe_read(tmp, a.size, b.CreateAdd(v, cg.i64(uint64_t(a.value))), true);
+    v = b.CreateLoad(i64ty, tmp);
+  }
+  if (a.size < 8) {
+    auto* narrow = b.CreateTrunc(v, b.getIntNTy(a.size * 8));
+    v = a.is_signed ? b.CreateSExt(narrow, i64ty) : b.CreateZExt(narrow, i64ty);
+  }
+  return v;
+}
+#endif
 
 }  // namespace
 
-bool parse_usdt_arg(const std::string& text, UsdtArg& out) {
-  size_t at = text.find('@');
-  if (at == std::string::npos) return false;
-  int size = atoi(text.substr(0, at).c_str());
-  out.is_signed = size < 0;
-  out.size = uint32_t(size < 0 ? -size : size);
-  if (out.size != 1 && out.size != 2 && out.size != 4 && out.size != 8) return false;
-  std::string op = text.substr(at + 1);
-  bool ok = false;
-  if (op.size() > 1 && op[0] == '$') {
-    out.kind = UsdtArg::Constant;
-    out.value = strtoll(op.c_str() + 1, nullptr, 0);
-    return true;
-  }
-  if (op.size() > 1 && op[0] == '%') {
-    out.kind = UsdtArg::Register;
-    out.reg = register_offset(op.substr(1), ok);
-    return ok;
-  }
-  // [disp](%reg)
-  size_t paren = op.find("(%");
-  if (paren != std::string::npos && op.back() == ')') {
-    std::string disp = op.substr(0, paren);
-    char* end = nullptr;
-    out.value = disp.empty() ? 0 : strtoll(disp.c_str(), &end, 0);
-    if (!disp.empty() && *end) return false;  // symbol(%rip): not supported
-    out.kind = UsdtArg::Memory;
-    out.reg = register_offset(op.substr(paren + 2, op.size() - paren - 3), ok);
-    return ok;
-  }
-  return false;
+const std::vector<Provider>& usdt_providers() {
+  static const std::vector<Provider> providers = {
+      {.name = "usdt", .aliases = {"U"}, .kinds = {ProbeKind::Usdt}, .regs_context = true,
+       .syntax = "usdt:PATH:[PROVIDER:]NAME (semaphores set while attached)", .expand = FRONT_SIDE(expand),
+       .list = FRONT_SIDE(list),
+       .describe = FRONT_SIDE([](const ProbeInstance& p) {
+         std::vector<std::string> out;
+         for (size_t i = 0; i < p.usdt_args.size(); i++)
+           out.push_back(std::string(p.usdt_args[i].is_signed ? "int" : "uint") +
+                         std::to_string(p.usdt_args[i].size * 8) + " arg" + std::to_string(i));
+         return out;
+       }),
+       .arg_type = FRONT_SIDE(arg_type),
+       // A USDT probe is a uprobe at its location (runtime/probes/usdt.cpp).
+       .section = PLUGIN_SIDE([](const ProbeSpec&) { return std::string("uprobe"); }),
+       .arg_lower = PLUGIN_SIDE(arg_lower)},
+  };
+  return providers;
 }
 
-std::vector<UsdtProbe> read_usdt_probes(const std::string& path) {
-  std::vector<UsdtProbe> out;
-  with_elf_file(path, [&](Elf* elf) {
-    size_t shstrndx = 0;
-    uint64_t base_addr = 0;  // address of .stapsdt.base, to undo prelinking
-    Elf_Scn* scn = nullptr;
-    if (elf && elf_getshdrstrndx(elf, &shstrndx) == 0)
-      while ((scn = elf_nextscn(elf, scn))) {
-        GElf_Shdr sh;
-        const char* name = gelf_getshdr(scn, &sh) ? elf_strptr(elf, shstrndx, sh.sh_name) : nullptr;
-        if (name && strcmp(name, ".stapsdt.base") == 0) base_addr = sh.sh_addr;
-      }
-    scn = nullptr;
-    while (elf && (scn = elf_nextscn(elf, scn))) {
-      GElf_Shdr sh;
-      if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_NOTE) continue;
-      Elf_Data* data = elf_getdata(scn, nullptr);
-      size_t off = 0, name_off, desc_off;
-      GElf_Nhdr nh;
-      while (data && (off = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-        const char* owner = static_cast<const char*>(data->d_buf) + name_off;
-        if (nh.n_type != 3 || strcmp(owner, "stapsdt") != 0) continue;
-        const char* desc = static_cast<const char*>(data->d_buf) + desc_off;
-        uint64_t pc, base, sem;
-        memcpy(&pc, desc, 8);
-        memcpy(&base, desc + 8, 8);
-        memcpy(&sem, desc + 16, 8);
-        const char* provider = desc + 24;
-        const char* name = provider + strlen(provider) + 1;
-        const char* args = name + strlen(name) + 1;
-        UsdtProbe p;
-        p.provider = provider;
-        p.name = name;
-        p.arg_text = args;
-        uint64_t adjust = base_addr && base ? base_addr - base : 0;
-        p.file_offset = elf_vaddr_to_offset(path, pc + adjust);
-        p.semaphore_offset = sem ? elf_vaddr_to_offset(path, sem + adjust) : 0;
-        std::istringstream in(p.arg_text);
-        std::string a;
-        while (in >> a) {
-          UsdtArg arg;
-          if (!parse_usdt_arg(a, arg) && p.error.empty()) p.error = "cannot decode argument '" + a + "'";
-          p.args.push_back(arg);
-        }
-        out.push_back(std::move(p));
-      }
-    }
-  });
-  return out;
-}
-
+}  // inline namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "src/probes/provider.h"
 #include "src/sema/sema.h"
 #include "src/types/btf.h"
 
@@ -115,53 +116,13 @@ Type Sema::check_field(Expr& e) {
   Expr& base = *e.args[0];
   Loc name_loc = e.loc;
   name_loc.col = name_loc.end_col - int(e.str.size()) + 1;
-  if (base.kind == ExprKind::Builtin && base.str == "args" && cur_->has_btf_args) {
-    // Raw tracepoints and fentry/fexit: the arguments from BTF, by position in the context.
-    for (size_t i = 0; i < cur_->btf_args.size(); i++)
-      if (cur_->btf_args[i].first == e.str) {
-        e.slot = int(i);
-        Type t = cur_->btf_args[i].second;
-        if (t.kind == TypeKind::None) {
-          error(DiagKind::UnknownField, name_loc, "argument '" + e.str + "' has a type scry cannot read");
-          return e.type = Type::none();
-        }
-        return e.type = t;
-      }
-    std::string names;
-    for (auto& [n, t] : cur_->btf_args)
-      if (n[0] != '$') names += (names.empty() ? "" : ", ") + n;
-    error(DiagKind::UnknownField, name_loc, cur_->spec.name + " has no argument '" + e.str + "'",
-          "its arguments are: " + names);
-    return e.type = Type::none();
-  }
   if (base.kind == ExprKind::Builtin && base.str == "args") {
-    if (!cur_->format) {
+    const Provider& p = provider_for(cur_->spec.kind);
+    if (!p.args_type) {
       error(DiagKind::ArgsNotAvailable, base.loc, "args is not available in " + cur_->spec.name + " probes");
       return e.type = Type::none();
     }
-    const TracepointField* f = cur_->format->find(e.str);
-    if (!f) {
-      std::string names;
-      for (auto& fld : cur_->format->fields) names += (names.empty() ? "" : ", ") + fld.name;
-      error(DiagKind::UnknownField, name_loc, cur_->spec.name + " has no field '" + e.str + "'",
-            "its fields are: " + names);
-      return e.type = Type::none();
-    }
-    if (!f->supported) {
-      error(DiagKind::UnknownField, e.loc,
-            "field '" + e.str + "' has type " + f->c_type + ", which scry cannot read yet");
-      return e.type = Type::none();
-    }
-    // Pointers to structs are typed from BTF, so args->skaddr->field works. A system call's
-    // pointer arguments point into the calling process's memory.
-    if (f->type.is_int() && f->c_type.find('*') != std::string::npos && KernelBtf::get()) {
-      Type t = KernelBtf::get()->parse_type(f->c_type);
-      if (t.is_ptr()) {
-        t.user = cur_->spec.category == "syscalls";
-        return e.type = t;
-      }
-    }
-    return e.type = f->type;
+    return e.type = p.args_type(*this, e);
   }
   Type bt = check_expr(base);
   if (bt.kind == TypeKind::None) return e.type = bt;

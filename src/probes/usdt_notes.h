@@ -1,5 +1,6 @@
 // USDT probes: the SystemTap SDT notes (.note.stapsdt) of an ELF file, and their argument
-// specifications ("-4@%eax 8@-8(%rbp) 4@$5").
+// specifications ("-4@%eax 8@-8(%rbp) 4@$5"). The provider is usdt.cpp, attaching is
+// runtime/probes/usdt.cpp.
 #pragma once
 #include <cstdint>
 #include <string>

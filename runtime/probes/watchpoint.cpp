@@ -1,0 +1,42 @@
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "runtime/probes/attacher.h"
+
+namespace scry {
+
+namespace {
+
+// A hardware breakpoint in the -p/-c process, on its own accesses only.
+bool attach(bpf_program* prog, const ProbeSpec& p, int pid, Attachments& out, std::string& error) {
+  if (pid <= 0) {
+    error = p.name + " needs a process to watch: use -p PID or -c CMD";
+    return false;
+  }
+  perf_event_attr attr{};
+  attr.size = sizeof attr;
+  attr.type = PERF_TYPE_BREAKPOINT;
+  attr.bp_addr = p.wp_addr;
+  attr.bp_len = p.wp_len;
+  attr.bp_type = (p.wp_mode & 1 ? HW_BREAKPOINT_R : 0) | (p.wp_mode & 2 ? HW_BREAKPOINT_W : 0) |
+                 (p.wp_mode & 4 ? HW_BREAKPOINT_X : 0);
+  attr.sample_period = 1;
+  attr.precise_ip = 2;
+  attr.exclude_kernel = 1;
+  attr.exclude_hv = 1;
+  int fd = int(syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC));
+  bool ok = keep_link(fd >= 0 ? bpf_program__attach_perf_event(prog, fd) : nullptr, p, out, error);
+  if (!ok && fd >= 0) close(fd);
+  return ok;
+}
+
+}  // namespace
+
+const std::vector<Attacher>& watchpoint_attachers() {
+  static const std::vector<Attacher> a = {{{ProbeKind::Watchpoint}, attach}};
+  return a;
+}
+
+}  // namespace scry

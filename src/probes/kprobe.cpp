@@ -1,0 +1,104 @@
+// kprobe:FUNCTION[+OFFSET] and kretprobe:FUNCTION: dynamic probes on kernel functions, named
+// from /proc/kallsyms. Kernels without kprobes (this project's CI) refuse them when they attach;
+// the probe then says which tracepoints are close.
+#include "src/probes/provider.h"
+#include "src/probes/listing.h"
+#include "src/probes/registers.h"
+#ifndef SCRY_CODEGEN
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "src/types/btf.h"
+#endif
+
+namespace scry {
+inline namespace SCRY_BUILTINS_SIDE {
+
+namespace {
+
+#ifndef SCRY_CODEGEN
+template <ProbeKind Kind>
+bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::vector<ProbeInstance>& out,
+            Diagnostics& diags) {
+  constexpr bool ret = Kind == ProbeKind::Kretprobe;
+  const char* kind = ret ? "kretprobe" : "kprobe";
+  // kprobe:FUNC, and kprobe:MODULE:FUNC as bpftrace 0.17 allows.
+  std::string spec = parts.size() == 3 ? parts[2] : parts.size() == 2 ? parts[1] : "";
+  std::string func;
+  uint64_t off = 0;
+  if (spec.empty() || !split_offset(spec, func, off) || (ret && off)) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc,
+                 std::string(kind) + " probes are written " + kind + ":FUNCTION" + (ret ? "" : "[+OFFSET]"));
+    return false;
+  }
+  std::vector<std::string> funcs;
+  if (has_wildcard(func)) {
+    for (auto& f : kernel_functions())
+      if (fnmatch(func.c_str(), f.c_str(), 0) == 0) funcs.push_back(f);
+    if (funcs.empty()) {
+      // Optimised-away variants (".constprop.*", ".isra.*") often do not exist: not fatal.
+      diags.report(DiagKind::NoMatchingProbe, ap.loc, "no kernel function matches '" + func + "'");
+      return true;
+    }
+  } else {
+    const auto& all = kernel_functions();
+    if (!all.empty() && !std::binary_search(all.begin(), all.end(), func)) {
+      // Not fatal until attaching: --dry-run still compiles and loads the program.
+      auto& d = diags.report(DiagKind::MissingFunction, ap.loc,
+                             "kernel function '" + func + "' does not exist here: this probe cannot attach");
+      d.notes.push_back("'scry -l \"kprobe:*\"' lists the kernel's functions");
+    }
+    funcs.push_back(func);
+  }
+  for (auto& f : funcs) {
+    ProbeInstance pi;
+    pi.spec.kind = Kind;
+    pi.spec.func = f;
+    pi.spec.offset = off;
+    pi.spec.name = std::string(kind) + ":" + f + (off ? "+" + std::to_string(off) : "");
+    pi.spec.hint = tracepoint_hint(f, ret);
+    out.push_back(pi);
+  }
+  return true;
+}
+
+// Kernel functions in BTF, with their parameters for -lv.
+template <ProbeKind Kind>
+void list(Lister& l) {
+  KernelBtf* kb = KernelBtf::get();
+  if (!kb) return;
+  const char* kind = Kind == ProbeKind::Kretprobe ? "kretprobe:" : "kprobe:";
+  for (auto& n : kernel_btf_functions()) {
+    std::vector<std::string> args;
+    if (l.verbose() && Kind == ProbeKind::Kprobe)
+      if (auto f = kb->function(n))
+        for (auto& [pn, pt] : f->params) args.push_back(pt.name() + " " + pn);
+    l.emit(kind + n, args);
+  }
+}
+#endif
+
+}  // namespace
+
+const std::vector<Provider>& kprobe_providers() {
+  static const std::vector<Provider> providers = {
+      {.name = "kprobe", .aliases = {"k"}, .kinds = {ProbeKind::Kprobe}, .regs_context = true,
+       .syntax = "kprobe:FUNCTION[+OFFSET] (wildcards; needs a kernel with kprobes)",
+       .expand = FRONT_SIDE(expand<ProbeKind::Kprobe>), .list = FRONT_SIDE(list<ProbeKind::Kprobe>),
+       .arg_type = FRONT_SIDE(register_arg_type),
+       .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "kprobe/" + s.func; }),
+       .arg_lower = PLUGIN_SIDE(register_arg_lower)},
+      {.name = "kretprobe", .aliases = {"kr"}, .kinds = {ProbeKind::Kretprobe}, .regs_context = true,
+       .syntax = "kretprobe:FUNCTION (needs a kernel with kprobes)",
+       .expand = FRONT_SIDE(expand<ProbeKind::Kretprobe>), .list = FRONT_SIDE(list<ProbeKind::Kretprobe>),
+       .retval_type = FRONT_SIDE(register_retval_type),
+       .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "kretprobe/" + s.func; }),
+       .retval_lower = PLUGIN_SIDE(register_retval_lower)},
+  };
+  return providers;
+}
+
+}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace scry
