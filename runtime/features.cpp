@@ -24,9 +24,7 @@ const bpf_insn kReturnZero[] = {
 
 bool exists(const char* path) { return access(path, F_OK) == 0; }
 
-bool has_helper(bpf_prog_type type, bpf_func_id helper) {
-  return libbpf_probe_bpf_helper(type, helper, nullptr) == 1;
-}
+bool has_helper(bpf_prog_type type, bpf_func_id helper) { return libbpf_probe_bpf_helper(type, helper, nullptr) == 1; }
 
 struct BtfDeleter {
   void operator()(btf* b) const { btf__free(b); }
@@ -112,7 +110,8 @@ void print_info(FILE* out, const char* version) {
   fprintf(out, "Build\n  version: scry %s\n  LLVM: %d\n  unsafe uprobe: no\n  bfd: no\n", version, 19);
   fprintf(out, "  libdw (DWARF support): no\n  bcc library path resolution: yes\n\n");
   fprintf(out, "Kernel helpers\n");
-  fprintf(out, "  probe_read_kernel: %s\n  probe_read_kernel_str: %s\n", yn(f.probe_read_kernel), yn(f.probe_read_kernel));
+  fprintf(out, "  probe_read_kernel: %s\n  probe_read_kernel_str: %s\n", yn(f.probe_read_kernel),
+          yn(f.probe_read_kernel));
   fprintf(out, "  probe_read_user: %s\n  probe_read_user_str: %s\n", yn(f.probe_read_kernel), yn(f.probe_read_kernel));
   fprintf(out, "  get_current_cgroup_id: %s\n  send_signal: %s\n", yn(f.get_current_cgroup_id), yn(f.send_signal));
   fprintf(out, "  override_return: %s\n  dpath: %s\n  skboutput: no\n\n", yn(f.override_return), yn(f.dpath));

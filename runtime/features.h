@@ -9,13 +9,13 @@
 namespace scry {
 
 struct KernelFeatures {
-  bool btf = false;                 // /sys/kernel/btf/vmlinux
-  bool kprobe = false;              // a kprobe PMU or tracefs kprobe_events
-  bool kprobe_multi = false;        // BPF_TRACE_KPROBE_MULTI links
-  bool kfunc = false;               // fentry/fexit programs load (BPF trampolines)
+  bool btf = false;           // /sys/kernel/btf/vmlinux
+  bool kprobe = false;        // a kprobe PMU or tracefs kprobe_events
+  bool kprobe_multi = false;  // BPF_TRACE_KPROBE_MULTI links
+  bool kfunc = false;         // fentry/fexit programs load (BPF trampolines)
   bool iter_task = false, iter_task_file = false;
-  bool hardware = false;            // a hardware PMU (perf_event_open of cycles)
-  bool uprobe_refcount = false;     // USDT semaphores counted by the kernel
+  bool hardware = false;         // a hardware PMU (perf_event_open of cycles)
+  bool uprobe_refcount = false;  // USDT semaphores counted by the kernel
   bool probe_read_kernel = false, get_current_cgroup_id = false, send_signal = false;
   bool override_return = false, dpath = false, loop = false, ringbuf = false;
   bool get_func_ip = false;

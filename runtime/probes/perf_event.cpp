@@ -33,8 +33,9 @@ bool attach_on_cpu(bpf_program* prog, const ProbeSpec& p, int cpu, Attachments& 
     error = "could not attach " + p.name + ": perf_event_open: " + strerror(e);
     if (p.kind == ProbeKind::Hardware && (e == ENOENT || e == EOPNOTSUPP) &&
         access("/sys/bus/event_source/devices/cpu", F_OK) != 0)
-      error += ": this machine has no hardware performance counters (no 'cpu' PMU in "
-               "/sys/bus/event_source/devices, as in many VMs); software:cpu-clock or profile: work instead";
+      error +=
+          ": this machine has no hardware performance counters (no 'cpu' PMU in "
+          "/sys/bus/event_source/devices, as in many VMs); software:cpu-clock or profile: work instead";
     return false;
   }
   bpf_link* link = bpf_program__attach_perf_event(prog, fd);

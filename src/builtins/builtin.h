@@ -100,7 +100,7 @@ const std::vector<Builtin>& stack_builtins();
 const std::vector<Builtin>& network_builtins();
 const std::vector<Builtin>& system_builtins();
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 
 // Makes the runtime print Special values with the registry's printers (scry calls it once,
 // before anything prints; so do tests of the printers).

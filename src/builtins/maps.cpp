@@ -39,8 +39,8 @@ Type lhist_type(Sema& s, Expr& e) {
   }
   if (mn < 0 || mx <= mn || st <= 0) {
     s.error(DiagKind::BadLiteralArg, e.loc,
-            "lhist() needs 0 <= min < max and step > 0 (got min " + std::to_string(mn) + ", max " +
-                std::to_string(mx) + ", step " + std::to_string(st) + ")");
+            "lhist() needs 0 <= min < max and step > 0 (got min " + std::to_string(mn) + ", max " + std::to_string(mx) +
+                ", step " + std::to_string(st) + ")");
     return Type::none();
   }
   // Each bucket is a u64 in the per-CPU map value; 1000 keeps a value under 8 KiB.
@@ -56,14 +56,15 @@ Type llhist_type(Sema& s, Expr& e) {
   bool is_signed;
   if (!integer_argument(s, e, is_signed)) return Type::none();
   int64_t factor, low, high, steps;
-  bool ok = s.literal_int(*e.args[1], factor) & s.literal_int(*e.args[2], low) &
-            s.literal_int(*e.args[3], high) & s.literal_int(*e.args[4], steps);
+  bool ok = s.literal_int(*e.args[1], factor) & s.literal_int(*e.args[2], low) & s.literal_int(*e.args[3], high) &
+            s.literal_int(*e.args[4], steps);
   if (!ok) {
     s.error(DiagKind::BadLiteralArg, e.loc, "llhist() factor, low, high and steps must be integer literals");
     return Type::none();
   }
   if (factor < 2 || low < 0 || high < low || steps < 1 || steps % factor != 0) {
-    s.error(DiagKind::BadLiteralArg, e.loc, "llhist() needs factor >= 2, 0 <= low <= high, and steps a multiple of factor");
+    s.error(DiagKind::BadLiteralArg, e.loc,
+            "llhist() needs factor >= 2, 0 <= low <= high, and steps a multiple of factor");
     return Type::none();
   }
   // factor^(high+1) is the overflow bound: it must fit in a signed 64-bit value.
@@ -110,9 +111,10 @@ void store(CodeGen& cg, llvm::Value* v, llvm::Value* p, uint32_t off) { cg.b_.Cr
 
 llvm::Value* lower_count_sum(CodeGen& cg, const Expr& e, const Expr* map) {
   auto op = cg.aggregation_operands(*map, e);
-  cg.upsert(map->map_id, op.key, abi::agg::kCountSize,
-            [&](llvm::Value* p) { store(cg, cg.b_.CreateAdd(load(cg, p, 0), op.value), p, 0); },
-            [&](llvm::Value* buf) { store(cg, op.value, buf, 0); });
+  cg.upsert(
+      map->map_id, op.key, abi::agg::kCountSize,
+      [&](llvm::Value* p) { store(cg, cg.b_.CreateAdd(load(cg, p, 0), op.value), p, 0); },
+      [&](llvm::Value* buf) { store(cg, op.value, buf, 0); });
   return nullptr;
 }
 
@@ -122,16 +124,20 @@ llvm::Value* lower_min_max(CodeGen& cg, const Expr& e, const Expr* map) {
   auto op = cg.aggregation_operands(*map, e);
   auto& b = cg.b_;
   bool s = op.type->is_signed;
-  cg.upsert(map->map_id, op.key, abi::agg::kMinMaxSize,
-            [&](llvm::Value* p) {
-              auto* old = load(cg, p, 0);
-              auto* better = Min ? (s ? b.CreateICmpSLT(op.value, old) : b.CreateICmpULT(op.value, old))
-                                 : (s ? b.CreateICmpSGT(op.value, old) : b.CreateICmpUGT(op.value, old));
-              auto* unseen = b.CreateICmpEQ(load(cg, p, 8), cg.i64(0));
-              store(cg, b.CreateSelect(b.CreateOr(better, unseen), op.value, old), p, 0);
-              store(cg, cg.i64(1), p, 8);
-            },
-            [&](llvm::Value* buf) { store(cg, op.value, buf, 0); store(cg, cg.i64(1), buf, 8); });
+  cg.upsert(
+      map->map_id, op.key, abi::agg::kMinMaxSize,
+      [&](llvm::Value* p) {
+        auto* old = load(cg, p, 0);
+        auto* better = Min ? (s ? b.CreateICmpSLT(op.value, old) : b.CreateICmpULT(op.value, old))
+                           : (s ? b.CreateICmpSGT(op.value, old) : b.CreateICmpUGT(op.value, old));
+        auto* unseen = b.CreateICmpEQ(load(cg, p, 8), cg.i64(0));
+        store(cg, b.CreateSelect(b.CreateOr(better, unseen), op.value, old), p, 0);
+        store(cg, cg.i64(1), p, 8);
+      },
+      [&](llvm::Value* buf) {
+        store(cg, op.value, buf, 0);
+        store(cg, cg.i64(1), buf, 8);
+      });
   return nullptr;
 }
 
@@ -139,12 +145,16 @@ llvm::Value* lower_min_max(CodeGen& cg, const Expr& e, const Expr* map) {
 llvm::Value* lower_avg_stats(CodeGen& cg, const Expr& e, const Expr* map) {
   auto op = cg.aggregation_operands(*map, e);
   auto& b = cg.b_;
-  cg.upsert(map->map_id, op.key, abi::agg::kAvgSize,
-            [&](llvm::Value* p) {
-              store(cg, b.CreateAdd(load(cg, p, 0), cg.i64(1)), p, 0);
-              store(cg, b.CreateAdd(load(cg, p, 8), op.value), p, 8);
-            },
-            [&](llvm::Value* buf) { store(cg, cg.i64(1), buf, 0); store(cg, op.value, buf, 8); });
+  cg.upsert(
+      map->map_id, op.key, abi::agg::kAvgSize,
+      [&](llvm::Value* p) {
+        store(cg, b.CreateAdd(load(cg, p, 0), cg.i64(1)), p, 0);
+        store(cg, b.CreateAdd(load(cg, p, 8), op.value), p, 8);
+      },
+      [&](llvm::Value* buf) {
+        store(cg, cg.i64(1), buf, 0);
+        store(cg, op.value, buf, 8);
+      });
   return nullptr;
 }
 
@@ -152,17 +162,18 @@ llvm::Value* lower_avg_stats(CodeGen& cg, const Expr& e, const Expr* map) {
 llvm::Value* lower_stddev(CodeGen& cg, const Expr& e, const Expr* map) {
   auto op = cg.aggregation_operands(*map, e);
   auto& b = cg.b_;
-  cg.upsert(map->map_id, op.key, abi::agg::kStddevSize,
-            [&](llvm::Value* p) {
-              store(cg, b.CreateAdd(load(cg, p, 0), cg.i64(1)), p, 0);
-              store(cg, b.CreateAdd(load(cg, p, 8), op.value), p, 8);
-              store(cg, b.CreateAdd(load(cg, p, 16), b.CreateMul(op.value, op.value)), p, 16);
-            },
-            [&](llvm::Value* buf) {
-              store(cg, cg.i64(1), buf, 0);
-              store(cg, op.value, buf, 8);
-              store(cg, b.CreateMul(op.value, op.value), buf, 16);
-            });
+  cg.upsert(
+      map->map_id, op.key, abi::agg::kStddevSize,
+      [&](llvm::Value* p) {
+        store(cg, b.CreateAdd(load(cg, p, 0), cg.i64(1)), p, 0);
+        store(cg, b.CreateAdd(load(cg, p, 8), op.value), p, 8);
+        store(cg, b.CreateAdd(load(cg, p, 16), b.CreateMul(op.value, op.value)), p, 16);
+      },
+      [&](llvm::Value* buf) {
+        store(cg, cg.i64(1), buf, 0);
+        store(cg, op.value, buf, 8);
+        store(cg, b.CreateMul(op.value, op.value), buf, 16);
+      });
   return nullptr;
 }
 
@@ -193,8 +204,9 @@ llvm::Value* lower_lhist(CodeGen& cg, const Expr& e, const Expr* map) {
   auto* v = op.value;
   // v >= min here, so unsigned division is exact.
   auto* lin = b.CreateAdd(b.CreateUDiv(b.CreateSub(v, cg.i64(uint64_t(t.lmin))), cg.i64(uint64_t(t.lstep))), cg.i64(1));
-  auto* idx = b.CreateSelect(b.CreateICmpSLT(v, cg.i64(uint64_t(t.lmin))), cg.i64(0),
-                             b.CreateSelect(b.CreateICmpSGE(v, cg.i64(uint64_t(t.lmax))), cg.i64(t.buckets() - 1), lin));
+  auto* idx =
+      b.CreateSelect(b.CreateICmpSLT(v, cg.i64(uint64_t(t.lmin))), cg.i64(0),
+                     b.CreateSelect(b.CreateICmpSGE(v, cg.i64(uint64_t(t.lmax))), cg.i64(t.buckets() - 1), lin));
   cg.hist_increment(*map, op.key, idx, v);
   return nullptr;
 }
@@ -214,16 +226,19 @@ llvm::Value* lower_llhist(CodeGen& cg, const Expr& e, const Expr* map) {
 }  // namespace
 #endif
 
-#define AGGREGATION(NAME, ARGS, SIG, DOC, TYPE, LOWER)                                                   \
-  {.name = NAME, .form = Form::Aggregation, .min_args = ARGS, .max_args = ARGS, .signature = SIG, .doc = DOC, \
-   .type = TYPING(TYPE), .lower = LOWERING(LOWER)}
+#define AGGREGATION(NAME, ARGS, SIG, DOC, TYPE, LOWER)                                                         \
+  {                                                                                                            \
+    .name = NAME, .form = Form::Aggregation, .min_args = ARGS, .max_args = ARGS, .signature = SIG, .doc = DOC, \
+    .type = TYPING(TYPE), .lower = LOWERING(LOWER)                                                             \
+  }
 
 const std::vector<Builtin>& map_builtins() {
   static const std::vector<Builtin> family = {
       AGGREGATION("count", 0, "@m = count()", "count events", (aggregation_type<TypeKind::Count, false>),
                   lower_count_sum),
       AGGREGATION("sum", 1, "@m = sum(n)", "sum of values", (aggregation_type<TypeKind::Sum, true>), lower_count_sum),
-      AGGREGATION("min", 1, "@m = min(n)", "minimum value", (aggregation_type<TypeKind::Min, true>), lower_min_max<true>),
+      AGGREGATION("min", 1, "@m = min(n)", "minimum value", (aggregation_type<TypeKind::Min, true>),
+                  lower_min_max<true>),
       AGGREGATION("max", 1, "@m = max(n)", "maximum value", (aggregation_type<TypeKind::Max, true>),
                   lower_min_max<false>),
       AGGREGATION("avg", 1, "@m = avg(n)", "average value", (aggregation_type<TypeKind::Avg, true>), lower_avg_stats),
@@ -232,11 +247,15 @@ const std::vector<Builtin>& map_builtins() {
       AGGREGATION("hist", 1, "@m = hist(n)", "power-of-two histogram", (aggregation_type<TypeKind::Hist, false>),
                   lower_hist),
       AGGREGATION("lhist", 4, "@m = lhist(n, min, max, step)", "linear histogram", lhist_type, lower_lhist),
-      AGGREGATION("llhist", 5, "@m = llhist(n, factor, low, high, steps)",
-                  "log-linear histogram (DTrace's llquantize)", llhist_type, lower_llhist),
+      AGGREGATION("llhist", 5, "@m = llhist(n, factor, low, high, steps)", "log-linear histogram (DTrace's llquantize)",
+                  llhist_type, lower_llhist),
       AGGREGATION("stddev", 1, "@m = stddev(n)", "count, average and standard deviation",
                   (aggregation_type<TypeKind::Stddev, true>), lower_stddev),
-      {.name = "delete", .form = Form::Statement, .min_args = 1, .max_args = 1, .signature = "delete(@m[key])",
+      {.name = "delete",
+       .form = Form::Statement,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "delete(@m[key])",
        .doc = "delete a map element",
        .type = TYPING([](Sema& s, Expr& e) {
          s.check_map_arg(e, 0, true);
@@ -246,7 +265,11 @@ const std::vector<Builtin>& map_builtins() {
          cg.gen_delete(*e.args[0]);
          return nullptr;
        })},
-      {.name = "clear", .form = Form::Statement, .min_args = 1, .max_args = 1, .signature = "clear(@m)",
+      {.name = "clear",
+       .form = Form::Statement,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "clear(@m)",
        .doc = "delete all elements of a map",
        .type = TYPING([](Sema& s, Expr& e) {
          s.check_map_arg(e, 0, false);
@@ -256,7 +279,11 @@ const std::vector<Builtin>& map_builtins() {
          cg.gen_clear_map(e, false);
          return nullptr;
        })},
-      {.name = "zero", .form = Form::Statement, .min_args = 1, .max_args = 1, .signature = "zero(@m)",
+      {.name = "zero",
+       .form = Form::Statement,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "zero(@m)",
        .doc = "set all values of a map to zero",
        .type = TYPING([](Sema& s, Expr& e) {
          s.check_map_arg(e, 0, false);
@@ -266,7 +293,11 @@ const std::vector<Builtin>& map_builtins() {
          cg.gen_clear_map(e, true);
          return nullptr;
        })},
-      {.name = "len", .form = Form::Value, .min_args = 1, .max_args = 1, .signature = "len(@m)",
+      {.name = "len",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "len(@m)",
        .doc = "number of elements of a map",
        .type = TYPING([](Sema& s, Expr& e) {
          if (!s.check_map_arg(e, 0, false)) return Type::none();
@@ -281,12 +312,17 @@ const std::vector<Builtin>& map_builtins() {
            cb.CreateRet(cb.getInt64(0));
            cg.di_->finalizeSubprogram(cg.len_cb_->getSubprogram());
          }
-         return cg.call_helper(kForEachMapElem, cg.b_.getInt64Ty(),
-                               {cg.maps_[e.args[0]->map_id], cg.len_cb_,
-                                llvm::ConstantPointerNull::get(cg.b_.getPtrTy()), cg.i64(0)});
+         return cg.call_helper(
+             kForEachMapElem, cg.b_.getInt64Ty(),
+             {cg.maps_[e.args[0]->map_id], cg.len_cb_, llvm::ConstantPointerNull::get(cg.b_.getPtrTy()), cg.i64(0)});
        })},
-      {.name = "has_key", .form = Form::Value, .min_args = 2, .max_args = 2, .signature = "has_key(@m, key)",
-       .doc = "1 if the map has the key", .type = TYPING(has_key_type),
+      {.name = "has_key",
+       .form = Form::Value,
+       .min_args = 2,
+       .max_args = 2,
+       .signature = "has_key(@m, key)",
+       .doc = "1 if the map has the key",
+       .type = TYPING(has_key_type),
        .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) -> llvm::Value* {
          // The key as @m[key] builds it.
          ExprPtr m = clone(*e.args[0]);
@@ -299,5 +335,5 @@ const std::vector<Builtin>& map_builtins() {
   return family;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -1,7 +1,8 @@
 // Network values: IP addresses (ntop, pton), MAC addresses, byte order.
+#include <arpa/inet.h>
+
 #include "src/builtins/family.h"
 #include "src/types/abi.h"
-#include <arpa/inet.h>
 #ifndef SCRY_CODEGEN
 #include <cstdio>
 #endif
@@ -44,8 +45,10 @@ llvm::Value* lower_ntop(CodeGen& cg, const Expr& e, const Expr*) {
   cg.zero_bytes(buf, 24);
   llvm::Value* addr = cg.gen_expr(a);
   llvm::Value* af;
-  if (e.args.size() == 2) af = cg.gen_expr(*e.args[0]);
-  else af = cg.i64(a.type.is_int() || (!a.type.is_ptr() && a.type.size == 4) ? AF_INET : AF_INET6);
+  if (e.args.size() == 2)
+    af = cg.gen_expr(*e.args[0]);
+  else
+    af = cg.i64(a.type.is_int() || (!a.type.is_ptr() && a.type.size == 4) ? AF_INET : AF_INET6);
   b.CreateStore(af, buf);
   if (a.type.is_int()) {
     b.CreateStore(b.CreateTrunc(addr, b.getInt32Ty()), cg.byte_ptr(buf, 8));
@@ -73,10 +76,21 @@ llvm::Value* lower_ntop(CodeGen& cg, const Expr& e, const Expr*) {
 
 const std::vector<Builtin>& network_builtins() {
   static const std::vector<Builtin> family = {
-      {.name = "ntop", .form = Form::Value, .min_args = 1, .max_args = 2, .signature = "ntop([af,] addr)",
-       .doc = "an IPv4/IPv6 address, printed as text", .type = TYPING(ntop_type), .lower = LOWERING(lower_ntop),
-       .value_kind = "inet", .print = PRINTING(print_inet)},
-      {.name = "pton", .form = Form::Value, .min_args = 1, .max_args = 1, .signature = "pton(ADDRESS)",
+      {.name = "ntop",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 2,
+       .signature = "ntop([af,] addr)",
+       .doc = "an IPv4/IPv6 address, printed as text",
+       .type = TYPING(ntop_type),
+       .lower = LOWERING(lower_ntop),
+       .value_kind = "inet",
+       .print = PRINTING(print_inet)},
+      {.name = "pton",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "pton(ADDRESS)",
        .doc = "an IPv4 or IPv6 address literal as its 4 or 16 bytes",
        .type = TYPING([](Sema& s, Expr& e) {
          // Done now: the address is a literal. A ':' makes it IPv6 (also "::ffff:1.2.3.4").
@@ -97,7 +111,11 @@ const std::vector<Builtin>& network_builtins() {
          for (uint32_t i = 0; i < e.type.size; i++) cg.b_.CreateStore(cg.b_.getInt8(bytes[i]), cg.byte_ptr(buf, i));
          return buf;
        })},
-      {.name = "macaddr", .form = Form::Value, .min_args = 1, .max_args = 1, .signature = "macaddr(p)",
+      {.name = "macaddr",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "macaddr(p)",
        .doc = "a MAC address",
        .type = TYPING([](Sema& s, Expr& e) {
          Type a = s.arg(e, 0);
@@ -110,9 +128,12 @@ const std::vector<Builtin>& network_builtins() {
          auto* buf = cg.alloca_bytes(8, "mac");  // 6 bytes, padded
          cg.b_.CreateStore(cg.i64(0), buf);
          llvm::Value* v = cg.gen_expr(a);
-         if (a.type.is_str()) cg.copy_bytes(buf, v, std::min(6u, a.type.size));
-         else if (a.type.is_int()) cg.b_.CreateStore(v, buf);
-         else cg.probe_read(buf, 6, v);
+         if (a.type.is_str())
+           cg.copy_bytes(buf, v, std::min(6u, a.type.size));
+         else if (a.type.is_int())
+           cg.b_.CreateStore(v, buf);
+         else
+           cg.probe_read(buf, 6, v);
          // A word-sized value travels as an i64, not as its buffer.
          return cg.b_.CreateLoad(cg.b_.getInt64Ty(), buf);
        }),
@@ -122,7 +143,11 @@ const std::vector<Builtin>& network_builtins() {
          snprintf(buf, sizeof buf, "%02X:%02X:%02X:%02X:%02X:%02X", p[0], p[1], p[2], p[3], p[4], p[5]);
          return buf;
        })},
-      {.name = "bswap", .form = Form::Value, .min_args = 1, .max_args = 1, .signature = "bswap(n)",
+      {.name = "bswap",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "bswap(n)",
        .doc = "reverse the bytes of an integer of its size",
        .type = TYPING([](Sema& s, Expr& e) {
          Type a = s.arg(e, 0);
@@ -142,5 +167,5 @@ const std::vector<Builtin>& network_builtins() {
   return family;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -86,7 +86,11 @@ llvm::Value* lower_join(CodeGen& cg, const Expr& e, const Expr*) {
 
 const std::vector<Builtin>& output_builtins() {
   static const std::vector<Builtin> family = {
-      {.name = "printf", .form = Form::Statement, .min_args = 1, .max_args = 8, .signature = "printf(fmt, ...)",
+      {.name = "printf",
+       .form = Form::Statement,
+       .min_args = 1,
+       .max_args = 8,
+       .signature = "printf(fmt, ...)",
        .doc = "print formatted output",
        .type = TYPING([](Sema& s, Expr& e) {
          s.check_printf(e);
@@ -96,15 +100,25 @@ const std::vector<Builtin>& output_builtins() {
          cg.gen_formatted_event(e, EventType::Printf);
          return nullptr;
        })},
-      {.name = "print", .form = Form::Statement, .min_args = 1, .max_args = 3,
-       .signature = "print(@m [, top [, div]])", .doc = "print a map now, or one value",
+      {.name = "print",
+       .form = Form::Statement,
+       .min_args = 1,
+       .max_args = 3,
+       .signature = "print(@m [, top [, div]])",
+       .doc = "print a map now, or one value",
        .type = TYPING(print_type),
        .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) -> llvm::Value* {
-         if (e.slot >= 0) cg.gen_formatted_event(e, EventType::Printf);  // print(value): a printf of it
-         else cg.gen_print_map(e);
+         if (e.slot >= 0)
+           cg.gen_formatted_event(e, EventType::Printf);  // print(value): a printf of it
+         else
+           cg.gen_print_map(e);
          return nullptr;
        })},
-      {.name = "join", .form = Form::Statement, .min_args = 1, .max_args = 2, .signature = "join(char **argv [, sep])",
+      {.name = "join",
+       .form = Form::Statement,
+       .min_args = 1,
+       .max_args = 2,
+       .signature = "join(char **argv [, sep])",
        .doc = "print a NULL-terminated array of strings",
        .type = TYPING([](Sema& s, Expr& e) {
          Type t = s.arg(e, 0);
@@ -114,19 +128,33 @@ const std::vector<Builtin>& output_builtins() {
          return Type::none();
        }),
        .lower = LOWERING(lower_join)},
-      {.name = "cat", .form = Form::Statement, .min_args = 1, .max_args = 8, .signature = "cat(fmt, ...)",
-       .doc = "print a file's contents", .type = TYPING(formatted_type),
+      {.name = "cat",
+       .form = Form::Statement,
+       .min_args = 1,
+       .max_args = 8,
+       .signature = "cat(fmt, ...)",
+       .doc = "print a file's contents",
+       .type = TYPING(formatted_type),
        .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) -> llvm::Value* {
          cg.gen_formatted_event(e, EventType::Cat);
          return nullptr;
        })},
-      {.name = "system", .form = Form::Statement, .min_args = 1, .max_args = 8, .signature = "system(fmt, ...)",
-       .doc = "run a shell command (--unsafe)", .type = TYPING(formatted_type),
+      {.name = "system",
+       .form = Form::Statement,
+       .min_args = 1,
+       .max_args = 8,
+       .signature = "system(fmt, ...)",
+       .doc = "run a shell command (--unsafe)",
+       .type = TYPING(formatted_type),
        .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) -> llvm::Value* {
          cg.gen_formatted_event(e, EventType::System);
          return nullptr;
        })},
-      {.name = "exit", .form = Form::Statement, .min_args = 0, .max_args = 0, .signature = "exit()",
+      {.name = "exit",
+       .form = Form::Statement,
+       .min_args = 0,
+       .max_args = 0,
+       .signature = "exit()",
        .doc = "stop tracing: run END, print maps, exit",
        .type = TYPING([](Sema&, Expr&) { return Type::none(); }),
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
@@ -139,5 +167,5 @@ const std::vector<Builtin>& output_builtins() {
   return family;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

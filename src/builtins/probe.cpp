@@ -3,9 +3,6 @@
 #include "src/builtins/family.h"
 #include "src/probes/provider.h"
 #include "src/types/abi.h"
-#ifndef SCRY_CODEGEN
-#include "src/types/btf.h"
-#endif
 
 namespace scry {
 inline namespace SCRY_BUILTINS_SIDE {
@@ -51,12 +48,18 @@ llvm::Value* retval_lower(CodeGen& cg, const Expr& e, const Expr*) {
 
 const std::vector<Builtin>& probe_builtins() {
   static const std::vector<Builtin> family = {
-      {.name = "probe", .form = Form::Identifier, .signature = "probe", .doc = "full name of the probe that fired",
+      {.name = "probe",
+       .form = Form::Identifier,
+       .signature = "probe",
+       .doc = "full name of the probe that fired",
        .type = TYPING([](Sema&, Expr&) { return Type::probe(); }),
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.probe_id_value_ ? cg.probe_id_value_ : cg.i64(cg.probe_id_);
        })},
-      {.name = "func", .form = Form::Identifier, .signature = "func", .doc = "the traced function's name",
+      {.name = "func",
+       .form = Form::Identifier,
+       .signature = "func",
+       .doc = "the traced function's name",
        .type = TYPING([](Sema& s, Expr& e) {
          const ProbeSpec& spec = s.probe().spec;
          if ((spec.func.empty() && spec.func_display.empty()) || spec.kind == ProbeKind::Usdt) {
@@ -66,7 +69,9 @@ const std::vector<Builtin>& probe_builtins() {
          return Type::special(TypeKind::Func);
        }),
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* { return cg.i64(cg.probe_id_); })},
-      {.name = "args", .form = Form::Identifier, .signature = "args",
+      {.name = "args",
+       .form = Form::Identifier,
+       .signature = "args",
        .doc = "tracepoint arguments: args->field or args.field",
        .type = TYPING([](Sema& s, Expr& e) {
          s.error(DiagKind::BadOperand, e.loc, "args can only be used to read a field: args->name");
@@ -74,38 +79,51 @@ const std::vector<Builtin>& probe_builtins() {
        }),
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* { return cg.i64(0); }),
        .reads_context = true},
-      {.name = "arg", .form = Form::Identifier, .signature = "argN",
+      {.name = "arg",
+       .form = Form::Identifier,
+       .signature = "argN",
        .doc = "kprobe/uprobe/usdt argument N (arg0, arg1, ...)",
-       .type = TYPING([](Sema& s, Expr& e) { return arg_type(s, e, "arg"); }), .lower = LOWERING(arg_lower),
-       .reads_context = true, .numbered = true},
-      {.name = "sarg", .form = Form::Identifier, .signature = "sargN",
+       .type = TYPING([](Sema& s, Expr& e) { return arg_type(s, e, "arg"); }),
+       .lower = LOWERING(arg_lower),
+       .reads_context = true,
+       .numbered = true},
+      {.name = "sarg",
+       .form = Form::Identifier,
+       .signature = "sargN",
        .doc = "argument N on the stack (sarg0, ...)",
-       .type = TYPING([](Sema& s, Expr& e) { return arg_type(s, e, "sarg"); }), .lower = LOWERING(arg_lower),
-       .reads_context = true, .numbered = true},
-      {.name = "retval", .form = Form::Identifier, .signature = "retval",
+       .type = TYPING([](Sema& s, Expr& e) { return arg_type(s, e, "sarg"); }),
+       .lower = LOWERING(arg_lower),
+       .reads_context = true,
+       .numbered = true},
+      {.name = "retval",
+       .form = Form::Identifier,
+       .signature = "retval",
        .doc = "return value in kretprobe, uretprobe and fexit",
-       .type = TYPING(retval_type), .lower = LOWERING(retval_lower),
+       .type = TYPING(retval_type),
+       .lower = LOWERING(retval_lower),
        .reads_context = true},
-      {.name = "ctx", .form = Form::Identifier, .signature = "ctx", .doc = "the probe's context pointer",
+      {.name = "ctx",
+       .form = Form::Identifier,
+       .signature = "ctx",
+       .doc = "the probe's context pointer",
        .type = TYPING([](Sema& s, Expr&) {
-         const ProbeSpec& spec = s.probe().spec;
-         if (spec.kind == ProbeKind::Iter) {
-           // ctx->task, ctx->file, ctx->vma: typed by the kernel's struct bpf_iter__NAME.
-           KernelBtf* btf = KernelBtf::get();
-           Type t = btf ? btf->parse_type("struct bpf_iter__" + spec.func) : Type::none();
-           if (t.kind == TypeKind::Record) return Type::pointer(t);
-         }
-         return Type::integer(8, false);
+         const Provider& p = provider_for(s.probe().spec.kind);
+         return p.ctx_type ? p.ctx_type(s.probe()) : Type::integer(8, false);
        }),
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.b_.CreatePtrToInt(cg.ctx_arg_, cg.b_.getInt64Ty());
        }),
        .reads_context = true},
-      {.name = "reg", .form = Form::Value, .min_args = 1, .max_args = 1, .signature = "reg(NAME)",
+      {.name = "reg",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "reg(NAME)",
        .doc = "a register of the probed task: ip, sp, ax, di... (kprobe, uprobe, usdt, profile)",
        .type = TYPING([](Sema& s, Expr& e) {
          if (e.args[0]->kind != ExprKind::Str) {
-           s.error(DiagKind::BadLiteralArg, e.args[0]->loc, "reg() takes a register name as a string literal: reg(\"ip\")");
+           s.error(DiagKind::BadLiteralArg, e.args[0]->loc,
+                   "reg() takes a register name as a string literal: reg(\"ip\")");
            return Type::none();
          }
          int off = abi::pt_regs::offset_of(e.args[0]->str);
@@ -117,7 +135,8 @@ const std::vector<Builtin>& probe_builtins() {
          if (!provider_for(s.probe().spec.kind).regs_context) {
            s.error(DiagKind::NotSupportedHere, e.loc,
                    "reg() needs the registers of a probed task: kprobe, uprobe, usdt, profile, software, hardware "
-                   "or watchpoint probes, not " + s.probe().spec.name);
+                   "or watchpoint probes, not " +
+                       s.probe().spec.name);
            return Type::none();
          }
          e.ival = off;
@@ -131,5 +150,5 @@ const std::vector<Builtin>& probe_builtins() {
   return family;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -20,28 +20,43 @@ namespace {
 
 const std::vector<Builtin>& process_builtins() {
   static const std::vector<Builtin> family = {
-      {.name = "pid", .form = Form::Identifier, .signature = "pid",
-       .doc = "process id (kernel tgid) of the current task", .type = WORD_TYPE,
+      {.name = "pid",
+       .form = Form::Identifier,
+       .signature = "pid",
+       .doc = "process id (kernel tgid) of the current task",
+       .type = WORD_TYPE,
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.b_.CreateLShr(cg.call_helper(kGetCurrentPidTgid, cg.b_.getInt64Ty(), {}), 32);
        })},
-      {.name = "tid", .form = Form::Identifier, .signature = "tid",
-       .doc = "thread id (kernel pid) of the current task", .type = WORD_TYPE,
+      {.name = "tid",
+       .form = Form::Identifier,
+       .signature = "tid",
+       .doc = "thread id (kernel pid) of the current task",
+       .type = WORD_TYPE,
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.b_.CreateAnd(cg.call_helper(kGetCurrentPidTgid, cg.b_.getInt64Ty(), {}), 0xffffffff);
        })},
-      {.name = "uid", .form = Form::Identifier, .signature = "uid", .doc = "user id of the current task",
+      {.name = "uid",
+       .form = Form::Identifier,
+       .signature = "uid",
+       .doc = "user id of the current task",
        .type = WORD_TYPE,
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.b_.CreateAnd(cg.call_helper(kGetCurrentUidGid, cg.b_.getInt64Ty(), {}), 0xffffffff);
        })},
-      {.name = "gid", .form = Form::Identifier, .signature = "gid", .doc = "group id of the current task",
+      {.name = "gid",
+       .form = Form::Identifier,
+       .signature = "gid",
+       .doc = "group id of the current task",
        .type = WORD_TYPE,
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.b_.CreateLShr(cg.call_helper(kGetCurrentUidGid, cg.b_.getInt64Ty(), {}), 32);
        })},
-      {.name = "username", .form = Form::Identifier, .signature = "username",
-       .doc = "name of the current user", .type = TYPING([](Sema&, Expr&) { return Type::special_value("username", 8); }),
+      {.name = "username",
+       .form = Form::Identifier,
+       .signature = "username",
+       .doc = "name of the current user",
+       .type = TYPING([](Sema&, Expr&) { return Type::special_value("username", 8); }),
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.b_.CreateAnd(cg.call_helper(kGetCurrentUidGid, cg.b_.getInt64Ty(), {}), 0xffffffff);
        }),
@@ -51,7 +66,10 @@ const std::vector<Builtin>& process_builtins() {
          struct passwd* pw = getpwuid(uid_t(uid));
          return pw ? pw->pw_name : std::to_string(uid);
        })},
-      {.name = "comm", .form = Form::Identifier, .signature = "comm", .doc = "name of the current task",
+      {.name = "comm",
+       .form = Form::Identifier,
+       .signature = "comm",
+       .doc = "name of the current task",
        .type = TYPING([](Sema&, Expr&) { return Type::string(16); }),
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          auto* buf = cg.alloca_bytes(16, "comm");
@@ -59,32 +77,50 @@ const std::vector<Builtin>& process_builtins() {
          cg.call_helper(kGetCurrentComm, cg.b_.getInt64Ty(), {buf, cg.b_.getInt32(16)});
          return buf;
        })},
-      {.name = "cpu", .form = Form::Identifier, .signature = "cpu", .doc = "the CPU the probe fires on",
+      {.name = "cpu",
+       .form = Form::Identifier,
+       .signature = "cpu",
+       .doc = "the CPU the probe fires on",
        .type = WORD_TYPE,
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.b_.CreateZExt(cg.call_helper(kGetSmpProcessorId, cg.b_.getInt32Ty(), {}), cg.b_.getInt64Ty());
        })},
-      {.name = "numaid", .form = Form::Identifier, .signature = "numaid", .doc = "NUMA node of the current CPU",
+      {.name = "numaid",
+       .form = Form::Identifier,
+       .signature = "numaid",
+       .doc = "NUMA node of the current CPU",
        .type = TYPING([](Sema&, Expr&) { return Type::integer(4, false); }),
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.b_.CreateZExt(cg.call_helper(kGetNumaNodeId, cg.b_.getInt32Ty(), {}), cg.b_.getInt64Ty());
        })},
-      {.name = "rand", .form = Form::Identifier, .signature = "rand", .doc = "a random number",
+      {.name = "rand",
+       .form = Form::Identifier,
+       .signature = "rand",
+       .doc = "a random number",
        .type = TYPING([](Sema&, Expr&) { return Type::integer(4, false); }),
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.b_.CreateZExt(cg.call_helper(kGetPrandomU32, cg.b_.getInt32Ty(), {}), cg.b_.getInt64Ty());
        })},
-      {.name = "cgroup", .form = Form::Identifier, .signature = "cgroup",
-       .doc = "cgroup v2 id of the current task", .type = WORD_TYPE,
+      {.name = "cgroup",
+       .form = Form::Identifier,
+       .signature = "cgroup",
+       .doc = "cgroup v2 id of the current task",
+       .type = WORD_TYPE,
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.call_helper(kGetCurrentCgroupId, cg.b_.getInt64Ty(), {});
        })},
-      {.name = "cpid", .form = Form::Identifier, .signature = "cpid", .doc = "pid of the -c command",
+      {.name = "cpid",
+       .form = Form::Identifier,
+       .signature = "cpid",
+       .doc = "pid of the -c command",
        .type = WORD_TYPE,
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.b_.CreateLoad(cg.b_.getInt64Ty(), cg.global_slot(kGlobalCpid));
        })},
-      {.name = "curtask", .form = Form::Identifier, .signature = "curtask", .doc = "the current task",
+      {.name = "curtask",
+       .form = Form::Identifier,
+       .signature = "curtask",
+       .doc = "the current task",
        .type = TYPING([](Sema&, Expr&) {
          KernelBtf* btf = KernelBtf::get();
          Type task = btf ? btf->parse_type("struct task_struct") : Type::none();
@@ -93,7 +129,11 @@ const std::vector<Builtin>& process_builtins() {
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.call_helper(kGetCurrentTask, cg.b_.getInt64Ty(), {});
        })},
-      {.name = "cgroupid", .form = Form::Value, .min_args = 1, .max_args = 1, .signature = "cgroupid(PATH)",
+      {.name = "cgroupid",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "cgroupid(PATH)",
        .doc = "cgroup id of a cgroup v2 path",
        .type = TYPING([](Sema& s, Expr& e) {
          if (!s.literal_str(e, 0, "a path")) return Type::none();
@@ -106,7 +146,10 @@ const std::vector<Builtin>& process_builtins() {
          s.manifest().compile_inputs.push_back(path);  // a cgroup made again gets another id
          return Sema::fold_unsigned(e, st.st_ino);
        })},
-      {.name = "cgroup_path", .form = Form::Value, .min_args = 1, .max_args = 2,
+      {.name = "cgroup_path",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 2,
        .signature = "cgroup_path(id [, filter])",
        .doc = "a cgroup's path in each hierarchy (those matching filter), found when printed",
        .type = TYPING([](Sema& s, Expr& e) {
@@ -130,5 +173,5 @@ const std::vector<Builtin>& process_builtins() {
   return family;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -13,9 +13,9 @@ inline namespace SCRY_BUILTINS_SIDE {
 const std::vector<const Builtin*>& all_builtins() {
   static const std::vector<const Builtin*> all = [] {
     std::vector<const Builtin*> out;
-    for (auto* family : {&process_builtins(), &probe_builtins(), &time_builtins(), &string_builtins(),
-                         &output_builtins(), &map_builtins(), &stack_builtins(), &network_builtins(),
-                         &system_builtins()})
+    for (auto* family :
+         {&process_builtins(), &probe_builtins(), &time_builtins(), &string_builtins(), &output_builtins(),
+          &map_builtins(), &stack_builtins(), &network_builtins(), &system_builtins()})
       for (const Builtin& b : *family) out.push_back(&b);
     return out;
   }();
@@ -42,8 +42,10 @@ const Index& index() {
     Index i;
     for (const Builtin* b : all_builtins()) {
       if (b->form == Form::Identifier) {
-        if (b->numbered) i.numbered.push_back(b);
-        else i.identifiers.emplace(b->name, b);
+        if (b->numbered)
+          i.numbered.push_back(b);
+        else
+          i.identifiers.emplace(b->name, b);
       } else {
         i.calls.emplace(b->name, b);
       }
@@ -77,7 +79,7 @@ Printer find_printer(const std::string& value_kind) {
   return it == idx.printers.end() ? nullptr : it->second->print;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 
 #ifndef SCRY_CODEGEN
 void install_builtin_printers() { fmt::set_special_printers(find_printer); }

@@ -25,9 +25,12 @@ Type stack_call_type(Sema& s, Expr& e) {
   for (size_t i = 0; i < e.args.size(); i++) {
     Expr& a = *e.args[i];
     if (i == 0 && (a.kind == ExprKind::Builtin || a.kind == ExprKind::Var) && e.args.size() <= 2) {
-      if (a.str == "bpftrace") mode = StackMode::Bpftrace;
-      else if (a.str == "perf") mode = StackMode::Perf;
-      else if (a.str == "raw") mode = StackMode::Raw;
+      if (a.str == "bpftrace")
+        mode = StackMode::Bpftrace;
+      else if (a.str == "perf")
+        mode = StackMode::Perf;
+      else if (a.str == "raw")
+        mode = StackMode::Raw;
       else {
         s.error(DiagKind::BadLiteralArg, a.loc, e.str + "() mode must be bpftrace, perf or raw, not '" + a.str + "'");
         return Type::none();
@@ -36,14 +39,16 @@ Type stack_call_type(Sema& s, Expr& e) {
     }
     int64_t n;
     if (!s.literal_int(a, n)) {
-      s.error(DiagKind::BadLiteralArg, a.loc, e.str + "() takes a mode (bpftrace, perf, raw) and a frame count literal");
+      s.error(DiagKind::BadLiteralArg, a.loc,
+              e.str + "() takes a mode (bpftrace, perf, raw) and a frame count literal");
       return Type::none();
     }
     // The kernel walks at most perf_event_max_stack (127) frames; the stack map's value is
     // that many addresses.
     if (n < 1 || n > kMaxStackFrames) {
-      s.error(DiagKind::LimitExceeded, a.loc, e.str + "() frame count must be from 1 to " +
-                                                  std::to_string(kMaxStackFrames) + ", not " + std::to_string(n));
+      s.error(
+          DiagKind::LimitExceeded, a.loc,
+          e.str + "() frame count must be from 1 to " + std::to_string(kMaxStackFrames) + ", not " + std::to_string(n));
       return Type::none();
     }
     frames = uint32_t(n);
@@ -70,19 +75,43 @@ llvm::Value* lower_stack(CodeGen& cg, const Expr& e, const Expr*) { return cg.ge
 
 const std::vector<Builtin>& stack_builtins() {
   static const std::vector<Builtin> family = {
-      {.name = "kstack", .form = Form::Identifier, .signature = "kstack", .doc = "kernel stack of the current task",
+      {.name = "kstack",
+       .form = Form::Identifier,
+       .signature = "kstack",
+       .doc = "kernel stack of the current task",
        .type = TYPING([](Sema&, Expr&) { return Type::special(TypeKind::KStack); }),
-       .lower = LOWERING(lower_stack), .reads_context = true},
-      {.name = "ustack", .form = Form::Identifier, .signature = "ustack", .doc = "user stack of the current task",
+       .lower = LOWERING(lower_stack),
+       .reads_context = true},
+      {.name = "ustack",
+       .form = Form::Identifier,
+       .signature = "ustack",
+       .doc = "user stack of the current task",
        .type = TYPING([](Sema&, Expr&) { return Type::special(TypeKind::UStack); }),
-       .lower = LOWERING(lower_stack), .reads_context = true},
-      {.name = "kstack", .form = Form::Value, .min_args = 0, .max_args = 2, .signature = "kstack([mode,] [frames])",
+       .lower = LOWERING(lower_stack),
+       .reads_context = true},
+      {.name = "kstack",
+       .form = Form::Value,
+       .min_args = 0,
+       .max_args = 2,
+       .signature = "kstack([mode,] [frames])",
        .doc = "kernel stack; mode bpftrace, perf or raw; at most frames frames",
-       .type = TYPING(stack_call_type), .lower = LOWERING(lower_stack), .reads_context = true},
-      {.name = "ustack", .form = Form::Value, .min_args = 0, .max_args = 2, .signature = "ustack([mode,] [frames])",
+       .type = TYPING(stack_call_type),
+       .lower = LOWERING(lower_stack),
+       .reads_context = true},
+      {.name = "ustack",
+       .form = Form::Value,
+       .min_args = 0,
+       .max_args = 2,
+       .signature = "ustack([mode,] [frames])",
        .doc = "user stack; mode bpftrace, perf or raw; at most frames frames",
-       .type = TYPING(stack_call_type), .lower = LOWERING(lower_stack), .reads_context = true},
-      {.name = "ksym", .form = Form::Value, .min_args = 1, .max_args = 1, .signature = "ksym(addr)",
+       .type = TYPING(stack_call_type),
+       .lower = LOWERING(lower_stack),
+       .reads_context = true},
+      {.name = "ksym",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "ksym(addr)",
        .doc = "kernel symbol of an address",
        .type = TYPING([](Sema& s, Expr& e) {
          Type a = s.arg(e, 0);
@@ -94,7 +123,11 @@ const std::vector<Builtin>& stack_builtins() {
        .print = PRINTING([](const Type&, const uint8_t* p, const ValueNames&) {
          return Kallsyms::get().symbolize(word_at(p), false);
        })},
-      {.name = "usym", .form = Form::Value, .min_args = 1, .max_args = 1, .signature = "usym(addr)",
+      {.name = "usym",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "usym(addr)",
        .doc = "user symbol of an address",
        .type = TYPING([](Sema& s, Expr& e) {
          Type a = s.arg(e, 0);
@@ -115,20 +148,29 @@ const std::vector<Builtin>& stack_builtins() {
          SymbolizedFrame f = UserSymbols::get().resolve(uint32_t(word_at(p + 8)), word_at(p));
          return f.known ? f.name : hex(word_at(p));
        })},
-      {.name = "kaddr", .form = Form::Value, .min_args = 1, .max_args = 1, .signature = "kaddr(NAME)",
+      {.name = "kaddr",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "kaddr(NAME)",
        .doc = "address of a kernel symbol",
        .type = TYPING([](Sema& s, Expr& e) {
          if (!s.literal_str(e, 0, "a symbol name")) return Type::none();
          // Resolved now: kernel symbols do not move while scry runs.
          uint64_t addr = Kallsyms::get().address(e.args[0]->str);
          if (!addr) {
-           s.error(DiagKind::UnknownFunction, e.args[0]->loc, "no kernel symbol '" + e.args[0]->str + "' in /proc/kallsyms",
+           s.error(DiagKind::UnknownFunction, e.args[0]->loc,
+                   "no kernel symbol '" + e.args[0]->str + "' in /proc/kallsyms",
                    "this kernel's kallsyms lists functions but few data symbols (CONFIG_KALLSYMS_ALL is off)");
            return Type::none();
          }
          return Sema::fold_unsigned(e, addr);
        })},
-      {.name = "uaddr", .form = Form::Value, .min_args = 1, .max_args = 1, .signature = "uaddr(NAME)",
+      {.name = "uaddr",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "uaddr(NAME)",
        .doc = "address of a symbol in the probed binary",
        .type = TYPING([](Sema& s, Expr& e) {
          if (!s.literal_str(e, 0, "a symbol name")) return Type::none();
@@ -150,5 +192,5 @@ const std::vector<Builtin>& stack_builtins() {
   return family;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

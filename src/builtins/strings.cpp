@@ -182,11 +182,27 @@ llvm::Value* lower_strcontains(CodeGen& cg, const Expr& e, const Expr*) {
 
 const std::vector<Builtin>& string_builtins() {
   static const std::vector<Builtin> family = {
-      {.name = "str", .form = Form::Value, .min_args = 1, .max_args = 2, .signature = "str(ptr [, len])",
-       .doc = "read a NUL-terminated string", .type = TYPING(str_type), .lower = LOWERING(lower_str)},
-      {.name = "buf", .form = Form::Value, .min_args = 1, .max_args = 2, .signature = "buf(p [, n])",
-       .doc = "bytes at p, printed hex-escaped with %r", .type = TYPING(buf_type), .lower = LOWERING(lower_buf)},
-      {.name = "strncmp", .form = Form::Value, .min_args = 3, .max_args = 3, .signature = "strncmp(a, b, n)",
+      {.name = "str",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 2,
+       .signature = "str(ptr [, len])",
+       .doc = "read a NUL-terminated string",
+       .type = TYPING(str_type),
+       .lower = LOWERING(lower_str)},
+      {.name = "buf",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 2,
+       .signature = "buf(p [, n])",
+       .doc = "bytes at p, printed hex-escaped with %r",
+       .type = TYPING(buf_type),
+       .lower = LOWERING(lower_buf)},
+      {.name = "strncmp",
+       .form = Form::Value,
+       .min_args = 3,
+       .max_args = 3,
+       .signature = "strncmp(a, b, n)",
        .doc = "compare at most n bytes of two strings",
        .type = TYPING([](Sema& s, Expr& e) {
          int64_t n;
@@ -207,14 +223,19 @@ const std::vector<Builtin>& string_builtins() {
          bool full = n >= na || n >= nb;
          return cg.b_.CreateXor(cg.gen_string_eq(a, full ? na : n, c, full ? nb : n), cg.i64(1));
        })},
-      {.name = "strcontains", .form = Form::Value, .min_args = 2, .max_args = 2,
-       .signature = "strcontains(s, sub)", .doc = "1 if sub occurs in s",
+      {.name = "strcontains",
+       .form = Form::Value,
+       .min_args = 2,
+       .max_args = 2,
+       .signature = "strcontains(s, sub)",
+       .doc = "1 if sub occurs in s",
        .type = TYPING([](Sema& s, Expr& e) {
          if (!s.need(e, 0, s.arg(e, 0).is_str(), "a string") || !s.need(e, 1, s.arg(e, 1).is_str(), "a string"))
            return Type::none();
          // A search loop of |s| x |sub| steps: keep it far below the verifier's budget.
          if (uint64_t(e.args[0]->type.size) * e.args[1]->type.size > 64 * 1024) {
-           s.error(DiagKind::LimitExceeded, e.loc, "strcontains() on strings this long would be too slow for a BPF program",
+           s.error(DiagKind::LimitExceeded, e.loc,
+                   "strcontains() on strings this long would be too slow for a BPF program",
                    "shorten them with str(x, N)");
            return Type::none();
          }
@@ -225,5 +246,5 @@ const std::vector<Builtin>& string_builtins() {
   return family;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

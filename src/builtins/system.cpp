@@ -20,11 +20,13 @@ Type signal_type(Sema& s, Expr& e) {
   }
   Expr& a = *e.args[0];
   if (a.kind == ExprKind::Str) {
-    static const struct { const char* name; int num; } sigs[] = {
-        {"SIGHUP", 1}, {"SIGINT", 2}, {"SIGQUIT", 3}, {"SIGILL", 4}, {"SIGTRAP", 5}, {"SIGABRT", 6},
-        {"SIGBUS", 7}, {"SIGFPE", 8}, {"SIGKILL", 9}, {"SIGUSR1", 10}, {"SIGSEGV", 11}, {"SIGUSR2", 12},
-        {"SIGPIPE", 13}, {"SIGALRM", 14}, {"SIGTERM", 15}, {"SIGCHLD", 17}, {"SIGCONT", 18},
-        {"SIGSTOP", 19}, {"SIGTSTP", 20}};
+    static const struct {
+      const char* name;
+      int num;
+    } sigs[] = {{"SIGHUP", 1},   {"SIGINT", 2},   {"SIGQUIT", 3},  {"SIGILL", 4},   {"SIGTRAP", 5},
+                {"SIGABRT", 6},  {"SIGBUS", 7},   {"SIGFPE", 8},   {"SIGKILL", 9},  {"SIGUSR1", 10},
+                {"SIGSEGV", 11}, {"SIGUSR2", 12}, {"SIGPIPE", 13}, {"SIGALRM", 14}, {"SIGTERM", 15},
+                {"SIGCHLD", 17}, {"SIGCONT", 18}, {"SIGSTOP", 19}, {"SIGTSTP", 20}};
     std::string n = a.str.rfind("SIG", 0) == 0 ? a.str : "SIG" + a.str;
     for (auto& sig : sigs)
       if (n == sig.name) {
@@ -45,13 +47,23 @@ Type signal_type(Sema& s, Expr& e) {
 
 const std::vector<Builtin>& system_builtins() {
   static const std::vector<Builtin> family = {
-      {.name = "signal", .form = Form::Statement, .min_args = 1, .max_args = 1, .signature = "signal(sig)",
-       .doc = "send a signal to the current task (--unsafe)", .type = TYPING(signal_type),
+      {.name = "signal",
+       .form = Form::Statement,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "signal(sig)",
+       .doc = "send a signal to the current task (--unsafe)",
+       .type = TYPING(signal_type),
        .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) -> llvm::Value* {
-         cg.call_helper(kSendSignal, cg.b_.getInt64Ty(), {cg.b_.CreateTrunc(cg.gen_expr(*e.args[0]), cg.b_.getInt32Ty())});
+         cg.call_helper(kSendSignal, cg.b_.getInt64Ty(),
+                        {cg.b_.CreateTrunc(cg.gen_expr(*e.args[0]), cg.b_.getInt32Ty())});
          return nullptr;
        })},
-      {.name = "override", .form = Form::Statement, .min_args = 1, .max_args = 1, .signature = "override(rc)",
+      {.name = "override",
+       .form = Form::Statement,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "override(rc)",
        .doc = "change a kprobe's return value",
        .type = TYPING([](Sema& s, Expr& e) {
          s.error(DiagKind::NotSupportedHere, e.loc,
@@ -59,7 +71,11 @@ const std::vector<Builtin>& system_builtins() {
                  "(no CONFIG_BPF_KPROBE_OVERRIDE; kprobes cannot attach here either)");
          return Type::none();
        })},
-      {.name = "strerror", .form = Form::Value, .min_args = 1, .max_args = 1, .signature = "strerror(errno)",
+      {.name = "strerror",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "strerror(errno)",
        .doc = "an error number, printed as its description (\"No such file or directory\")",
        .type = TYPING([](Sema& s, Expr& e) {
          if (!s.need(e, 0, s.arg(e, 0).is_int(), "an error number")) return Type::none();
@@ -74,5 +90,5 @@ const std::vector<Builtin>& system_builtins() {
   return family;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

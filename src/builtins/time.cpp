@@ -33,20 +33,29 @@ std::string print_timestamp(const Type&, const uint8_t* p, const ValueNames& nam
 
 const std::vector<Builtin>& time_builtins() {
   static const std::vector<Builtin> family = {
-      {.name = "nsecs", .form = Form::Identifier, .signature = "nsecs",
+      {.name = "nsecs",
+       .form = Form::Identifier,
+       .signature = "nsecs",
        .doc = "nanoseconds since boot (monotonic clock)",
        .type = TYPING([](Sema&, Expr&) { return Type::integer(8, false); }),
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.call_helper(abi::kKtimeGetNs, cg.b_.getInt64Ty(), {});
        })},
-      {.name = "elapsed", .form = Form::Identifier, .signature = "elapsed", .doc = "nanoseconds since scry started",
+      {.name = "elapsed",
+       .form = Form::Identifier,
+       .signature = "elapsed",
+       .doc = "nanoseconds since scry started",
        .type = TYPING([](Sema&, Expr&) { return Type::integer(8, false); }),
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          auto& b = cg.b_;
          return b.CreateSub(cg.call_helper(abi::kKtimeGetNs, b.getInt64Ty(), {}),
                             b.CreateLoad(b.getInt64Ty(), cg.global_slot(kGlobalStart)));
        })},
-      {.name = "time", .form = Form::Statement, .min_args = 0, .max_args = 1, .signature = "time([fmt])",
+      {.name = "time",
+       .form = Form::Statement,
+       .min_args = 0,
+       .max_args = 1,
+       .signature = "time([fmt])",
        .doc = "print the current time (strftime format)",
        .type = TYPING([](Sema& s, Expr& e) {
          if (e.args.size() == 1 && !s.literal_str(e, 0, "its format")) return Type::none();
@@ -57,7 +66,11 @@ const std::vector<Builtin>& time_builtins() {
          cg.submit_event(cg.reserve_event(sizeof(EventHeader), EventType::Time, uint64_t(e.slot)));
          return nullptr;
        })},
-      {.name = "strftime", .form = Form::Value, .min_args = 2, .max_args = 2, .signature = "strftime(fmt, nsecs)",
+      {.name = "strftime",
+       .form = Form::Value,
+       .min_args = 2,
+       .max_args = 2,
+       .signature = "strftime(fmt, nsecs)",
        .doc = "a timestamp, formatted when printed",
        .type = TYPING([](Sema& s, Expr& e) {
          if (!s.literal_str(e, 0, "its format")) return Type::none();
@@ -71,10 +84,11 @@ const std::vector<Builtin>& time_builtins() {
          cg.b_.CreateStore(cg.gen_expr(*e.args[1]), cg.byte_ptr(buf, 8));
          return buf;
        }),
-       .value_kind = "timestamp", .print = PRINTING(print_timestamp)},
+       .value_kind = "timestamp",
+       .print = PRINTING(print_timestamp)},
   };
   return family;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

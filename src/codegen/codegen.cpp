@@ -203,7 +203,7 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   begin_function(fn);
   set_loc(probe.loc);
   probe_id_value_ = nullptr;
-  if (inst.spec.kind != ProbeKind::Begin && inst.spec.kind != ProbeKind::End) {
+  if (!provider_for(inst.spec.kind).run_by_scry) {
     // After exit(), the probes that are still attached until scry detaches them do nothing:
     // nothing after exit() shows, however fast they fire.
     auto* run = llvm::BasicBlock::Create(ctx_, "running", fn_);

@@ -2,13 +2,11 @@
 // Records and arrays are handled as addresses until they are stored as a whole (store_as
 // copies them); only scalars and strings are read.
 #include "src/codegen/codegen_internal.h"
+#include "src/probes/provider.h"
 
 namespace scry {
 
-bool CodeGen::user_space_probe() const {
-  auto k = inst_->spec.kind;
-  return k == ProbeKind::Uprobe || k == ProbeKind::Uretprobe || k == ProbeKind::Usdt;
-}
+bool CodeGen::user_space_probe() const { return provider_for(inst_->spec.kind).user_space; }
 
 llvm::Value* CodeGen::probe_read(llvm::Value* dst, uint32_t size, llvm::Value* src_addr, bool user) {
   // A pointer (not an address) is into BPF memory: a record or array copied earlier.

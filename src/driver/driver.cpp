@@ -13,6 +13,7 @@
 #include "src/preprocess/preprocess.h"
 #include "src/probes/listing.h"
 #include "src/probes/probes.h"
+#include "src/probes/provider.h"
 #include "src/probes/syscalls.h"
 #include "src/types/btf.h"
 #include "src/types/c_definitions.h"
@@ -120,9 +121,10 @@ int run_compiled(const DriverOptions& opts, Diagnostics& diags, Reporter& report
     for (auto& p : manifest.probes) {
       if (p.prog_name != load_error.program) continue;
       d.notes.push_back("in probe " + p.name);
-      if ((p.kind == ProbeKind::Fentry || p.kind == ProbeKind::Fexit) && !load_error.verifier) {
-        d.message = "this kernel refuses fentry/fexit programs (BPF trampolines): loading " + p.name +
-                    " failed with " + load_error.message.substr(load_error.message.rfind(':') + 2);
+      const char* refused = provider_for(p.kind).load_refused;
+      if (refused && !load_error.verifier) {
+        d.message = std::string(refused) + ": loading " + p.name + " failed with " +
+                    load_error.message.substr(load_error.message.rfind(':') + 2);
         if (!p.hint.empty()) d.notes.push_back("instead, try: " + p.hint);
       }
     }

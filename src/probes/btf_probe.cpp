@@ -1,8 +1,8 @@
 // Probes typed by the kernel's BTF: rawtracepoint:NAME (tp_btf), fentry:FUNCTION and
 // fexit:FUNCTION (kfunc, kretfunc). Their context is an array of u64 arguments, named and
 // typed from BTF; fexit's return value follows them.
-#include "src/probes/provider.h"
 #include "src/probes/listing.h"
+#include "src/probes/provider.h"
 #ifdef SCRY_CODEGEN
 #include "src/codegen/codegen_internal.h"
 #else
@@ -34,7 +34,8 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
   }
   KernelBtf* btf = KernelBtf::get();
   if (!btf) {
-    diags.report(DiagKind::BadAttachPoint, ap.loc, std::string(kname) + " probes need the kernel's BTF (/sys/kernel/btf/vmlinux)");
+    diags.report(DiagKind::BadAttachPoint, ap.loc,
+                 std::string(kname) + " probes need the kernel's BTF (/sys/kernel/btf/vmlinux)");
     return false;
   }
   std::vector<std::string> names;
@@ -48,8 +49,9 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
     auto f = Kind == ProbeKind::RawTracepoint ? btf->raw_tracepoint(n) : btf->function(n);
     if (!f) {
       diags.report(DiagKind::UnknownTracepoint, ap.loc,
-                   Kind == ProbeKind::RawTracepoint ? "unknown raw tracepoint '" + n + "' (no btf_trace_" + n + " in BTF)"
-                                                    : "unknown kernel function '" + n + "' (not in BTF)");
+                   Kind == ProbeKind::RawTracepoint
+                       ? "unknown raw tracepoint '" + n + "' (no btf_trace_" + n + " in BTF)"
+                       : "unknown kernel function '" + n + "' (not in BTF)");
       return false;
     }
     ProbeInstance pi;
@@ -62,7 +64,8 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
     if (Kind != ProbeKind::RawTracepoint) pi.spec.hint = tracepoint_hint(n, Kind == ProbeKind::Fexit);
     out.push_back(pi);
   }
-  if (names.empty()) diags.report(DiagKind::NoMatchingProbe, ap.loc, std::string("no ") + kname + " matches '" + name + "'");
+  if (names.empty())
+    diags.report(DiagKind::NoMatchingProbe, ap.loc, std::string("no ") + kname + " matches '" + name + "'");
   return true;
 }
 
@@ -108,7 +111,8 @@ Type args_type(Sema& s, Expr& e) {
   std::string names;
   for (auto& [n, t] : p.btf_args)
     if (n[0] != '$') names += (names.empty() ? "" : ", ") + n;
-  s.error(DiagKind::UnknownField, name_loc, p.spec.name + " has no argument '" + e.str + "'", "its arguments are: " + names);
+  s.error(DiagKind::UnknownField, name_loc, p.spec.name + " has no argument '" + e.str + "'",
+          "its arguments are: " + names);
   return Type::none();
 }
 
@@ -128,20 +132,36 @@ llvm::Value* args_lower(CodeGen& cg, const Expr& e) { return cg.btf_arg(e.slot, 
 
 const std::vector<Provider>& btf_providers() {
   static const std::vector<Provider> providers = {
-      {.name = "rawtracepoint", .aliases = {"rt"}, .kinds = {ProbeKind::RawTracepoint},
-       .syntax = "rawtracepoint:NAME (BTF-typed args.NAME)", .expand = FRONT_SIDE(expand<ProbeKind::RawTracepoint>),
-       .list = FRONT_SIDE(list<ProbeKind::RawTracepoint>), .describe = FRONT_SIDE(describe),
+      {.name = "rawtracepoint",
+       .aliases = {"rt"},
+       .kinds = {ProbeKind::RawTracepoint},
+       .syntax = "rawtracepoint:NAME (BTF-typed args.NAME)",
+       .expand = FRONT_SIDE(expand<ProbeKind::RawTracepoint>),
+       .list = FRONT_SIDE(list<ProbeKind::RawTracepoint>),
+       .describe = FRONT_SIDE(describe),
        .args_type = FRONT_SIDE(args_type),
        .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "tp_btf/" + s.func; }),
        .args_lower = PLUGIN_SIDE(args_lower)},
-      {.name = "fentry", .aliases = {"kfunc", "f"}, .kinds = {ProbeKind::Fentry},
-       .syntax = "fentry:FUNCTION (needs BPF trampolines)", .expand = FRONT_SIDE(expand<ProbeKind::Fentry>),
-       .list = FRONT_SIDE(list<ProbeKind::Fentry>), .describe = FRONT_SIDE(describe), .args_type = FRONT_SIDE(args_type),
+      {.name = "fentry",
+       .aliases = {"kfunc", "f"},
+       .kinds = {ProbeKind::Fentry},
+       .load_refused = "this kernel refuses fentry/fexit programs (BPF trampolines)",
+       .syntax = "fentry:FUNCTION (needs BPF trampolines)",
+       .expand = FRONT_SIDE(expand<ProbeKind::Fentry>),
+       .list = FRONT_SIDE(list<ProbeKind::Fentry>),
+       .describe = FRONT_SIDE(describe),
+       .args_type = FRONT_SIDE(args_type),
        .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "fentry/" + s.func; }),
        .args_lower = PLUGIN_SIDE(args_lower)},
-      {.name = "fexit", .aliases = {"kretfunc", "fr"}, .kinds = {ProbeKind::Fexit},
-       .syntax = "fexit:FUNCTION (needs BPF trampolines)", .expand = FRONT_SIDE(expand<ProbeKind::Fexit>),
-       .list = FRONT_SIDE(list<ProbeKind::Fexit>), .describe = FRONT_SIDE(describe), .args_type = FRONT_SIDE(args_type),
+      {.name = "fexit",
+       .aliases = {"kretfunc", "fr"},
+       .kinds = {ProbeKind::Fexit},
+       .load_refused = "this kernel refuses fentry/fexit programs (BPF trampolines)",
+       .syntax = "fexit:FUNCTION (needs BPF trampolines)",
+       .expand = FRONT_SIDE(expand<ProbeKind::Fexit>),
+       .list = FRONT_SIDE(list<ProbeKind::Fexit>),
+       .describe = FRONT_SIDE(describe),
+       .args_type = FRONT_SIDE(args_type),
        .retval_type = FRONT_SIDE(fexit_retval_type),
        .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "fexit/" + s.func; }),
        .args_lower = PLUGIN_SIDE(args_lower),
@@ -150,5 +170,5 @@ const std::vector<Provider>& btf_providers() {
   return providers;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -1,9 +1,11 @@
 // iter:task, iter:task_file, iter:task_vma: BPF iterators, run once over every task (file,
 // mapping) when tracing starts; then the run ends. ctx is the kernel's struct bpf_iter__NAME.
-#include "src/probes/provider.h"
 #include "src/probes/listing.h"
+#include "src/probes/provider.h"
 #ifdef SCRY_CODEGEN
 #include "src/codegen/codegen_internal.h"
+#else
+#include "src/types/btf.h"
 #endif
 
 namespace scry {
@@ -17,7 +19,8 @@ const char* const kIterators[] = {"task", "task_file", "task_vma"};
 bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::vector<ProbeInstance>& out,
             Diagnostics& diags) {
   if (parts.size() != 2) {
-    diags.report(DiagKind::BadAttachPoint, ap.loc, "iterator probes are written iter:task, iter:task_file or iter:task_vma");
+    diags.report(DiagKind::BadAttachPoint, ap.loc,
+                 "iterator probes are written iter:task, iter:task_file or iter:task_vma");
     return false;
   }
   for (auto* k : kIterators)
@@ -35,6 +38,13 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
 
 void list(Lister& l) {
   for (auto* k : kIterators) l.emit(std::string("iter:") + k);
+}
+
+// ctx->task, ctx->file, ctx->vma: typed by the kernel's struct bpf_iter__NAME.
+Type ctx_type(const ProbeInstance& p) {
+  KernelBtf* btf = KernelBtf::get();
+  Type t = btf ? btf->parse_type("struct bpf_iter__" + p.spec.func) : Type::none();
+  return t.kind == TypeKind::Record ? Type::pointer(t) : Type::integer(8, false);
 }
 #endif
 
@@ -56,13 +66,18 @@ void prologue(CodeGen& cg, const ProbeInstance&) {
 
 const std::vector<Provider>& iter_providers() {
   static const std::vector<Provider> providers = {
-      {.name = "iter", .aliases = {"it"}, .kinds = {ProbeKind::Iter},
-       .syntax = "iter:task|task_file|task_vma (runs once, then scry exits)", .expand = FRONT_SIDE(expand),
-       .list = FRONT_SIDE(list), .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "iter/" + s.func; }),
+      {.name = "iter",
+       .aliases = {"it"},
+       .kinds = {ProbeKind::Iter},
+       .syntax = "iter:task|task_file|task_vma (runs once, then scry exits)",
+       .expand = FRONT_SIDE(expand),
+       .list = FRONT_SIDE(list),
+       .ctx_type = FRONT_SIDE(ctx_type),
+       .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "iter/" + s.func; }),
        .prologue = PLUGIN_SIDE(prologue)},
   };
   return providers;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -1,8 +1,8 @@
 // kprobe:FUNCTION[+OFFSET] and kretprobe:FUNCTION: dynamic probes on kernel functions, named
 // from /proc/kallsyms. Kernels without kprobes (this project's CI) refuse them when they attach;
 // the probe then says which tracepoints are close.
-#include "src/probes/provider.h"
 #include "src/probes/listing.h"
+#include "src/probes/provider.h"
 #include "src/probes/registers.h"
 #ifndef SCRY_CODEGEN
 #include <fnmatch.h>
@@ -84,15 +84,23 @@ void list(Lister& l) {
 
 const std::vector<Provider>& kprobe_providers() {
   static const std::vector<Provider> providers = {
-      {.name = "kprobe", .aliases = {"k"}, .kinds = {ProbeKind::Kprobe}, .regs_context = true,
+      {.name = "kprobe",
+       .aliases = {"k"},
+       .kinds = {ProbeKind::Kprobe},
+       .regs_context = true,
        .syntax = "kprobe:FUNCTION[+OFFSET] (wildcards; needs a kernel with kprobes)",
-       .expand = FRONT_SIDE(expand<ProbeKind::Kprobe>), .list = FRONT_SIDE(list<ProbeKind::Kprobe>),
+       .expand = FRONT_SIDE(expand<ProbeKind::Kprobe>),
+       .list = FRONT_SIDE(list<ProbeKind::Kprobe>),
        .arg_type = FRONT_SIDE(register_arg_type),
        .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "kprobe/" + s.func; }),
        .arg_lower = PLUGIN_SIDE(register_arg_lower)},
-      {.name = "kretprobe", .aliases = {"kr"}, .kinds = {ProbeKind::Kretprobe}, .regs_context = true,
+      {.name = "kretprobe",
+       .aliases = {"kr"},
+       .kinds = {ProbeKind::Kretprobe},
+       .regs_context = true,
        .syntax = "kretprobe:FUNCTION (needs a kernel with kprobes)",
-       .expand = FRONT_SIDE(expand<ProbeKind::Kretprobe>), .list = FRONT_SIDE(list<ProbeKind::Kretprobe>),
+       .expand = FRONT_SIDE(expand<ProbeKind::Kretprobe>),
+       .list = FRONT_SIDE(list<ProbeKind::Kretprobe>),
        .retval_type = FRONT_SIDE(register_retval_type),
        .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "kretprobe/" + s.func; }),
        .retval_lower = PLUGIN_SIDE(register_retval_lower)},
@@ -100,5 +108,5 @@ const std::vector<Provider>& kprobe_providers() {
   return providers;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -8,9 +8,9 @@ inline namespace SCRY_BUILTINS_SIDE {
 const std::vector<const Provider*>& all_providers() {
   static const std::vector<const Provider*> all = [] {
     std::vector<const Provider*> out;
-    for (auto* file : {&special_providers(), &tracepoint_providers(), &perf_event_providers(), &kprobe_providers(),
-                       &uprobe_providers(), &usdt_providers(), &btf_providers(), &iter_providers(),
-                       &watchpoint_providers()})
+    for (auto* file :
+         {&special_providers(), &tracepoint_providers(), &perf_event_providers(), &kprobe_providers(),
+          &uprobe_providers(), &usdt_providers(), &btf_providers(), &iter_providers(), &watchpoint_providers()})
       for (const Provider& p : *file) out.push_back(&p);
     return out;
   }();
@@ -33,5 +33,5 @@ const Provider& provider_for(ProbeKind kind) {
   abort();  // every kind has a provider
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

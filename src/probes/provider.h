@@ -26,7 +26,14 @@ struct Provider {
   std::vector<ProbeKind> kinds;      // the kinds of probe it makes (kprobe and kretprobe)
   // Its programs see the probed task's registers (struct pt_regs): reg() works.
   bool regs_context = false;
-  const char* syntax;                // for --help: "kprobe:FUNCTION[+OFFSET]"
+  // It probes user space: memory reads are of the process, programs may be sleepable.
+  bool user_space = false;
+  // scry runs its programs itself (BEGIN, END); they are never attached to events.
+  bool run_by_scry = false;
+  // Why a program of this kind may fail to load before the verifier sees it (the kernel
+  // refuses the program type), for the error message; nullptr if there is no such reason.
+  const char* load_refused = nullptr;
+  const char* syntax;  // for --help: "kprobe:FUNCTION[+OFFSET]"
 
   // scry: appends the concrete probes of `ap` (split at ':') to `out`; false after an error.
   bool (*expand)(const AttachPoint& ap, const std::vector<std::string>& parts, std::vector<ProbeInstance>& out,
@@ -41,6 +48,8 @@ struct Provider {
   Type (*arg_type)(Sema& s, Expr& e, int n, bool stack) = nullptr;
   // scry: the type of retval; nullptr: this kind has no return value.
   Type (*retval_type)(Sema& s, Expr& e) = nullptr;
+  // scry: the type of ctx; nullptr: an integer (the context's address).
+  Type (*ctx_type)(const ProbeInstance& p) = nullptr;
 
   // plugin: the ELF section of the program (libbpf reads the program type from it).
   std::string (*section)(const ProbeSpec& spec) = nullptr;
@@ -70,5 +79,5 @@ const std::vector<Provider>& btf_providers();         // rawtracepoint, fentry, 
 const std::vector<Provider>& iter_providers();        // iter
 const std::vector<Provider>& watchpoint_providers();  // watchpoint
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -14,8 +14,8 @@ inline namespace SCRY_BUILTINS_SIDE {
 Type register_arg_type(Sema& s, Expr& e, int n, bool stack) {
   if (!stack && n > 5) {
     // x86-64 passes six arguments in registers; the rest are on the stack (sargN).
-    s.error(DiagKind::LimitExceeded, e.loc, e.str + ": only arg0 to arg5 are passed in registers; use sarg" +
-                                                std::to_string(n - 6) + " for the stack");
+    s.error(DiagKind::LimitExceeded, e.loc,
+            e.str + ": only arg0 to arg5 are passed in registers; use sarg" + std::to_string(n - 6) + " for the stack");
     return Type::none();
   }
   e.ival = n;
@@ -42,5 +42,5 @@ llvm::Value* register_retval_lower(CodeGen& cg, const Expr&) {
 }
 #endif
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

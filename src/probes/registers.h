@@ -15,5 +15,5 @@ llvm::Value* register_arg_lower(CodeGen& cg, const Expr& e);
 llvm::Value* register_retval_lower(CodeGen& cg, const Expr& e);
 #endif
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -1,6 +1,6 @@
 // BEGIN and END: programs scry runs itself (BPF_PROG_TEST_RUN) when tracing starts and ends.
-#include "src/probes/provider.h"
 #include "src/probes/listing.h"
+#include "src/probes/provider.h"
 
 namespace scry {
 inline namespace SCRY_BUILTINS_SIDE {
@@ -34,15 +34,25 @@ void list(Lister& l) {
 const std::vector<Provider>& special_providers() {
   // raw_tp: a program type BPF_PROG_TEST_RUN can run; never attached.
   static const std::vector<Provider> providers = {
-      {.name = "BEGIN", .aliases = {"begin"}, .kinds = {ProbeKind::Begin}, .syntax = "BEGIN",
-       .expand = FRONT_SIDE(expand<ProbeKind::Begin>), .list = FRONT_SIDE(list<ProbeKind::Begin>),
+      {.name = "BEGIN",
+       .aliases = {"begin"},
+       .kinds = {ProbeKind::Begin},
+       .run_by_scry = true,
+       .syntax = "BEGIN",
+       .expand = FRONT_SIDE(expand<ProbeKind::Begin>),
+       .list = FRONT_SIDE(list<ProbeKind::Begin>),
        .section = PLUGIN_SIDE([](const ProbeSpec&) { return std::string("raw_tp"); })},
-      {.name = "END", .aliases = {"end"}, .kinds = {ProbeKind::End}, .syntax = "END",
-       .expand = FRONT_SIDE(expand<ProbeKind::End>), .list = FRONT_SIDE(list<ProbeKind::End>),
+      {.name = "END",
+       .aliases = {"end"},
+       .kinds = {ProbeKind::End},
+       .run_by_scry = true,
+       .syntax = "END",
+       .expand = FRONT_SIDE(expand<ProbeKind::End>),
+       .list = FRONT_SIDE(list<ProbeKind::End>),
        .section = PLUGIN_SIDE([](const ProbeSpec&) { return std::string("raw_tp"); })},
   };
   return providers;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -1,8 +1,8 @@
 // tracepoint:CATEGORY:NAME: the kernel's static tracepoints, their arguments laid out by the
 // format files in tracefs (tracepoint_format.cpp). Many syscalls: tracepoints on one block are
 // fanned into one raw_syscalls program (syscalls.cpp); the prologue picks the probe.
-#include "src/probes/provider.h"
 #include "src/probes/listing.h"
+#include "src/probes/provider.h"
 #ifdef SCRY_CODEGEN
 #include "src/codegen/codegen_internal.h"
 #else
@@ -25,7 +25,8 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
     return false;
   }
   if (tracefs_root().empty()) {
-    diags.report(DiagKind::TracefsUnavailable, ap.loc, "tracefs is not mounted and could not be mounted at /sys/kernel/tracing");
+    diags.report(DiagKind::TracefsUnavailable, ap.loc,
+                 "tracefs is not mounted and could not be mounted at /sys/kernel/tracing");
     return false;
   }
   const std::string& cat = parts[1];
@@ -54,9 +55,9 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
     out.push_back(pi);
   }
   if (out.size() == before) {
-    auto& d = diags.report(DiagKind::UnknownTracepoint, ap.loc,
-                           wildcard ? "no tracepoint matches '" + cat + ":" + ev + "'"
-                                    : "unknown tracepoint '" + cat + ":" + ev + "'");
+    auto& d = diags.report(
+        DiagKind::UnknownTracepoint, ap.loc,
+        wildcard ? "no tracepoint matches '" + cat + ":" + ev + "'" : "unknown tracepoint '" + cat + ":" + ev + "'");
     d.notes.push_back("'scry -l tracepoint:*' lists the tracepoints of this kernel");
     return false;
   }
@@ -95,11 +96,13 @@ Type args_type(Sema& s, Expr& e) {
   if (!f) {
     std::string names;
     for (auto& fld : p.format->fields) names += (names.empty() ? "" : ", ") + fld.name;
-    s.error(DiagKind::UnknownField, name_loc, p.spec.name + " has no field '" + e.str + "'", "its fields are: " + names);
+    s.error(DiagKind::UnknownField, name_loc, p.spec.name + " has no field '" + e.str + "'",
+            "its fields are: " + names);
     return Type::none();
   }
   if (!f->supported) {
-    s.error(DiagKind::UnknownField, e.loc, "field '" + e.str + "' has type " + f->c_type + ", which scry cannot read yet");
+    s.error(DiagKind::UnknownField, e.loc,
+            "field '" + e.str + "' has type " + f->c_type + ", which scry cannot read yet");
     return Type::none();
   }
   // Pointers to structs are typed from BTF, so args->skaddr->field works. A system call's
@@ -176,18 +179,21 @@ llvm::Value* args_lower(CodeGen& cg, const Expr& e) {
 
 const std::vector<Provider>& tracepoint_providers() {
   static const std::vector<Provider> providers = {
-      {.name = "tracepoint", .aliases = {"t"}, .kinds = {ProbeKind::Tracepoint},
-       .syntax = "tracepoint:category:name (wildcards * ? in both)", .expand = FRONT_SIDE(expand),
+      {.name = "tracepoint",
+       .aliases = {"t"},
+       .kinds = {ProbeKind::Tracepoint},
+       .syntax = "tracepoint:category:name (wildcards * ? in both)",
+       .expand = FRONT_SIDE(expand),
        .list = FRONT_SIDE(list),
-       .describe = FRONT_SIDE([](const ProbeInstance& p) {
-         return p.format ? describe_format(*p.format) : std::vector<std::string>{};
-       }),
+       .describe = FRONT_SIDE(
+           [](const ProbeInstance& p) { return p.format ? describe_format(*p.format) : std::vector<std::string>{}; }),
        .args_type = FRONT_SIDE(args_type),
        .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "tracepoint/" + s.category + "/" + s.event; }),
-       .prologue = PLUGIN_SIDE(fan_in_prologue), .args_lower = PLUGIN_SIDE(args_lower)},
+       .prologue = PLUGIN_SIDE(fan_in_prologue),
+       .args_lower = PLUGIN_SIDE(args_lower)},
   };
   return providers;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -1,7 +1,7 @@
 // uprobe:PATH:FUNCTION[+OFFSET] and uretprobe:PATH:FUNCTION: probes on user functions, named
 // from the binary's ELF symbols (C++ names demangled, IFUNCs resolved to this CPU's code).
-#include "src/probes/provider.h"
 #include "src/probes/listing.h"
+#include "src/probes/provider.h"
 #include "src/probes/registers.h"
 #ifndef SCRY_CODEGEN
 #include <cxxabi.h>
@@ -56,8 +56,9 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
   std::string func;
   uint64_t off = 0;
   if (parts.size() < 3 || parts[1].empty() || spec.empty() || !split_offset(spec, func, off)) {
-    diags.report(DiagKind::BadAttachPoint, ap.loc,
-                 std::string(kind) + " probes are written " + kind + ":PATH:FUNCTION (PATH may be a library name such as libc)");
+    diags.report(
+        DiagKind::BadAttachPoint, ap.loc,
+        std::string(kind) + " probes are written " + kind + ":PATH:FUNCTION (PATH may be a library name such as libc)");
     return false;
   }
   std::string path = resolve_binary(parts[1]);
@@ -85,7 +86,8 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
   for (auto& s : read_elf_symbols(path)) {
     if (!s.is_function) continue;
     std::string cxx = demangled_name(s.name);
-    bool hit = fnmatch(func.c_str(), s.name.c_str(), 0) == 0 || (!cxx.empty() && fnmatch(func.c_str(), cxx.c_str(), 0) == 0);
+    bool hit =
+        fnmatch(func.c_str(), s.name.c_str(), 0) == 0 || (!cxx.empty() && fnmatch(func.c_str(), cxx.c_str(), 0) == 0);
     if (!hit) continue;
     if (s.is_ifunc) {
       uint64_t impl = resolve_ifunc(path, s.name);
@@ -107,7 +109,8 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
       return true;
     }
     // Not fatal until attaching: --dry-run still compiles and loads the program.
-    auto& d = diags.report(DiagKind::MissingFunction, ap.loc, "no function '" + func + "' in " + path + ": this probe cannot attach");
+    auto& d = diags.report(DiagKind::MissingFunction, ap.loc,
+                           "no function '" + func + "' in " + path + ": this probe cannot attach");
     d.notes.push_back("'scry -l \"" + std::string(kind) + ":" + path + ":*\"' lists its functions");
     add(func, func);
   }
@@ -134,13 +137,25 @@ void list(Lister& l) {
 
 const std::vector<Provider>& uprobe_providers() {
   static const std::vector<Provider> providers = {
-      {.name = "uprobe", .aliases = {"u"}, .kinds = {ProbeKind::Uprobe}, .regs_context = true, .syntax = "uprobe:PATH|LIBRARY:FUNCTION[+OFFSET]",
-       .expand = FRONT_SIDE(expand<ProbeKind::Uprobe>), .list = FRONT_SIDE(list<ProbeKind::Uprobe>),
+      {.name = "uprobe",
+       .aliases = {"u"},
+       .kinds = {ProbeKind::Uprobe},
+       .regs_context = true,
+       .user_space = true,
+       .syntax = "uprobe:PATH|LIBRARY:FUNCTION[+OFFSET]",
+       .expand = FRONT_SIDE(expand<ProbeKind::Uprobe>),
+       .list = FRONT_SIDE(list<ProbeKind::Uprobe>),
        .arg_type = FRONT_SIDE(register_arg_type),
        .section = PLUGIN_SIDE([](const ProbeSpec&) { return std::string("uprobe"); }),
        .arg_lower = PLUGIN_SIDE(register_arg_lower)},
-      {.name = "uretprobe", .aliases = {"ur"}, .kinds = {ProbeKind::Uretprobe}, .regs_context = true, .syntax = "uretprobe:PATH|LIBRARY:FUNCTION",
-       .expand = FRONT_SIDE(expand<ProbeKind::Uretprobe>), .list = FRONT_SIDE(list<ProbeKind::Uretprobe>),
+      {.name = "uretprobe",
+       .aliases = {"ur"},
+       .kinds = {ProbeKind::Uretprobe},
+       .regs_context = true,
+       .user_space = true,
+       .syntax = "uretprobe:PATH|LIBRARY:FUNCTION",
+       .expand = FRONT_SIDE(expand<ProbeKind::Uretprobe>),
+       .list = FRONT_SIDE(list<ProbeKind::Uretprobe>),
        .retval_type = FRONT_SIDE(register_retval_type),
        .section = PLUGIN_SIDE([](const ProbeSpec&) { return std::string("uretprobe"); }),
        .retval_lower = PLUGIN_SIDE(register_retval_lower)},
@@ -148,5 +163,5 @@ const std::vector<Provider>& uprobe_providers() {
   return providers;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

@@ -1,7 +1,7 @@
 // usdt:PATH:[PROVIDER:]NAME: the static probes a program declares (SystemTap SDT notes,
 // usdt_notes.cpp). One probe per location; argN is where the note says the compiler put it.
-#include "src/probes/provider.h"
 #include "src/probes/listing.h"
+#include "src/probes/provider.h"
 #ifdef SCRY_CODEGEN
 #include "src/codegen/codegen_internal.h"
 #else
@@ -116,8 +116,13 @@ llvm::Value* arg_lower(CodeGen& cg, const Expr& e) {
 
 const std::vector<Provider>& usdt_providers() {
   static const std::vector<Provider> providers = {
-      {.name = "usdt", .aliases = {"U"}, .kinds = {ProbeKind::Usdt}, .regs_context = true,
-       .syntax = "usdt:PATH:[PROVIDER:]NAME (semaphores set while attached)", .expand = FRONT_SIDE(expand),
+      {.name = "usdt",
+       .aliases = {"U"},
+       .kinds = {ProbeKind::Usdt},
+       .regs_context = true,
+       .user_space = true,
+       .syntax = "usdt:PATH:[PROVIDER:]NAME (semaphores set while attached)",
+       .expand = FRONT_SIDE(expand),
        .list = FRONT_SIDE(list),
        .describe = FRONT_SIDE([](const ProbeInstance& p) {
          std::vector<std::string> out;
@@ -134,5 +139,5 @@ const std::vector<Provider>& usdt_providers() {
   return providers;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry

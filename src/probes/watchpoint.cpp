@@ -13,8 +13,8 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
   uint64_t addr = 0, len = 0;
   char* end = nullptr;
   if (parts.size() == 4) addr = std::strtoull(parts[1].c_str(), &end, 0);
-  bool ok = parts.size() == 4 && end && !*end && parse_u64(parts[2], len) && (len == 1 || len == 2 || len == 4 || len == 8) &&
-            !parts[3].empty();
+  bool ok = parts.size() == 4 && end && !*end && parse_u64(parts[2], len) &&
+            (len == 1 || len == 2 || len == 4 || len == 8) && !parts[3].empty();
   uint32_t mode = 0;
   for (char c : ok ? parts[3] : std::string()) mode |= c == 'r' ? 1 : c == 'w' ? 2 : c == 'x' ? 4 : 8;
   if (!ok || mode == 0 || mode > 7 || mode == 5 || mode == 6 || mode == 7) {
@@ -38,12 +38,16 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
 
 const std::vector<Provider>& watchpoint_providers() {
   static const std::vector<Provider> providers = {
-      {.name = "watchpoint", .aliases = {"w"}, .kinds = {ProbeKind::Watchpoint}, .regs_context = true,
-       .syntax = "watchpoint:ADDR:LEN:r|w|rw|x (needs -p or -c)", .expand = FRONT_SIDE(expand),
+      {.name = "watchpoint",
+       .aliases = {"w"},
+       .kinds = {ProbeKind::Watchpoint},
+       .regs_context = true,
+       .syntax = "watchpoint:ADDR:LEN:r|w|rw|x (needs -p or -c)",
+       .expand = FRONT_SIDE(expand),
        .section = PLUGIN_SIDE([](const ProbeSpec&) { return std::string("perf_event"); })},
   };
   return providers;
 }
 
-}  // inline namespace SCRY_BUILTINS_SIDE
+}  // namespace SCRY_BUILTINS_SIDE
 }  // namespace scry
