@@ -7,25 +7,26 @@
 namespace scry {
 
 const Kallsyms& Kallsyms::get() {
-  static Kallsyms k = [] {
-    Kallsyms out;
-    FILE* f = fopen("/proc/kallsyms", "r");
-    if (!f) return out;
-    char line[512], name[256], type;
-    unsigned long long addr;
-    while (fgets(line, sizeof line, f)) {
-      if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3) continue;
-      if (addr) out.syms_.push_back({addr, name});
-      if ((type == 't' || type == 'T') && !strchr(line, '[')) out.functions_.push_back(name);
-    }
-    fclose(f);
-    std::stable_sort(out.syms_.begin(), out.syms_.end(),
-                     [](const Sym& a, const Sym& b) { return a.addr < b.addr; });
-    std::sort(out.functions_.begin(), out.functions_.end());
-    out.functions_.erase(std::unique(out.functions_.begin(), out.functions_.end()), out.functions_.end());
-    return out;
-  }();
+  static Kallsyms k = load("/proc/kallsyms");
   return k;
+}
+
+Kallsyms Kallsyms::load(const std::string& path) {
+  Kallsyms out;
+  FILE* f = fopen(path.c_str(), "r");
+  if (!f) return out;
+  char line[512], name[256], type;
+  unsigned long long addr;
+  while (fgets(line, sizeof line, f)) {
+    if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3) continue;
+    if (addr) out.syms_.push_back({addr, name});
+    if ((type == 't' || type == 'T') && !strchr(line, '[')) out.functions_.push_back(name);
+  }
+  fclose(f);
+  std::stable_sort(out.syms_.begin(), out.syms_.end(), [](const Sym& a, const Sym& b) { return a.addr < b.addr; });
+  std::sort(out.functions_.begin(), out.functions_.end());
+  out.functions_.erase(std::unique(out.functions_.begin(), out.functions_.end()), out.functions_.end());
+  return out;
 }
 
 uint64_t Kallsyms::address(const std::string& name) const {

@@ -12,7 +12,8 @@ namespace scry {
 
 class Kallsyms {
  public:
-  static const Kallsyms& get();  // loaded on first use
+  static const Kallsyms& get();  // the machine's /proc/kallsyms, loaded on first use
+  static Kallsyms load(const std::string& path);  // a file in kallsyms' format
   // "vfs_read+187" (with_offset) or "vfs_read"; the address in hex if nothing covers it.
   std::string symbolize(uint64_t addr, bool with_offset) const;
   SymbolizedFrame lookup(uint64_t addr) const;

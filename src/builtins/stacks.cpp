@@ -9,6 +9,7 @@
 #include "runtime/symbols/elf_symbols.h"
 #include "runtime/symbols/kallsyms.h"
 #include "runtime/symbols/user_symbols.h"
+#include "src/probes/probes.h"
 #endif
 
 namespace scry {
@@ -157,7 +158,7 @@ const std::vector<Builtin>& stack_builtins() {
        .type = TYPING([](Sema& s, Expr& e) {
          if (!s.literal_str(e, 0, "a symbol name")) return Type::none();
          // Resolved now: kernel symbols do not move while scry runs.
-         uint64_t addr = Kallsyms::get().address(e.args[0]->str);
+         uint64_t addr = kernel_symbol_address(e.args[0]->str);
          if (!addr) {
            s.error(DiagKind::UnknownFunction, e.args[0]->loc,
                    "no kernel symbol '" + e.args[0]->str + "' in /proc/kallsyms",

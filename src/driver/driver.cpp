@@ -23,17 +23,6 @@ namespace scry {
 
 namespace {
 
-struct PhaseTimer {
-  bool on;
-  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
-  void done(const char* phase) {
-    auto now = std::chrono::steady_clock::now();
-    if (on)
-      fprintf(stderr, "scry: %-8s %8.3f ms\n", phase,
-              std::chrono::duration<double, std::milli>(now - start).count());
-    start = now;
-  }
-};
 
 // Sends the diagnostics not sent yet to the output: warnings after sema, then what a later
 // phase adds (each one once).
@@ -145,6 +134,39 @@ std::vector<std::string> compile_inputs(const Manifest& m) {
 
 }  // namespace
 
+bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stage last, PhaseTimer* timer) {
+  PhaseTimer quiet{false};
+  PhaseTimer& t = timer ? *timer : quiet;
+  std::string source = preprocess_script(strip_shebang(opts.source), diags);
+  if (diags.has_errors()) return false;
+
+  ParseContext pc(diags);
+  parse_program(source, pc);
+  c.prog = std::move(pc.program);
+  t.done("parse");
+  if (diags.has_errors() || last == Stage::Parse) return !diags.has_errors();
+
+  expand_probes(c.prog, c.instances, diags);
+  t.done("probes");
+  if (diags.has_errors() || last == Stage::Probes) return !diags.has_errors();
+  fan_in_syscalls(c.prog, c.instances);
+  std::vector<size_t*> block_of;
+  for (auto& inst : c.instances) block_of.push_back(&inst.probe_index);
+  give_each_instance_its_block(c.prog, block_of);
+
+  SemaOptions sopts;
+  sopts.params = opts.params;
+  sopts.unsafe = opts.unsafe;
+  if (opts.map_size) sopts.map_max_entries = opts.map_size;
+  run_sema(c.prog, c.instances, c.manifest, sopts, diags);
+  t.done("sema");
+  if (diags.has_errors() || last == Stage::Typed) return !diags.has_errors();
+
+  bool ok = generate(c.prog, c.instances, c.manifest, diags, opts.dump == "ir", c.code);
+  t.done("codegen");
+  return ok;
+}
+
 int run_driver(const DriverOptions& options) {
   DriverOptions opts = options;
   std::unique_ptr<Output> output = make_output(opts.run.format, opts.run.out);
@@ -152,16 +174,14 @@ int run_driver(const DriverOptions& options) {
   Output& out = *output;
   install_builtin_printers();
   PhaseTimer t{opts.timings};
-  // Only the dumps work without root: everything else loads BPF programs.
-  if (geteuid() != 0 && opts.dump.empty() && !opts.list) {
-    out.error("scry must run as root to load BPF programs (CAP_BPF, CAP_PERFMON)");
-    return 1;
-  }
   Diagnostics diags(opts.filename, opts.source);
   Reporter reporter{out, diags, 0, {}};
 
   // A script compiled before runs from the compile cache: nothing is parsed or compiled.
-  bool use_cache = opts.cache && opts.dump.empty() && !opts.list;
+  // Loading needs root; compiling does not (a script can be checked, listed and dumped by
+  // anyone), but the compile cache is root's.
+  bool root = geteuid() == 0;
+  bool use_cache = opts.cache && opts.dump.empty() && !opts.list && root;
   std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size);
   CompileCache cache(use_cache, use_cache ? compile_key(opts.source, opts.filename, opts.params, changes) : "");
   if (auto hit = cache.lookup()) {
@@ -172,50 +192,22 @@ int run_driver(const DriverOptions& options) {
     return rc;
   }
 
-  std::string source = preprocess_script(strip_shebang(opts.source), diags);
-  if (diags.has_errors()) return reporter.fail();
-
-  ParseContext pc(diags);
-  parse_program(source, pc);
-  Program& prog = pc.program;
-  t.done("parse");
-  if (diags.has_errors()) return reporter.fail();
-  if (opts.dump == "ast") {
-    fputs(dump_ast(prog, false).c_str(), stdout);
+  Compilation c;
+  Stage last = opts.dump == "ast" ? Stage::Parse : opts.list ? Stage::Probes : opts.dump == "typed" ? Stage::Typed
+                                                                                                    : Stage::Code;
+  bool ok = compile(opts, diags, c, last, &t);
+  reporter.flush();  // the errors, or the warnings
+  if (!ok) return 1;
+  if (opts.dump == "ast" || opts.dump == "typed") {
+    fputs(dump_ast(c.prog, opts.dump == "typed").c_str(), stdout);
     return 0;
   }
-
-  std::vector<ProbeInstance> instances;
-  expand_probes(prog, instances, diags);
-  t.done("probes");
-  if (diags.has_errors()) return reporter.fail();
   if (opts.list) {
-    list_script_probes(instances, opts.list_verbose, stdout);
+    list_script_probes(c.instances, opts.list_verbose, stdout);
     return 0;
   }
-  fan_in_syscalls(prog, instances);
-  std::vector<size_t*> block_of;
-  for (auto& inst : instances) block_of.push_back(&inst.probe_index);
-  give_each_instance_its_block(prog, block_of);
-
-  Manifest manifest;
-  SemaOptions sopts;
-  sopts.params = opts.params;
-  sopts.unsafe = opts.unsafe;
-  if (opts.map_size) sopts.map_max_entries = opts.map_size;
-  run_sema(prog, instances, manifest, sopts, diags);
-  t.done("sema");
-  if (diags.has_errors()) return reporter.fail();
-  reporter.flush();  // warnings
-  if (opts.dump == "typed") {
-    fputs(dump_ast(prog, true).c_str(), stdout);
-    return 0;
-  }
-
-  CodegenResult code;
-  bool ok = generate(prog, instances, manifest, diags, opts.dump == "ir", code);
-  t.done("codegen");
-  if (!ok) return reporter.fail();
+  const CodegenResult& code = c.code;
+  const Manifest& manifest = c.manifest;
   if (opts.dump == "ir") {
     fputs(code.ir.c_str(), stdout);
     return 0;
@@ -225,6 +217,10 @@ int run_driver(const DriverOptions& options) {
     return 0;
   }
 
+  if (!root) {
+    out.error("scry must run as root to load BPF programs (CAP_BPF, CAP_PERFMON)");
+    return 1;
+  }
   cache.store({code.elf, manifest, reporter.warnings}, compile_inputs(manifest));
   int rc = run_compiled(opts, diags, reporter, code.elf, manifest, t);
   if (rc != 0) cache.drop();  // a program that did not load is not kept

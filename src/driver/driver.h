@@ -3,7 +3,14 @@
 #include <string>
 #include <vector>
 
+#include <chrono>
+#include <cstdio>
+
 #include "runtime/runtime.h"
+#include "src/ast/ast.h"
+#include "src/codegen/codegen.h"
+#include "src/diag/diag.h"
+#include "src/probes/probes.h"
 
 namespace scry {
 
@@ -20,6 +27,33 @@ struct DriverOptions {
   RunOptions run;
 };
 
+// Prints how long each phase took (-v).
+struct PhaseTimer {
+  bool on;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  void done(const char* phase) {
+    auto now = std::chrono::steady_clock::now();
+    if (on)
+      fprintf(stderr, "scry: %-8s %8.3f ms\n", phase,
+              std::chrono::duration<double, std::milli>(now - start).count());
+    start = now;
+  }
+};
+
+// The compiler's passes, top to bottom: preprocess and parse; expand the attach points into
+// probes; one copy of its block per probe; types (sema); BPF code (codegen). Stops after
+// `last`; false after errors, which are in `diags`.
+enum class Stage { Parse, Probes, Typed, Code };
+struct Compilation {
+  Program prog;
+  std::vector<ProbeInstance> instances;
+  Manifest manifest;
+  CodegenResult code;
+};
+bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& out, Stage last = Stage::Code,
+             PhaseTimer* timer = nullptr);
+
+// Everything scry does with a script: the compile cache, compile(), and running the program.
 // Returns the process exit code.
 int run_driver(const DriverOptions& opts);
 

@@ -11,7 +11,7 @@
 
 #include <bpf/btf.h>
 
-#include "runtime/symbols/kallsyms.h"
+#include "src/types/kernel_info.h"
 #include "src/probes/provider.h"
 #include "src/types/btf.h"
 
@@ -102,9 +102,9 @@ const std::vector<std::string>& kernel_btf_functions() {
   return names;
 }
 
-const std::vector<std::string>& kernel_functions() { return Kallsyms::get().functions(); }
+const std::vector<std::string>& kernel_functions() { return kernel().functions(); }
 
-uint64_t kernel_symbol_address(const std::string& name) { return Kallsyms::get().address(name); }
+uint64_t kernel_symbol_address(const std::string& name) { return kernel().symbol_address(name); }
 
 std::string resolve_binary(const std::string& name) {
   if (name.find('/') != std::string::npos) return access(name.c_str(), R_OK) == 0 ? name : "";

@@ -7,9 +7,11 @@
 #include "src/codegen/codegen_internal.h"
 #else
 #include <fnmatch.h>
+#include <unistd.h>
 
 #include "src/sema/sema.h"
 #include "src/types/btf.h"
+#include "src/types/kernel_info.h"
 #endif
 
 namespace scry {
@@ -24,9 +26,10 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
     diags.report(DiagKind::BadAttachPoint, ap.loc, "tracepoint probes are written tracepoint:category:name");
     return false;
   }
-  if (tracefs_root().empty()) {
-    diags.report(DiagKind::TracefsUnavailable, ap.loc,
-                 "tracefs is not mounted and could not be mounted at /sys/kernel/tracing");
+  if (!kernel().has_tracefs()) {
+    auto& d = diags.report(DiagKind::TracefsUnavailable, ap.loc,
+                           "tracefs is not mounted and could not be mounted at /sys/kernel/tracing");
+    if (geteuid() != 0) d.notes.push_back("tracefs can be read and mounted by root only: run scry as root");
     return false;
   }
   const std::string& cat = parts[1];

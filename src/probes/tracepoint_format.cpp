@@ -1,5 +1,7 @@
 #include "src/probes/tracepoint_format.h"
 
+#include "src/types/kernel_info.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,9 +43,10 @@ TracepointFormat parse_tracepoint_format(const std::string& category, const std:
     f.offset = uint32_t(std::stoul(attr(line, "offset")));
     f.size = uint32_t(std::stoul(attr(line, "size")));
     bool is_signed = attr(line, "signed") == "1";
-    // The name is the last identifier, before any "[N]".
+    // The name is the last identifier, before a trailing "[N]" ("char comm[16]"); a "[]"
+    // inside the type stays there ("__data_loc char[] filename").
     std::string d = decl;
-    size_t bracket = d.find('[');
+    size_t bracket = d.back() == ']' ? d.rfind('[') : std::string::npos;
     std::string array = bracket == std::string::npos ? "" : d.substr(bracket);
     if (bracket != std::string::npos) d = trim(d.substr(0, bracket));
     size_t name_start = d.find_last_not_of(
@@ -71,39 +74,10 @@ TracepointFormat parse_tracepoint_format(const std::string& category, const std:
   return fmt;
 }
 
-std::shared_ptr<TracepointFormat> load_tracepoint_format(const std::string& category,
-                                                         const std::string& event) {
-  static std::map<std::string, std::shared_ptr<TracepointFormat>> cache;
-  std::string key = category + ":" + event;
-  auto it = cache.find(key);
-  if (it != cache.end()) return it->second;
-  const std::string& root = tracefs_root();
-  std::shared_ptr<TracepointFormat> result;
-  if (!root.empty()) {
-    std::ifstream f(root + "/events/" + category + "/" + event + "/format");
-    if (f) {
-      std::stringstream ss;
-      ss << f.rdbuf();
-      result = std::make_shared<TracepointFormat>(parse_tracepoint_format(category, event, ss.str()));
-    }
-  }
-  cache[key] = result;
-  return result;
+std::shared_ptr<TracepointFormat> load_tracepoint_format(const std::string& category, const std::string& event) {
+  return kernel().tracepoint_format(category, event);
 }
 
-const std::vector<std::string>& available_tracepoints() {
-  static std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    const std::string& root = tracefs_root();
-    if (root.empty()) return out;
-    std::ifstream f(root + "/available_events");
-    std::string line;
-    while (std::getline(f, line))
-      if (!line.empty()) out.push_back(line);
-    std::sort(out.begin(), out.end());
-    return out;
-  }();
-  return names;
-}
+const std::vector<std::string>& available_tracepoints() { return kernel().tracepoints(); }
 
 }  // namespace scry

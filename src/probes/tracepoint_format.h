@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "runtime/tracefs.h"
 #include "src/types/type.h"
 
 namespace scry {
@@ -30,11 +29,12 @@ struct TracepointFormat {
 TracepointFormat parse_tracepoint_format(const std::string& category, const std::string& event,
                                          const std::string& text);
 
-// Reads and parses events/<category>/<event>/format; nullptr if it does not exist.
+// The format of a tracepoint of the kernel the compiler compiles for (kernel_info.h); nullptr
+// if it does not exist.
 std::shared_ptr<TracepointFormat> load_tracepoint_format(const std::string& category,
                                                          const std::string& event);
 
-// "category:event" names of all tracepoints, from available_events (sorted).
+// "category:event" names of all its tracepoints (sorted).
 const std::vector<std::string>& available_tracepoints();
 
 }  // namespace scry

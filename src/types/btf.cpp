@@ -1,5 +1,7 @@
 #include "src/types/btf.h"
 
+#include "src/types/kernel_info.h"
+
 #include <bpf/btf.h>
 #include <linux/btf.h>
 
@@ -31,13 +33,7 @@ Type fixed_width_int(const std::string& w) {
 
 }  // namespace
 
-KernelBtf* KernelBtf::get() {
-  static std::unique_ptr<KernelBtf> instance = [] {
-    struct btf* b = btf__load_vmlinux_btf();  // NULL (errno set) if unavailable
-    return std::unique_ptr<KernelBtf>(b ? new KernelBtf(b) : nullptr);
-  }();
-  return instance.get();
-}
+KernelBtf* KernelBtf::get() { return kernel().btf(); }
 
 KernelBtf::KernelBtf(struct btf* b) : btf_(b) {}
 

@@ -17,8 +17,8 @@ namespace scry {
 
 class KernelBtf {
  public:
-  // The kernel's BTF (/sys/kernel/btf/vmlinux), loaded on first call (nullptr if unavailable).
-  // Not thread-safe.
+  // The BTF of the kernel the compiler compiles for (kernel_info.h: the machine's
+  // /sys/kernel/btf/vmlinux, loaded on first call), nullptr if it has none. Not thread-safe.
   static KernelBtf* get();
   explicit KernelBtf(struct btf* btf);  // takes ownership (for tests with other BTF)
   ~KernelBtf();

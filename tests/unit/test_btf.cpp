@@ -6,11 +6,18 @@
 #include <catch2/catch.hpp>
 
 #include "src/types/btf.h"
+#include "src/types/kernel_info.h"
 
 using namespace scry;
 
+// The machine's kernel, whatever kernel the compiler tests compile for (SCRY_KERNEL_ROOT).
+static KernelBtf* machine_btf() {
+  static std::unique_ptr<KernelInfo> machine = kernel_from_root("");
+  return machine->btf();
+}
+
 #define KERNEL_BTF_OR_SKIP(var)                               \
-  KernelBtf* var = KernelBtf::get();                          \
+  KernelBtf* var = machine_btf();                             \
   if (!var) {                                                 \
     WARN("no kernel BTF (/sys/kernel/btf/vmlinux); skipped"); \
     return;                                                   \

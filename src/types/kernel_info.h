@@ -1,0 +1,44 @@
+// What the compiler knows of the kernel it compiles for: its BTF, its tracepoints (tracefs)
+// and its symbols (kallsyms), through one interface. The machine's kernel is read from /sys
+// and /proc; another can be read from a directory laid out the same way (SCRY_KERNEL_ROOT=DIR:
+// DIR/sys/kernel/btf/vmlinux, DIR/sys/kernel/tracing/{available_events,events/*/*/format},
+// DIR/proc/kallsyms), which is how the compiler is tested without a kernel and without root
+// (tests/fake_kernel builds one).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace scry {
+
+class KernelBtf;
+struct TracepointFormat;
+
+class KernelInfo {
+ public:
+  virtual ~KernelInfo() = default;
+  // The kernel's BTF; nullptr if it has none.
+  virtual KernelBtf* btf() = 0;
+  // Whether its tracepoints can be read (tracefs is mounted, and readable).
+  virtual bool has_tracefs() = 0;
+  // "category:event" of every tracepoint, sorted.
+  virtual const std::vector<std::string>& tracepoints() = 0;
+  // A tracepoint's argument layout; nullptr if there is no such tracepoint.
+  virtual std::shared_ptr<TracepointFormat> tracepoint_format(const std::string& category,
+                                                              const std::string& event) = 0;
+  // Text symbols of the kernel itself (not of modules), sorted and unique: what kprobes name.
+  virtual const std::vector<std::string>& functions() = 0;
+  // A symbol's address (functions and data); 0 if there is none.
+  virtual uint64_t symbol_address(const std::string& name) = 0;
+};
+
+// The kernel the compiler compiles for: the machine's, or the one SCRY_KERNEL_ROOT names, or
+// what a test installed.
+KernelInfo& kernel();
+// Makes `k` the kernel (nullptr: back to the default). For tests.
+void use_kernel(std::unique_ptr<KernelInfo> k);
+// A kernel read from a directory laid out as / is ("" for the machine's own).
+std::unique_ptr<KernelInfo> kernel_from_root(const std::string& root);
+
+}  // namespace scry
