@@ -50,4 +50,6 @@ for c in "${CASES[@]}"; do
   fi
 done
 echo "$pass passed, $fail failed"
+# Every tool skipped would compare nothing: that is a failure, not a pass.
+if [ $pass = 0 ]; then echo "FAIL: no tool was compared"; exit 1; fi
 [ $fail = 0 ]
