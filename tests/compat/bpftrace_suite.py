@@ -320,7 +320,7 @@ def main():
     ap.add_argument("--filter", default="", help="fnmatch pattern on 'file.test name' (the engine's --filter)")
     ap.add_argument("--list", default=os.path.join(HERE, "not_yet_passing.txt"))
     ap.add_argument("--write-list", help="write the failing tests to this file (keeps known reasons)")
-    ap.add_argument("--log", help="where the engine's log goes (default: in the work dir, printed)")
+    ap.add_argument("--log", help="where the engine's log goes (default: a file in /tmp, printed)")
     ap.add_argument("--keep", action="store_true", help="keep the work dir")
     args = ap.parse_args()
     if os.geteuid() != 0:
@@ -345,7 +345,7 @@ def main():
                 missing["%s.%s" % (t.suite, t.name)] = "this kernel cannot attach %s probes" % kind
         say("%s, %d tests, against %s; this kernel lacks: %s" %
             (os.path.basename(tree), len(tests), scry, ", ".join(lacks) or "nothing"))
-        log_path = args.log or os.path.join(work, "engine.log")
+        log_path = args.log or tempfile.mkstemp(prefix="bpftrace-suite.", suffix=".log")[1]
         log, killed = run_engine(work, bindir, scry, args.filter, sorted(missing), log_path)
         outcomes, reasons, details = parse_log(log)
         reasons.update(missing)
