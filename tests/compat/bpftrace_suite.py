@@ -345,7 +345,10 @@ def main():
                 missing["%s.%s" % (t.suite, t.name)] = "this kernel cannot attach %s probes" % kind
         say("%s, %d tests, against %s; this kernel lacks: %s" %
             (os.path.basename(tree), len(tests), scry, ", ".join(lacks) or "nothing"))
-        log_path = args.log or tempfile.mkstemp(prefix="bpftrace-suite.", suffix=".log")[1]
+        log_path = args.log
+        if not log_path:
+            fd, log_path = tempfile.mkstemp(prefix="bpftrace-suite.", suffix=".log")
+            os.close(fd)
         log, killed = run_engine(work, bindir, scry, args.filter, sorted(missing), log_path)
         outcomes, reasons, details = parse_log(log)
         reasons.update(missing)
