@@ -194,6 +194,24 @@ llvm::Value* CodeGen::gen_expr(const Expr& e) {
   }
 }
 
+llvm::Value* CodeGen::value_bytes(const Expr& e, llvm::Value* v) {
+  if (v->getType()->isPointerTy()) return v;  // held by the program already
+  auto* buf = alloca_bytes(e.type.size, "bytes");
+  probe_read(buf, e.type.size, v, e.type.user);
+  return buf;
+}
+
+llvm::Value* CodeGen::gen_bytes_eq(llvm::Value* a, llvm::Value* c, uint32_t n) {
+  llvm::Value* differ = b_.getInt1(false);
+  for (uint32_t off = 0; off < n;) {
+    uint32_t w = n - off >= 8 ? 8 : n - off >= 4 ? 4 : n - off >= 2 ? 2 : 1;
+    auto* ty = b_.getIntNTy(w * 8);
+    differ = b_.CreateOr(differ, b_.CreateICmpNE(b_.CreateLoad(ty, byte_ptr(a, off)), b_.CreateLoad(ty, byte_ptr(c, off))));
+    off += w;
+  }
+  return b_.CreateZExt(b_.CreateNot(differ), b_.getInt64Ty());
+}
+
 llvm::Value* CodeGen::gen_binop(const Expr& e) {
   const Expr& l = *e.args[0];
   const Expr& r = *e.args[1];
@@ -201,6 +219,11 @@ llvm::Value* CodeGen::gen_binop(const Expr& e) {
     llvm::Value* a = gen_expr(l);
     llvm::Value* c = gen_expr(r);
     llvm::Value* eq = gen_string_eq(a, l.type.size, c, r.type.size);
+    return e.op == "==" ? eq : b_.CreateXor(eq, i64(1));
+  }
+  if (l.type.kind == TypeKind::Array) {
+    uint32_t n = l.type.size;
+    llvm::Value* eq = gen_bytes_eq(value_bytes(l, gen_expr(l)), value_bytes(r, gen_expr(r)), n);
     return e.op == "==" ? eq : b_.CreateXor(eq, i64(1));
   }
   if (e.op == "&&" || e.op == "||") {

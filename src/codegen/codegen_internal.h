@@ -107,6 +107,11 @@ class CodeGen {
   void note_user_pid(llvm::Value* pid);    // NewPid, the first time this pid is seen
   llvm::Value* gen_string_literal(const std::string& s, uint32_t size);
   llvm::Value* gen_string_eq(llvm::Value* a, uint32_t na, llvm::Value* b, uint32_t nb);
+  // 1 if the n bytes at a and b are equal (compared a word at a time, unrolled).
+  llvm::Value* gen_bytes_eq(llvm::Value* a, llvm::Value* b, uint32_t n);
+  // A pointer to the bytes of record or array value `v` of `e`: v itself when the program
+  // holds it, else a stack copy read from its address.
+  llvm::Value* value_bytes(const Expr& e, llvm::Value* v);
   llvm::Value* to_bool(llvm::Value* v);
   // Stores value `v` of type `from` into `dst` laid out as `to` (ints widen, strings pad).
   void store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const Type& to);

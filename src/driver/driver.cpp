@@ -65,21 +65,17 @@ std::string strip_shebang(std::string s) {
 }
 
 // #include, #define, #if... and C type definitions before the probes. Kernel types come
-// from BTF, so includes are dropped and definitions of types BTF has are not needed.
+// from BTF, so includes are dropped.
 std::string preprocess_script(const std::string& source, Diagnostics& diags) {
   if (source.find('#') == std::string::npos && source.find("struct ") == std::string::npos &&
       source.find("union ") == std::string::npos && source.find("enum ") == std::string::npos)
     return source;
   PreprocessResult pp = preprocess(source, {{"BPFTRACE_HAVE_BTF", "1"}, {"__x86_64__", "1"}});
   for (auto& e : pp.errors) diags.report(DiagKind::BadPreprocessor, Loc{e.line, e.col, e.line, e.col}, e.message);
+  // The script's definitions replace the kernel's types of the same names (as in bpftrace).
   KernelBtf* btf = pp.c_definitions.empty() ? nullptr : KernelBtf::get();
   std::vector<CDefinitionText> own;
-  for (auto& def : pp.c_definitions) {
-    std::string head = def.text.substr(0, def.text.find('{'));
-    while (!head.empty() && isspace((unsigned char)head.back())) head.pop_back();
-    if (btf && btf->parse_type(head).kind != TypeKind::None) continue;  // BTF has it
-    own.push_back({def.text, def.line});
-  }
+  for (auto& def : pp.c_definitions) own.push_back({def.text, def.line});
   std::vector<CDefinitionError> errors;
   if (!own.empty() && btf && !add_c_definitions(own, *btf, errors))
     for (auto& e : errors) {

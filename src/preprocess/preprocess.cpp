@@ -371,9 +371,11 @@ PreprocessResult preprocess(const std::string& source, const std::map<std::strin
     do k = dl.next(text, k).end;
     while (k < text.size() && dl.depth > 0);
     if (dl.depth > 0) { pp.error(at, "unterminated definition of " + what); break; }
+    // bpftrace takes a definition without its ';' too: `struct F { char s[5]; } BEGIN { ... }`.
     size_t semi = text.find_first_of(";{}", k), end = semi != npos && text[semi] == ';' ? semi + 1 : k;
-    if (end == k) pp.error(at, "expected ';' after definition of " + what);
-    res.c_definitions.push_back({text.substr(t.begin, end - t.begin), at.first});
+    std::string def = text.substr(t.begin, end - t.begin);
+    if (end == k) def += ";";
+    res.c_definitions.push_back({def, at.first});
     for (size_t c = t.begin; c < end; c++) text[c] = text[c] == '\n' ? '\n' : '\1';  // blanked below
     i = end;
   }

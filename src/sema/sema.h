@@ -128,5 +128,7 @@ Type storage_type(const Type& t);
 // A whole struct or array copied as a value: its bytes are copied into BPF memory (a stack
 // buffer, the scratch map, a map value and a ring buffer record), so they are bounded.
 constexpr uint32_t kMaxWholeValue = 4096;
+// Arrays compare word by word, unrolled: 512 bytes is 64 compares in the program.
+constexpr uint32_t kMaxArrayCompare = 512;
 
 }  // namespace scry

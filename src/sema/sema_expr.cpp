@@ -148,6 +148,19 @@ Type Sema::check_binop(Expr& e) {
   const std::string& op = e.op;
   bool equality = op == "==" || op == "!=";
   if (l.is_str() && r.is_str() && equality) return e.type = Type::integer(8, false);
+  if (l.kind == TypeKind::Array && r.kind == TypeKind::Array && equality) {
+    // Element by element (their bytes): arrays of one shape only, and not too big to compare.
+    if (!l.compatible(r)) {
+      error(DiagKind::BadOperand, e.loc, "operator " + op + " compares arrays of one type, not " + l.name() + " and " + r.name());
+      return e.type = Type::none();
+    }
+    if (l.size > kMaxArrayCompare) {
+      error(DiagKind::LimitExceeded, e.loc, "arrays of " + std::to_string(l.size) + " bytes are too big to compare (at most " +
+                                                std::to_string(kMaxArrayCompare) + ")");
+      return e.type = Type::none();
+    }
+    return e.type = Type::integer(8, false);
+  }
   if ((l.is_ptr() && (r.is_int() || r.is_ptr())) || (r.is_ptr() && l.is_int())) {
     // Pointers compare like integers; p + n and p - n move by n elements, p - q counts them.
     bool cmp = equality || op == "<" || op == ">" || op == "<=" || op == ">=" || op == "&&" || op == "||";

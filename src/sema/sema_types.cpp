@@ -196,6 +196,13 @@ Type Sema::check_deref_index(Expr& e) {
     }
   }
   if (bt.kind == TypeKind::None) return e.type = bt;
+  int64_t index;
+  if (e.kind == ExprKind::Index && bt.kind == TypeKind::Array && e.args[1]->kind == ExprKind::Int &&
+      literal_int(*e.args[1], index) && (index < 0 || uint64_t(index) >= bt.count)) {
+    error(DiagKind::LimitExceeded, e.args[1]->loc,
+          "the index " + std::to_string(index) + " is out of bounds for array of size " + std::to_string(bt.count));
+    return e.type = Type::none();
+  }
   Type elem;
   if ((bt.is_ptr() || bt.kind == TypeKind::Array) && bt.pointee) elem = *bt.pointee;
   else if (bt.is_str() && e.kind == ExprKind::Index) elem = Type::integer(1, true);

@@ -61,6 +61,13 @@ void KernelBtf::build_index() {
   types_.reserve(n / 2);
   funcs_.reserve(n / 2);
   std::vector<std::pair<std::string, int32_t>> declared;  // forward declarations
+  // The script's own types (the split part, after the kernel's) replace the kernel's of the
+  // same name; among the kernel's, the first of a name is the one.
+  uint32_t script_types = base_ ? btf__type_cnt(base_) : n;
+  auto name_type = [&](std::string key, uint32_t id) {
+    if (id >= script_types) types_[key] = int32_t(id);
+    else types_.emplace(std::move(key), int32_t(id));
+  };
   for (uint32_t id = 1; id < n; id++) {
     const btf_type* t = btf__type_by_id(btf_, id);
     uint16_t kind = btf_kind(t);
@@ -75,10 +82,10 @@ void KernelBtf::build_index() {
     std::string name = name_of(btf_, t->name_off);
     if (name.empty()) continue;
     if (kind == BTF_KIND_FUNC) funcs_.emplace(name, int32_t(id));
-    else if (kind == BTF_KIND_STRUCT) types_.emplace("struct " + name, int32_t(id));
-    else if (kind == BTF_KIND_UNION) types_.emplace("union " + name, int32_t(id));
-    else if (is_enum || is_enum64) types_.emplace("enum " + name, int32_t(id));
-    else if (kind == BTF_KIND_TYPEDEF) types_.emplace(name, int32_t(id));
+    else if (kind == BTF_KIND_STRUCT) name_type("struct " + name, id);
+    else if (kind == BTF_KIND_UNION) name_type("union " + name, id);
+    else if (is_enum || is_enum64) name_type("enum " + name, id);
+    else if (kind == BTF_KIND_TYPEDEF) name_type(name, id);
     else if (kind == BTF_KIND_FWD) declared.emplace_back((btf_kflag(t) ? "union " : "struct ") + name, int32_t(id));
   }
   // A declaration names a type only where there is no definition of it.
@@ -286,6 +293,8 @@ KernelBtf::Member KernelBtf::make_member(const btf_type* t, uint16_t i, uint32_t
   out.bitfield_bits = width;
   out.offset = bits / 8;
   if (width) place_bitfield(out, bits, width);
+  // bpftrace reads every bitfield as unsigned (`short b:8` holding 0xd9 is 217): so does scry.
+  if (width && out.type.is_int()) out.type.is_signed = false;
   return out;
 }
 

@@ -54,7 +54,8 @@ class KernelBtf {
     // Bitfields (bitfield_bits > 0): type is an Integer of size S (1, 2, 4 or 8). Load S bytes
     // at `offset` as a little-endian unsigned integer X; the value is
     //   (X >> bit_shift) & ((1 << bitfield_bits) - 1),
-    // sign-extended from bitfield_bits if type.is_signed. Always bit_shift + bitfield_bits <= 8*S.
+    // never sign-extended: bitfields are read as unsigned, as bpftrace reads them (type is
+    // an unsigned Integer). Always bit_shift + bitfield_bits <= 8*S.
     // S is the declared type's size and `offset` a multiple of S (relative to the record start)
     // whenever the field lies within a naturally aligned unit of its declared type, which holds
     // for every non-packed x86-64 layout (the kernel's). Otherwise (packed structs) `offset` is

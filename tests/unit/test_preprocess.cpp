@@ -235,8 +235,16 @@ TEST_CASE("top-level struct/union/enum definitions move to c_definitions") {
 TEST_CASE("definition errors") {
   auto r = pp("struct a {\n  int x;\n");
   CHECK(has_error(r, "unterminated definition of struct a", 1));
-  auto s = pp("struct b { int x; }\nBEGIN { }\n");
-  CHECK(has_error(s, "expected ';' after definition of struct b", 1));
+}
+
+TEST_CASE("a definition without its ';' is taken, as bpftrace takes it") {
+  auto s = pp("struct b { int x; }\nBEGIN { }\nstruct c { char s[5]; } uprobe:/bin/true:main { }\n");
+  CHECK(s.errors.empty());
+  REQUIRE(s.c_definitions.size() == 2);
+  CHECK(s.c_definitions[0].text == "struct b { int x; };");
+  CHECK(s.c_definitions[1].text == "struct c { char s[5]; };");
+  auto l = lines_of(s.text);
+  CHECK(l[2] == "                        uprobe:/bin/true:main { }");
 }
 
 TEST_CASE("attach points are not expanded; predicates are; paths may contain /*") {
