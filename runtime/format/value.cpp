@@ -128,6 +128,7 @@ namespace {
 std::string member_text(const Type& t, const Type::Field& f, const uint8_t* p, const ValueNames& names,
                         bool compact) {
   if (t.kind == TypeKind::Integer) return int_text(member_int(t, f, p), t.is_signed);
+  if (t.kind == TypeKind::Pointer) return format_scalar(t, p, names, 4, true);  // members: in hex
   return format_scalar(t, p, names, 4, compact);
 }
 
@@ -152,6 +153,8 @@ std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& nam
       return s + "]";
     }
     case TypeKind::Pointer: {
+      // As bpftrace prints them: in hex as (part of) a key, as a signed number as a value.
+      if (!compact) return std::to_string(int64_t(get64(p)));
       char buf[32];
       snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)get64(p));
       return buf;

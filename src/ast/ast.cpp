@@ -58,6 +58,7 @@ Block clone(const Block& b) {
     c->value = clone_or_null(s->value);
     c->value2 = clone_or_null(s->value2);
     c->count = s->count;
+    c->scale = s->scale;
     c->body = clone(s->body);
     c->else_body = clone(s->else_body);
     out.push_back(std::move(c));

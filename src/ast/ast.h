@@ -85,6 +85,7 @@ struct Stmt {
   ExprPtr value;
   ExprPtr value2;     // ForRange: the end
   int64_t count = 0;  // Unroll
+  int64_t scale = 1;  // Assign: `p += n` on a pointer moves by n elements of this many bytes
   Block body, else_body;
   Stmt(StmtKind k, Loc l) : kind(k), loc(l) {}
 };

@@ -454,6 +454,7 @@ void CodeGen::gen_assign(const Stmt& s) {
   auto* old = b_.CreateLoad(b_.getInt64Ty(), it->second);
   std::string op = s.op.substr(0, s.op.size() - 1);  // "+=" -> "+"
   llvm::Value* rhs = gen_expr(*s.value);
+  if (s.scale > 1) rhs = b_.CreateMul(rhs, i64(uint64_t(s.scale)));  // a pointer moves by elements
   store_as(it->second, lower_int_binop(b_, op, old, rhs, vt.is_signed && s.value->type.is_signed), vt, vt);
 }
 

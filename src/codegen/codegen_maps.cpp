@@ -148,6 +148,7 @@ void CodeGen::gen_map_compound(const Stmt& s) {
   const Expr& map = *s.target;
   std::string op = s.op.substr(0, s.op.size() - 1);
   llvm::Value* v = gen_expr(*s.value);
+  if (s.scale > 1) v = b_.CreateMul(v, i64(uint64_t(s.scale)));  // a pointer moves by elements
   auto* key = gen_map_key(map);
   bool is_signed = manifest_.maps[map.map_id].value.is_signed && s.value->type.is_signed;
   auto* i64ty = b_.getInt64Ty();

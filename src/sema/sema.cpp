@@ -205,14 +205,22 @@ void Sema::check_assign(Stmt& s) {
       error(DiagKind::UndefinedVariable, target.loc, "variable " + target.str + " is used before it is assigned");
       return;
     }
+    target.type = it->second;
+    if (pointer_step(s, it->second, t)) return;
     if (!it->second.is_int() || (!t.is_int() && t.kind != TypeKind::None))
       error(DiagKind::BadOperand, s.loc, "'" + s.op + "' needs integers, not " + it->second.name() +
                                              " and " + t.name());
-    target.type = it->second;
     return;
   }
   if (t.kind == TypeKind::None) return;  // check_expr reported why
   assign_var(target, t, s.loc);
+}
+
+// `p += n` and `p -= n` on a pointer move it by n elements (bpftrace's pointer arithmetic).
+bool Sema::pointer_step(Stmt& s, const Type& target, const Type& value) {
+  if (!target.is_ptr() || !value.is_int() || (s.op != "+=" && s.op != "-=")) return false;
+  s.scale = target.pointee && target.pointee->size ? target.pointee->size : 1;
+  return true;
 }
 
 void Sema::assign_var(Expr& target, const Type& t, const Loc& where) {
@@ -268,6 +276,10 @@ void Sema::check_map_assign(Stmt& s) {
     MapInfo& mi = map_info(target);
     if (!t.is_int()) {
       error(DiagKind::BadOperand, s.loc, "'" + s.op + "' needs an integer, not " + t.name());
+      return;
+    }
+    if (mi.value_known && pointer_step(s, mi.value, t)) {
+      target.type = mi.value;  // it stays a pointer
       return;
     }
     if (mi.value_known && !mi.value.is_int()) {

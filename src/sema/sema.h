@@ -80,6 +80,7 @@ class Sema {
   void check_block(Block& b);
   void check_stmt(Stmt& s);
   void check_assign(Stmt& s);
+  bool pointer_step(Stmt& s, const Type& target, const Type& value);
   void check_cond(Expr& e, const char* what);
   void assign_var(Expr& target, const Type& t, const Loc& where);
   void check_map_assign(Stmt& s);
