@@ -38,19 +38,36 @@ bool past(uint64_t deadline) {
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec) > deadline;
 }
 
+// Whether reading stops after this record: a signal came (unless draining), or the drain's
+// time is up.
+bool stop_now(const EventContext& ec) {
+  if (ec.drain_deadline) return past(ec.drain_deadline);
+  return ec.stop_signal && *ec.stop_signal;
+}
+
 }  // namespace
 
+// libbpf has consumed a record once it is handed over: it is handled even when reading stops
+// right after it, so that none is lost between the last one shown and the first not read.
 int handle_event(void* ctx, void* data, size_t size) {
   auto& ec = *static_cast<EventContext*>(ctx);
   if (ec.discard) {
     ec.discarded++;
     return 0;
   }
-  if (ec.exit_requested || (ec.stop_signal && *ec.stop_signal && !ec.drain_deadline) ||
-      (ec.drain_deadline && past(ec.drain_deadline))) {
+  if (ec.exit_requested) {  // nothing after exit() is shown
     ec.left_unread = true;
     return kStopReading;
   }
+  int rc = handle_record(ec, data, size);
+  if (rc == 0 && stop_now(ec)) {
+    ec.left_unread = true;
+    return kStopReading;
+  }
+  return rc;
+}
+
+int handle_record(EventContext& ec, void* data, size_t size) {
   if (size < sizeof(EventHeader)) return 0;
   EventHeader h;
   std::memcpy(&h, data, sizeof h);

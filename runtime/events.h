@@ -42,6 +42,8 @@ struct EventContext {
 // ring_buffer_sample_fn: handles one record. Returns kStopReading (negative, so that libbpf
 // stops consuming) after exit(), on a signal, or past the drain deadline.
 int handle_event(void* ctx, void* data, size_t size);
+// One record to output; kStopReading after exit().
+int handle_record(EventContext& ec, void* data, size_t size);
 constexpr int kStopReading = -ECANCELED;
 
 }  // namespace scry

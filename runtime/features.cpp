@@ -72,8 +72,7 @@ KernelFeatures probe_features() {
   f.btf = exists("/sys/kernel/btf/vmlinux");
   std::unique_ptr<btf, BtfDeleter> vmlinux(f.btf ? btf__load_vmlinux_btf() : nullptr);
   if (vmlinux && libbpf_get_error(vmlinux.get())) vmlinux.release();
-  f.kprobe = exists("/sys/bus/event_source/devices/kprobe") || exists("/sys/kernel/tracing/kprobe_events") ||
-             exists("/sys/kernel/debug/tracing/kprobe_events");
+  f.kprobe = kernel_has_kprobes();
   f.kprobe_multi = f.kprobe && kprobe_multi_links();
   f.kfunc = fentry_loads(vmlinux.get());
   f.iter_task = load_tracing(vmlinux.get(), BPF_TRACE_ITER, "bpf_iter_task").valid();
@@ -81,6 +80,7 @@ KernelFeatures probe_features() {
   f.hardware = hardware_counters();
   f.uprobe_refcount = exists("/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset");
   f.probe_read_kernel = has_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_probe_read_kernel);
+  f.probe_read_user = has_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_probe_read_user);
   f.get_current_cgroup_id = has_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_get_current_cgroup_id);
   f.send_signal = has_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_send_signal);
   f.override_return = f.kprobe && has_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_override_return);
@@ -96,6 +96,11 @@ const char* yn(bool b) { return b ? "yes" : "no"; }
 
 }  // namespace
 
+bool kernel_has_kprobes() {
+  return exists("/sys/bus/event_source/devices/kprobe") || exists("/sys/kernel/tracing/kprobe_events") ||
+         exists("/sys/kernel/debug/tracing/kprobe_events");
+}
+
 const KernelFeatures& kernel_features() {
   static const KernelFeatures f = probe_features();
   return f;
@@ -107,12 +112,12 @@ void print_info(FILE* out, const char* version) {
   utsname u{};
   uname(&u);
   fprintf(out, "System\n  OS: %s %s %s\n  Arch: %s\n\n", u.sysname, u.release, u.version, u.machine);
-  fprintf(out, "Build\n  version: scry %s\n  LLVM: %d\n  unsafe uprobe: no\n  bfd: no\n", version, 19);
+  fprintf(out, "Build\n  version: scry %s\n  LLVM: %d\n  unsafe uprobe: no\n  bfd: no\n", version, SCRY_LLVM_MAJOR);
   fprintf(out, "  libdw (DWARF support): no\n  bcc library path resolution: yes\n\n");
   fprintf(out, "Kernel helpers\n");
   fprintf(out, "  probe_read_kernel: %s\n  probe_read_kernel_str: %s\n", yn(f.probe_read_kernel),
           yn(f.probe_read_kernel));
-  fprintf(out, "  probe_read_user: %s\n  probe_read_user_str: %s\n", yn(f.probe_read_kernel), yn(f.probe_read_kernel));
+  fprintf(out, "  probe_read_user: %s\n  probe_read_user_str: %s\n", yn(f.probe_read_user), yn(f.probe_read_user));
   fprintf(out, "  get_current_cgroup_id: %s\n  send_signal: %s\n", yn(f.get_current_cgroup_id), yn(f.send_signal));
   fprintf(out, "  override_return: %s\n  dpath: %s\n  skboutput: no\n\n", yn(f.override_return), yn(f.dpath));
   fprintf(out, "Kernel features\n  Loop support: %s\n  btf: %s\n", yn(f.loop), yn(f.btf));

@@ -16,13 +16,15 @@ struct KernelFeatures {
   bool iter_task = false, iter_task_file = false;
   bool hardware = false;         // a hardware PMU (perf_event_open of cycles)
   bool uprobe_refcount = false;  // USDT semaphores counted by the kernel
-  bool probe_read_kernel = false, get_current_cgroup_id = false, send_signal = false;
+  bool probe_read_kernel = false, probe_read_user = false, get_current_cgroup_id = false, send_signal = false;
   bool override_return = false, dpath = false, loop = false, ringbuf = false;
-  bool get_func_ip = false;
 };
 
 // Probed once, on first use (a few ms: each probe is a program load).
 const KernelFeatures& kernel_features();
+// Whether this kernel can attach kprobes at all (a kprobe PMU or tracefs kprobe_events): the
+// cheap part of kernel_features(), for error messages.
+bool kernel_has_kprobes();
 
 // The `--info` report.
 void print_info(FILE* out, const char* version);

@@ -61,6 +61,8 @@ struct Child {
     pid = fork();
     if (pid < 0) {
       error = std::string("fork: ") + strerror(errno);
+      close(fds[0]);
+      close(fds[1]);
       return false;
     }
     if (pid == 0) {
@@ -116,7 +118,12 @@ struct Child {
   // One state change of the child; false if there was none.
   bool wait_once(int flags) {
     int status = 0;
-    if (waitpid(pid, &status, flags | __WALL) != pid) return false;
+    pid_t got = waitpid(pid, &status, flags | __WALL);
+    if (got < 0 && errno == ECHILD) {  // reaped already (or never ours): nothing to wait for
+      exited = true;
+      return true;
+    }
+    if (got != pid) return false;
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       exited = true;
       return true;
@@ -306,10 +313,10 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   }
   attached.detach_all();
   child.stop();
-  // What the probes sent before they were detached is shown (not after exit(), by design),
-  // for half a second at most: a signal must stop scry however much is waiting.
+  // What the probes sent before they were detached is shown (not after exit(), by design);
+  // after a signal for half a second at most: it must stop scry however much is waiting.
   if (!ec.exit_requested) {
-    ec.drain_deadline = monotonic_ns() + 500000000ull;
+    if (g_signal) ec.drain_deadline = monotonic_ns() + 500000000ull;
     ring_buffer__consume(rb.get());
     ec.drain_deadline = 0;
   }

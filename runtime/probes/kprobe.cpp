@@ -8,7 +8,7 @@ namespace {
 bool attach(bpf_program* prog, const ProbeSpec& p, int, Attachments& out, std::string& error) {
   LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = p.offset, .retprobe = p.kind == ProbeKind::Kretprobe);
   if (keep_link(bpf_program__attach_kprobe_opts(prog, p.func.c_str(), &opts), p, out, error)) return true;
-  if (!kernel_features().kprobe)
+  if (!kernel_has_kprobes())
     error +=
         ": this kernel cannot attach kprobes (no kprobe PMU in /sys/bus/event_source/devices and no "
         "kprobe_events in tracefs)";

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "runtime/fd.h"
 #include "runtime/probes/attacher.h"
 
 namespace scry {
@@ -27,8 +28,8 @@ bool attach_on_cpu(bpf_program* prog, const ProbeSpec& p, int cpu, Attachments& 
   } else {
     attr.sample_period = p.period_ns;
   }
-  int fd = int(syscall(SYS_perf_event_open, &attr, -1 /* all tasks */, cpu, -1, PERF_FLAG_FD_CLOEXEC));
-  if (fd < 0) {
+  UniqueFd fd(int(syscall(SYS_perf_event_open, &attr, -1 /* all tasks */, cpu, -1, PERF_FLAG_FD_CLOEXEC)));
+  if (!fd.valid()) {
     int e = errno;
     error = "could not attach " + p.name + ": perf_event_open: " + strerror(e);
     if (p.kind == ProbeKind::Hardware && (e == ENOENT || e == EOPNOTSUPP) &&
@@ -38,14 +39,8 @@ bool attach_on_cpu(bpf_program* prog, const ProbeSpec& p, int cpu, Attachments& 
           "/sys/bus/event_source/devices, as in many VMs); software:cpu-clock or profile: work instead";
     return false;
   }
-  bpf_link* link = bpf_program__attach_perf_event(prog, fd);
-  if (!link) {
-    int e = errno;
-    close(fd);
-    error = "could not attach " + p.name + ": " + strerror(e);
-    return false;
-  }
-  out.links.emplace_back(link);  // the link closes the perf event fd
+  if (!keep_link(bpf_program__attach_perf_event(prog, fd.get()), p, out, error)) return false;
+  fd.release();  // the link closes the perf event fd
   return true;
 }
 

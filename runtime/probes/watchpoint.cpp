@@ -3,6 +3,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "runtime/fd.h"
 #include "runtime/probes/attacher.h"
 
 namespace scry {
@@ -26,10 +27,10 @@ bool attach(bpf_program* prog, const ProbeSpec& p, int pid, Attachments& out, st
   attr.precise_ip = 2;
   attr.exclude_kernel = 1;
   attr.exclude_hv = 1;
-  int fd = int(syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC));
-  bool ok = keep_link(fd >= 0 ? bpf_program__attach_perf_event(prog, fd) : nullptr, p, out, error);
-  if (!ok && fd >= 0) close(fd);
-  return ok;
+  UniqueFd fd(int(syscall(SYS_perf_event_open, &attr, pid, -1, -1, PERF_FLAG_FD_CLOEXEC)));
+  if (!keep_link(fd.valid() ? bpf_program__attach_perf_event(prog, fd.get()) : nullptr, p, out, error)) return false;
+  fd.release();  // the link closes it
+  return true;
 }
 
 }  // namespace

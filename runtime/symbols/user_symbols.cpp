@@ -19,7 +19,7 @@ UserSymbols& UserSymbols::get() {
 std::string demangle(const std::string& name) {
   if (name.rfind("_Z", 0) != 0) return name;
   int status = 0;
-  char* out = abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
+  char* out = ::abi::__cxa_demangle(name.c_str(), nullptr, nullptr, &status);
   if (status != 0 || !out) return name;
   std::string s = out;
   free(out);

@@ -76,15 +76,19 @@ Probe clone(const Probe& p) {
   return c;
 }
 
-void give_each_instance_its_block(Program& prog, std::vector<size_t*> probe_indexes) {
+void give_each_instance_its_block(Program& prog, const std::vector<BlockUser>& users) {
   std::vector<bool> taken(prog.probes.size(), false);
-  for (size_t* index : probe_indexes) {
-    if (!taken[*index]) {
-      taken[*index] = true;
-      continue;
+  for (const BlockUser& u : users) {
+    if (taken[*u.index]) {
+      prog.probes.push_back(clone(prog.probes[*u.index]));
+      *u.index = prog.probes.size() - 1;
     }
-    prog.probes.push_back(clone(prog.probes[*index]));
-    *index = prog.probes.size() - 1;
+    taken.resize(prog.probes.size(), false);
+    taken[*u.index] = true;
+    // The block now belongs to this probe alone: it is named after it (--dump=typed).
+    Probe& p = prog.probes[*u.index];
+    Loc at = p.attach_points.empty() ? p.loc : p.attach_points.front().loc;
+    p.attach_points = {AttachPoint{u.name, at}};
   }
 }
 

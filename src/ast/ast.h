@@ -122,8 +122,13 @@ Probe clone(const Probe& p);
 // Each attached probe is typed and compiled on its own copy of its block: the same text means
 // different things on different probes (args, argN, retval, func), and one shared tree would
 // keep the types of whichever probe was checked last. The first user of a block keeps it; the
-// others get copies appended to prog.probes, and their indexes are pointed at them.
-void give_each_instance_its_block(Program& prog, std::vector<size_t*> probe_indexes);
+// others get copies appended to prog.probes, and their indexes are pointed at them. Each
+// block is then named after its probe alone.
+struct BlockUser {
+  size_t* index;     // into prog.probes
+  std::string name;  // the probe's full name
+};
+void give_each_instance_its_block(Program& prog, const std::vector<BlockUser>& users);
 
 // --dump=ast: an indented tree with locations (and types once sema has run).
 std::string dump_ast(const Program& prog, bool with_types);

@@ -4,6 +4,8 @@
 #include "src/builtins/family.h"
 #include "src/types/abi.h"
 #ifndef SCRY_CODEGEN
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "runtime/symbols/elf_symbols.h"
@@ -162,7 +164,9 @@ const std::vector<Builtin>& stack_builtins() {
          if (!addr) {
            s.error(DiagKind::UnknownFunction, e.args[0]->loc,
                    "no kernel symbol '" + e.args[0]->str + "' in /proc/kallsyms",
-                   "this kernel's kallsyms lists functions but few data symbols (CONFIG_KALLSYMS_ALL is off)");
+                   geteuid() != 0
+                       ? "kallsyms shows addresses to root only: run scry as root"
+                       : "this kernel's kallsyms lists functions but few data symbols (CONFIG_KALLSYMS_ALL is off)");
            return Type::none();
          }
          return Sema::fold_unsigned(e, addr);

@@ -17,6 +17,14 @@ constexpr int64_t kMaxStrLen = 1024;
 // buf() reads into a stack buffer: the same limit as bpftrace's.
 constexpr int64_t kMaxBufLen = 200;
 
+// Checks both arguments (each reports its own error) and that they are strings.
+bool both_strings(Sema& s, Expr& e) {
+  Type a = s.arg(e, 0), b = s.arg(e, 1);
+  bool ok_a = s.need(e, 0, a.is_str(), "a string");
+  bool ok_b = s.need(e, 1, b.is_str(), "a string");
+  return ok_a && ok_b;
+}
+
 Type str_type(Sema& s, Expr& e) {
   s.positional_as_string(*e.args[0]);
   Type t = s.arg(e, 0);
@@ -206,7 +214,7 @@ const std::vector<Builtin>& string_builtins() {
        .doc = "compare at most n bytes of two strings",
        .type = TYPING([](Sema& s, Expr& e) {
          int64_t n;
-         if (!s.need(e, 0, s.arg(e, 0).is_str(), "a string") || !s.need(e, 1, s.arg(e, 1).is_str(), "a string"))
+         if (!both_strings(s, e))
            return Type::none();
          if (!s.literal_int(*e.args[2], n) || n < 0) {
            s.error(DiagKind::BadLiteralArg, e.args[2]->loc, "strncmp() length must be a non-negative integer literal");
@@ -230,7 +238,7 @@ const std::vector<Builtin>& string_builtins() {
        .signature = "strcontains(s, sub)",
        .doc = "1 if sub occurs in s",
        .type = TYPING([](Sema& s, Expr& e) {
-         if (!s.need(e, 0, s.arg(e, 0).is_str(), "a string") || !s.need(e, 1, s.arg(e, 1).is_str(), "a string"))
+         if (!both_strings(s, e))
            return Type::none();
          // A search loop of |s| x |sub| steps: keep it far below the verifier's budget.
          if (uint64_t(e.args[0]->type.size) * e.args[1]->type.size > 64 * 1024) {

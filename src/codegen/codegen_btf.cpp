@@ -72,7 +72,11 @@ llvm::Value* CodeGen::gen_deref_index(const Expr& e) {
   const Expr& base = *e.args[0];
   llvm::Value* b = gen_expr(base);
   if (e.kind == ExprKind::Deref) return read_typed(b, e.type, base.type.user);
-  llvm::Value* idx = opaque(gen_expr(*e.args[1]));  // bounded below, for the verifier
+  llvm::Value* idx = gen_expr(*e.args[1]);
+  // Where the index is checked for the verifier (below), LLVM must not drop the check; a
+  // constant index needs none.
+  bool checked = base.type.is_str() || b->getType()->isPointerTy();
+  if (checked && e.args[1]->kind != ExprKind::Int) idx = opaque(idx);
   if (base.type.is_str()) {
     // A byte of a string buffer on the stack: bounded so the verifier accepts it.
     auto* in = llvm::BasicBlock::Create(ctx_, "idx.in", fn_);

@@ -42,7 +42,7 @@ void CodeGen::note_user_pid(llvm::Value* pid) {
   auto* one = alloca_bytes(1, "one");
   b_.CreateStore(b_.getInt8(1), one);
   // BPF_NOEXIST: of two CPUs that race here, one reports the pid.
-  auto* rc = call_helper(kMapUpdate, b_.getInt64Ty(), {user_pids_, key, one, i64(1)});
+  auto* rc = call_helper(kMapUpdate, b_.getInt64Ty(), {user_pids_, key, one, i64(abi::kNoExist)});
   auto* report = llvm::BasicBlock::Create(ctx_, "newpid.report", fn);
   b_.CreateCondBr(b_.CreateICmpEQ(rc, i64(0)), report, done);
   b_.SetInsertPoint(report);

@@ -222,11 +222,11 @@ void CodeGen::hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx
   auto* zok = llvm::BasicBlock::Create(ctx_, "hist.zero", fn_);
   b_.CreateCondBr(b_.CreateIsNull(zp), done, zok);
   b_.SetInsertPoint(zok);
-  auto* rc = call_helper(kMapUpdate, i64ty, {maps_[map.map_id], key, zp, i64(1) /* BPF_NOEXIST */});
+  auto* rc = call_helper(kMapUpdate, i64ty, {maps_[map.map_id], key, zp, i64(abi::kNoExist)});
   auto* full = llvm::BasicBlock::Create(ctx_, "hist.full", fn_);
   auto* relook = llvm::BasicBlock::Create(ctx_, "hist.relookup", fn_);
   // EEXIST means another CPU inserted it first: fine. Any other error: the map is full.
-  b_.CreateCondBr(b_.CreateAnd(b_.CreateICmpSLT(rc, i64(0)), b_.CreateICmpNE(rc, i64(-17))), full, relook);
+  b_.CreateCondBr(b_.CreateAnd(b_.CreateICmpSLT(rc, i64(0)), b_.CreateICmpNE(rc, i64(uint64_t(abi::kErrExist)))), full, relook);
   b_.SetInsertPoint(full);
   count_drop(drop_slot_for_map(map.map_id));
   b_.CreateBr(done);

@@ -146,9 +146,9 @@ bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stag
   t.done("probes");
   if (diags.has_errors() || last == Stage::Probes) return !diags.has_errors();
   fan_in_syscalls(c.prog, c.instances);
-  std::vector<size_t*> block_of;
-  for (auto& inst : c.instances) block_of.push_back(&inst.probe_index);
-  give_each_instance_its_block(c.prog, block_of);
+  std::vector<BlockUser> users;
+  for (auto& inst : c.instances) users.push_back({&inst.probe_index, inst.spec.name});
+  give_each_instance_its_block(c.prog, users);
 
   SemaOptions sopts;
   sopts.params = opts.params;
@@ -177,7 +177,8 @@ int run_driver(const DriverOptions& options) {
   // Loading needs root; compiling does not (a script can be checked, listed and dumped by
   // anyone), but the compile cache is root's.
   bool root = geteuid() == 0;
-  bool use_cache = opts.cache && opts.dump.empty() && !opts.list && root;
+  // A program compiled for another kernel (SCRY_KERNEL_ROOT) is never cached.
+  bool use_cache = opts.cache && opts.dump.empty() && !opts.list && root && !getenv("SCRY_KERNEL_ROOT");
   std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size);
   CompileCache cache(use_cache, use_cache ? compile_key(opts.source, opts.filename, opts.params, changes) : "");
   if (auto hit = cache.lookup()) {

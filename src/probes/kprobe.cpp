@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "src/types/btf.h"
+#include "src/types/kernel_info.h"
 #endif
 
 namespace scry {
@@ -33,6 +34,12 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
                  std::string(kind) + " probes are written " + kind + ":FUNCTION" + (ret ? "" : "[+OFFSET]"));
     return false;
   }
+  if (off && !has_wildcard(func))
+    if (uint64_t size = kernel().function_size(func); size && off >= size) {
+      diags.report(DiagKind::BadAttachPoint, ap.loc,
+                   "Offset outside the function bounds ('" + func + "' size is " + std::to_string(size) + ")");
+      return false;
+    }
   std::vector<std::string> funcs;
   if (has_wildcard(func)) {
     for (auto& f : kernel_functions())

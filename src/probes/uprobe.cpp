@@ -23,7 +23,7 @@ namespace {
 std::string demangled_name(const std::string& sym) {
   if (sym.rfind("_Z", 0) != 0) return "";
   int status = 0;
-  char* d = abi::__cxa_demangle(sym.c_str(), nullptr, nullptr, &status);
+  char* d = ::abi::__cxa_demangle(sym.c_str(), nullptr, nullptr, &status);
   if (status != 0 || !d) return "";
   std::string out = d;
   free(d);
@@ -99,6 +99,11 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
       add("", s.name, impl);  // attached by offset; `func` still prints the name asked for
       out.back().spec.func_display = s.name;
     } else {
+      if (off && s.size && off >= s.size) {
+        diags.report(DiagKind::BadAttachPoint, ap.loc,
+                     "Offset outside the function bounds ('" + s.name + "' size is " + std::to_string(s.size) + ")");
+        return false;
+      }
       add(s.name, cxx.empty() ? s.name : cxx);
     }
     if (!has_wildcard(func)) break;
@@ -120,6 +125,9 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
 // uprobe:libc:* lists as uprobe:/lib/.../libc.so.6:*, the binary's functions.
 template <ProbeKind Kind>
 void list(Lister& l) {
+  // Only a pattern that names a binary lists one: "uprobe:libc", "*:/bin/bash:*"; not "*:c",
+  // which is a pattern on the last part of every probe's name.
+  if (l.part(1).empty() || has_wildcard(l.part(1)) || (has_wildcard(l.part(0)) && l.part(2).empty())) return;
   std::string path = resolve_binary(l.part(1));
   if (path.empty()) return;
   std::string kind = Kind == ProbeKind::Uretprobe ? "uretprobe" : "uprobe";

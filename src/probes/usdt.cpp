@@ -54,6 +54,9 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
 
 // usdt:PATH:* lists provider:name; a pattern without a provider matches any provider.
 void list(Lister& l) {
+  // Only a pattern that names a binary lists one: "uprobe:libc", "*:/bin/bash:*"; not "*:c",
+  // which is a pattern on the last part of every probe's name.
+  if (l.part(1).empty() || has_wildcard(l.part(1)) || (has_wildcard(l.part(0)) && l.part(2).empty())) return;
   std::string path = resolve_binary(l.part(1));
   if (path.empty()) return;
   const std::string& full = l.pattern();

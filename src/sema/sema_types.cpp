@@ -117,6 +117,12 @@ Type Sema::check_field(Expr& e) {
   Loc name_loc = e.loc;
   name_loc.col = name_loc.end_col - int(e.str.size()) + 1;
   if (base.kind == ExprKind::Builtin && base.str == "args") {
+    if (in_callback_) {
+      error(DiagKind::NotSupportedHere, base.loc,
+            "args reads the probe's context, which the body of a for loop over a map cannot see",
+            "copy it into a map before the loop");
+      return e.type = Type::none();
+    }
     const Provider& p = provider_for(cur_->spec.kind);
     if (!p.args_type) {
       error(DiagKind::ArgsNotAvailable, base.loc, "args is not available in " + cur_->spec.name + " probes");

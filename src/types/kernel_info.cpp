@@ -64,6 +64,7 @@ class RootedKernel : public KernelInfo {
 
   const std::vector<std::string>& functions() override { return symbols().functions(); }
   uint64_t symbol_address(const std::string& name) override { return symbols().address(name); }
+  uint64_t function_size(const std::string& name) override { return symbols().function_size(name); }
 
  private:
   // tracefs: the machine's is mounted if it is not (needs root); another's is a directory.
@@ -104,7 +105,5 @@ KernelInfo& kernel() {
   }
   return *k;
 }
-
-void use_kernel(std::unique_ptr<KernelInfo> k) { current() = std::move(k); }
 
 }  // namespace scry

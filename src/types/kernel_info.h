@@ -31,13 +31,13 @@ class KernelInfo {
   virtual const std::vector<std::string>& functions() = 0;
   // A symbol's address (functions and data); 0 if there is none.
   virtual uint64_t symbol_address(const std::string& name) = 0;
+  // Bytes from a function's start to the next symbol's; 0 if not known.
+  virtual uint64_t function_size(const std::string& name) = 0;
 };
 
-// The kernel the compiler compiles for: the machine's, or the one SCRY_KERNEL_ROOT names, or
-// what a test installed.
+// The kernel the compiler compiles for: the machine's, or the one SCRY_KERNEL_ROOT names. Chosen
+// once, on first use (what the compiler read of it is cached for the rest of the run).
 KernelInfo& kernel();
-// Makes `k` the kernel (nullptr: back to the default). For tests.
-void use_kernel(std::unique_ptr<KernelInfo> k);
 // A kernel read from a directory laid out as / is ("" for the machine's own).
 std::unique_ptr<KernelInfo> kernel_from_root(const std::string& root);
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "src/types/abi.h"
+
 namespace scry {
 
 Type Type::integer(uint32_t bytes, bool s) {
@@ -150,16 +152,15 @@ uint32_t Type::buckets() const {
 uint32_t Type::value_size() const {
   switch (kind) {
     case TypeKind::Count:
-    case TypeKind::Sum: return 8;
+    case TypeKind::Sum: return abi::agg::kCountSize;
     case TypeKind::Min:
-    case TypeKind::Max:    // value, and whether this CPU has seen one
+    case TypeKind::Max: return abi::agg::kMinMaxSize;
     case TypeKind::Avg:
-    case TypeKind::Stats:  // count, total
-      return 16;
+    case TypeKind::Stats: return abi::agg::kAvgSize;
     case TypeKind::Hist:
     case TypeKind::LHist:
     case TypeKind::LLHist: return 8 * buckets() + 8;  // the buckets, then the sum of the values
-    case TypeKind::Stddev: return 24;  // count, total, sum of squares
+    case TypeKind::Stddev: return abi::agg::kStddevSize;
     case TypeKind::Integer:
     case TypeKind::Pointer:
     case TypeKind::Probe: return 8;  // map values are widened to 64 bits

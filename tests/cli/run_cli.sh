@@ -88,6 +88,16 @@ check "tracepoint:syscalls:* compiles and loads" test $? = 0
   tracepoint:syscalls:sys_enter_write,tracepoint:syscalls:sys_exit_write { @[probe] = count(); }' >"$T/rw.out" 2>&1
 check "one block on sys_enter_* and sys_exit_* compiles and loads" test $? = 0
 
+# A uprobe offset past the function's end is refused when compiling, with the symbol's size.
+"$SCRY" -e "uprobe:$TARGET:scry_target_add+100000 { }" >"$T/uoff.out" 2>&1
+rc=$?
+check "a uprobe offset outside its function is a located error" \
+  sh -c "test $rc = 1 && grep -q \"Offset outside the function bounds ('scry_target_add' size is [0-9]*)\" '$T/uoff.out'"
+
+# A bare word is a pattern on probe names, not a library: -l c lists no uprobes of libc.
+"$SCRY" -l c >"$T/lc.out" 2>&1
+check "-l WORD does not list a library's functions" sh -c "! grep -q '^uprobe:' '$T/lc.out'"
+
 # -o writes the output to a file, nothing to stdout.
 "$SCRY" -o "$T/o.txt" -e 'BEGIN { printf("to file\n"); exit(); }' >"$T/o.stdout"
 check "-o writes to the file" grep -qx "to file" "$T/o.txt"

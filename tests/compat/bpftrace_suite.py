@@ -37,6 +37,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PYTHON = "/usr/bin/python3"  # Debian's, with distutils (the engine imports it)
 MARKER_VAR = "__BPFTRACE_NOTIFY_PROBES_ATTACHED"
 HUNG_AFTER = 90  # s; the engine's longest test is 5 s to attach plus a 5 s TIMEOUT
+ENGINE_TIMEOUT = 2000  # s, for the whole suite (it takes a few minutes)
 
 
 def say(msg):
@@ -145,7 +146,7 @@ def install_tracer(scry, work):
 
 def kernel_lacks(scry):
     """Probe kinds `scry --info` says this kernel cannot attach."""
-    info = subprocess.run([scry, "--info"], capture_output=True, text=True).stdout
+    info = subprocess.run([scry, "--info"], capture_output=True, text=True, timeout=60).stdout
     lacks = []
     for kind in ("kprobe", "kfunc", "hardware"):
         if not re.search(r"^\s*%s: yes$" % kind, info, re.M):
@@ -210,49 +211,85 @@ def load_tests(work):
 
 # --- running the engine -----------------------------------------------------------------------
 
-def watchdog(stop, killed):
+def process_table():
+    """{pid: (ppid, start time in s since boot)} of every process."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            table[int(pid)] = (int(fields[1]), int(fields[19]) / tick)
+        except (OSError, ValueError, IndexError):
+            pass
+    return table
+
+
+def has_marker(pid):
+    try:
+        with open("/proc/%d/environ" % pid, "rb") as f:
+            return (MARKER_VAR + "=").encode() in f.read()
+    except OSError:
+        return False
+
+
+def watchdog(engine, since, stop, killed):
     """Kills what a test started that still runs after HUNG_AFTER seconds: the engine waits
     without a time limit for a tracer it sent SIGTERM, and for the end of the tracer's output,
-    which a command left running by the tracer (-c) holds open. So one hung tracer would hang
-    the lane. Only processes with the engine's variable in their environment: the tracer and
-    what it started."""
-    tick = os.sysconf("SC_CLK_TCK")
+    which a command the tracer left running (-c) holds open. So one hung tracer would hang the
+    lane. Only the engine's descendants, and processes of a test (the engine's variable in
+    their environment) that lost their parent since the lane started."""
     while not stop.wait(2):
         with open("/proc/uptime") as f:
             uptime = float(f.read().split()[0])
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                with open("/proc/%s/environ" % pid, "rb") as f:
-                    if (MARKER_VAR + "=").encode() not in f.read():
-                        continue
-                with open("/proc/%s/stat" % pid) as f:
-                    started = int(f.read().rsplit(")", 1)[1].split()[19]) / tick
-                if uptime - started < HUNG_AFTER:
-                    continue
-                with open("/proc/%s/cmdline" % pid, "rb") as f:
-                    cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-                os.kill(int(pid), signal.SIGKILL)
-                killed.append(cmd)
-            except (OSError, ValueError, IndexError):
+        table = process_table()
+        children = {}
+        for pid, (ppid, _) in table.items():
+            children.setdefault(ppid, []).append(pid)
+        ours, todo = set(), [engine.pid]
+        while todo:
+            for c in children.get(todo.pop(), []):
+                if c not in ours:
+                    ours.add(c)
+                    todo.append(c)
+        for pid, (ppid, started) in table.items():
+            if ppid == 1 and started >= since and has_marker(pid):
+                ours.add(pid)
+        for pid in ours:
+            if uptime - table[pid][1] < HUNG_AFTER or not has_marker(pid):
                 continue
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+                os.kill(pid, signal.SIGKILL)
+                killed.append(cmd)
+            except OSError:
+                pass
 
 
 RESULT = re.compile(r"^\[\s*(OK|FAILED|TIMEOUT|SKIP)\s*\] (.+?)\s*$")
 
 
 def parse_log(log):
-    """{test: outcome} in run order (duplicate names numbered " [2]"), the skip reasons, and
-    the engine's report of each failure."""
+    """{test: outcome} in run order (duplicate names numbered " [2]"), the skip reasons, the
+    engine's report of each failure, whether the engine got to its summary, and how many tests
+    it started."""
     outcomes, reasons, details = {}, {}, {}
     finished = False
+    started = 0
     current = None
     for line in log.splitlines():
         if line.startswith("[==========]") and " ran. " in line:
             finished = True
+            current = None
+            continue
+        if line.startswith("[ RUN      ]"):
+            started += 1
+            current = None
             continue
         m = RESULT.match(line)
         if not m:
-            if current and line.startswith("\t"):
+            if current and not line.startswith("["):  # the report, over several lines
                 details[current] = details.get(current, "") + line + "\n"
             continue
         status, name = m.groups()
@@ -267,23 +304,34 @@ def parse_log(log):
             key = "%s [%d]" % (name, n)
         outcomes[key] = {"OK": "PASS", "FAILED": "FAIL", "TIMEOUT": "FAIL", "SKIP": "SKIP"}[status]
         current = key if status in ("FAILED", "TIMEOUT") else None
-    return outcomes, reasons, details
+    return outcomes, reasons, details, finished, started
 
 
-def run_engine(work, bindir, scry, flt, disabled, log_path):
+def run_engine(work, bindir, flt, disabled, log_path):
+    """The engine's log, whether it exited as the engine does (0, or 1 for failed tests), and
+    the commands of processes the watchdog killed."""
     env = dict(os.environ)
     env["BPFTRACE_RUNTIME_TEST_EXECUTABLE"] = bindir
     env["RUNTIME_TEST_DISABLE"] = ",".join(disabled)
     cmd = [PYTHON, "runtime/engine/main.py"] + (["--filter", flt] if flt else [])
+    with open("/proc/uptime") as f:
+        since = float(f.read().split()[0])
     stop, killed = threading.Event(), []
-    dog = threading.Thread(target=watchdog, args=(stop, killed), daemon=True)
-    dog.start()
     with open(log_path, "w") as log:
-        subprocess.run(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        engine = subprocess.Popen(cmd, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL)
+        dog = threading.Thread(target=watchdog, args=(engine, since, stop, killed), daemon=True)
+        dog.start()
+        try:
+            rc = engine.wait(timeout=ENGINE_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            engine.kill()
+            rc = engine.wait()
+            killed.append("the engine itself, after %d s" % ENGINE_TIMEOUT)
     stop.set()
     dog.join()
     with open(log_path, errors="replace") as f:
-        return f.read(), killed
+        return f.read(), rc in (0, 1), killed
 
 
 # --- the list of tests that do not pass yet -----------------------------------------------------
@@ -306,11 +354,14 @@ def read_list(path):
 
 
 def write_list(path, outcomes, listed):
+    """The failing tests, with their known reasons; flaky ones stay listed whatever this run did."""
     with open(path, "w") as f:
         f.write("# bpftrace 0.17 runtime tests that scry does not pass yet: `suite.test name | reason`.\n"
                 "# tests/compat/bpftrace_suite.py fails when a test not listed here fails, and when a listed\n"
                 "# test passes (unless its reason starts with \"flaky:\"): this list only shrinks.\n")
-        for name in sorted(n for n, o in outcomes.items() if o == "FAIL"):
+        keep = {n for n, o in outcomes.items() if o == "FAIL"}
+        keep |= {n for n, why in listed.items() if why.startswith("flaky:")}
+        for name in sorted(keep):
             f.write("%s | %s\n" % (name, listed.get(name, "TODO: why")))
 
 
@@ -349,8 +400,8 @@ def main():
         if not log_path:
             fd, log_path = tempfile.mkstemp(prefix="bpftrace-suite.", suffix=".log")
             os.close(fd)
-        log, killed = run_engine(work, bindir, scry, args.filter, sorted(missing), log_path)
-        outcomes, reasons, details = parse_log(log)
+        log, engine_ok, killed = run_engine(work, bindir, args.filter, sorted(missing), log_path)
+        outcomes, reasons, details, finished, started = parse_log(log)
         reasons.update(missing)
         listed = read_list(args.list)
         if args.write_list:
@@ -367,6 +418,12 @@ def main():
         ok = not unexpected and not stale and not killed and counts["PASS"] > 0
         if not counts["PASS"]:
             say("FAIL: no test passed (did anything run?)")
+        # The engine must have run every test it started and got to its summary: a crash of
+        # the engine must not look like a shorter, passing run.
+        ran = len(outcomes)  # a test skipped before it starts has an outcome but no RUN line
+        if not engine_ok or not finished or started > ran:
+            say("FAIL: the engine did not finish (exit status, or %d tests started and %d outcomes)" % (started, ran))
+            ok = False
         return 0 if ok else 1
     finally:
         if args.keep:
