@@ -112,7 +112,8 @@ std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t si
         out += c_format(conv + "lld", (long long)v);
         break;
       case 'c':
-        out += c_format(conv + "c", int(char(v)));
+        // A NUL prints nothing (bpftrace's output is C strings: it ends there).
+        if (char(v)) out += c_format(conv + "c", int(char(v)));
         break;
       case 'p':
         out += "0x" + c_format(conv + "llx", (unsigned long long)v);
