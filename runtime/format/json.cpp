@@ -1,16 +1,14 @@
 #include "runtime/format/json.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
-#include "runtime/format/stack.h"
 #include "runtime/format/value.h"
 
 namespace scry::fmt {
 
 namespace {
-
-using json = nlohmann::ordered_json;
 
 uint64_t get64(const uint8_t* p) {
   uint64_t v;
@@ -18,83 +16,87 @@ uint64_t get64(const uint8_t* p) {
   return v;
 }
 
-json int_json(uint64_t v, bool is_signed, uint64_t div = 0) {
-  if (is_signed) return div ? int64_t(v) / int64_t(div) : int64_t(v);
-  return div ? v / div : v;
+std::string int_text(uint64_t v, bool is_signed, uint64_t div = 0) {
+  if (is_signed) return std::to_string(div ? int64_t(v) / int64_t(div) : int64_t(v));
+  return std::to_string(div ? v / div : v);
 }
 
-// Bucket i of a histogram as {"min": lo, "max": hi}; an open end is left out.
-json bucket_bounds(const Type& t, size_t i, size_t n) {
-  json b = json::object();
+// The length of the UTF-8 sequence starting at s[i], or 0 if it is not a valid one.
+size_t utf8_length(const std::string& s, size_t i) {
+  unsigned char c = s[i];
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; k++)
+    if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return 0;
+  return n;
+}
+
+// Bucket i of a histogram: {"min": lo, "max": hi, "count": c}; an open end is left out.
+std::string bucket_json(const Type& t, size_t i, size_t n, uint64_t count) {
+  std::string lo, hi;
   if (t.kind == TypeKind::Hist) {
-    if (i == 0) b["max"] = -1;
-    else if (i == 1) b["min"] = 0, b["max"] = 0;
+    if (i == 0) hi = "-1";
+    else if (i == 1) lo = hi = "0";
     else {
-      b["min"] = uint64_t(1) << (i - 2);
-      b["max"] = i - 1 >= 64 ? UINT64_MAX : (uint64_t(1) << (i - 1)) - 1;
+      lo = std::to_string(uint64_t(1) << (i - 2));
+      hi = std::to_string(i - 1 >= 64 ? UINT64_MAX : (uint64_t(1) << (i - 1)) - 1);
     }
-    return b;
-  }
-  if (t.kind == TypeKind::LHist) {
-    if (i == 0) b["max"] = t.lmin - 1;
-    else if (i == n - 1) b["min"] = t.lmax;
+  } else if (t.kind == TypeKind::LHist) {
+    if (i == 0) hi = std::to_string(t.lmin - 1);
+    else if (i == n - 1) lo = std::to_string(t.lmax);
     else {
-      int64_t lo = t.lmin + int64_t(i - 1) * t.lstep;
-      b["min"] = lo;
-      b["max"] = std::min(lo + t.lstep, t.lmax) - 1;
+      int64_t low = t.lmin + int64_t(i - 1) * t.lstep;
+      lo = std::to_string(low);
+      hi = std::to_string(std::min(low + t.lstep, t.lmax) - 1);
     }
-    return b;
+  } else {  // LLHist
+    auto lower = llhist_bounds(t);
+    if (i == 0) hi = std::to_string(int64_t(lower[0]) - 1);
+    else if (i == n - 1) lo = std::to_string(lower.back());
+    else lo = std::to_string(lower[i - 1]), hi = std::to_string(lower[i] - 1);
   }
-  auto lower = llhist_bounds(t);  // LLHist
-  if (i == 0) b["max"] = int64_t(lower[0]) - 1;
-  else if (i == n - 1) b["min"] = lower.back();
-  else b["min"] = lower[i - 1], b["max"] = lower[i] - 1;
-  return b;
+  std::string out = "{";
+  if (!lo.empty()) out += "\"min\": " + lo + ", ";
+  if (!hi.empty()) out += "\"max\": " + hi + ", ";
+  return out + "\"count\": " + std::to_string(count) + "}";
 }
 
-json hist_json(const Type& t, const uint8_t* p, uint64_t div) {
+// The buckets from the first used to the last used; [] if none is.
+std::string hist_json(const Type& t, const uint8_t* p, uint64_t div) {
   size_t n = t.buckets();
-  uint64_t total = 0;
   long first = -1, last = -1;
-  for (size_t i = 0; i < n; i++) {
-    uint64_t c = get64(p + 8 * i);
-    total += c;
-    if (c) {
+  for (size_t i = 0; i < n; i++)
+    if (get64(p + 8 * i)) {
       if (first < 0) first = long(i);
       last = long(i);
     }
-  }
-  json buckets = json::array();
+  std::string out = "[";
   for (long i = first; first >= 0 && i <= last; i++) {
-    json b = bucket_bounds(t, size_t(i), n);
     uint64_t c = get64(p + 8 * size_t(i));
-    b["count"] = t.kind != TypeKind::LLHist && div ? c / div : c;  // as the text divides them
-    buckets.push_back(std::move(b));
+    if (t.kind != TypeKind::LLHist && div) c /= div;  // as the text divides them
+    out += (i > first ? ", " : "") + bucket_json(t, size_t(i), n, c);
   }
-  return {{"count", total}, {"sum", int64_t(get64(p + 8 * n))}, {"buckets", std::move(buckets)}};
+  return out + "]";
 }
 
-json aggregate_json(const Type& t, const uint8_t* p, uint64_t div, const ValueNames& names) {
+std::string aggregate_json(const Type& t, const uint8_t* p, uint64_t div, const ValueNames& names) {
   switch (t.kind) {
-    case TypeKind::Count: return int_json(get64(p), false, div);
+    case TypeKind::Count: return int_text(get64(p), false, div);
     case TypeKind::Integer:
     case TypeKind::Sum:
     case TypeKind::Min:
-    case TypeKind::Max: return int_json(get64(p), t.is_signed, div);
+    case TypeKind::Max: return int_text(get64(p), t.is_signed, div);
     case TypeKind::Avg:
     case TypeKind::Stats:
     case TypeKind::Stddev: {
       uint64_t count = get64(p), total = get64(p + 8);
       int64_t avg = count ? (t.is_signed ? int64_t(total) / int64_t(count) : int64_t(total / count)) : 0;
-      if (t.kind == TypeKind::Avg) return div ? avg / int64_t(div) : avg;
-      json o = {{"count", count}, {"average", avg}};
-      if (t.kind == TypeKind::Stats) o["total"] = int_json(total, t.is_signed);
-      else {
-        double mean = count ? (t.is_signed ? double(int64_t(total)) : double(total)) / double(count) : 0;
-        double var = count ? double(get64(p + 16)) / double(count) - mean * mean : 0;
-        o["stddev"] = uint64_t(var > 0 ? std::sqrt(var) : 0);
-      }
-      return o;
+      if (t.kind == TypeKind::Avg) return std::to_string(div ? avg / int64_t(div) : avg);
+      std::string out = "{\"count\": " + std::to_string(count) + ", \"average\": " + std::to_string(avg);
+      if (t.kind == TypeKind::Stats) return out + ", \"total\": " + int_text(total, t.is_signed) + "}";
+      double mean = count ? (t.is_signed ? double(int64_t(total)) : double(total)) / double(count) : 0;
+      double var = count ? double(get64(p + 16)) / double(count) - mean * mean : 0;
+      return out + ", \"stddev\": " + std::to_string(uint64_t(var > 0 ? std::sqrt(var) : 0)) + "}";
     }
     case TypeKind::Hist:
     case TypeKind::LHist:
@@ -103,66 +105,94 @@ json aggregate_json(const Type& t, const uint8_t* p, uint64_t div, const ValueNa
   }
 }
 
-json member_json(const Type& t, const Type::Field& f, const uint8_t* p, const ValueNames& names) {
-  if (t.kind == TypeKind::Integer) return int_json(member_int(t, f, p), t.is_signed);
+std::string member_json(const Type& t, const Type::Field& f, const uint8_t* p, const ValueNames& names) {
+  if (t.kind == TypeKind::Integer) return int_text(member_int(t, f, p), t.is_signed);
   return json_value(t, p, names);
+}
+
+// A key as a JSON object's name: its parts as text, joined by ",".
+std::string key_json(const Type& k, const uint8_t* p, const ValueNames& names) {
+  if (k.kind != TypeKind::Tuple) return json_string(format_scalar(k, p, names, 4, true));
+  std::string text;
+  for (size_t i = 0; i < k.elems.size(); i++)
+    text += (i ? "," : "") + format_scalar(k.elems[i], p + k.offsets[i], names, 4, true);
+  return json_string(text);
 }
 
 }  // namespace
 
-json json_value(const Type& t, const uint8_t* p, const ValueNames& names) {
-  switch (t.kind) {
-    case TypeKind::Integer: return int_json(get64(p), t.is_signed);
-    case TypeKind::KStack:
-    case TypeKind::UStack: {
-      json frames = json::array();
-      for (auto& f : read_stack(t, p, names)) frames.push_back(frame_text(t, f));
-      return frames;
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = s[i];
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else if (size_t n = utf8_length(s, i)) {
+          out.append(s, i, n);
+          i += n;
+          continue;
+        } else {
+          out += "\\ufffd";  // not UTF-8: the line stays valid JSON
+        }
     }
+    i++;
+  }
+  return out + "\"";
+}
+
+std::string json_value(const Type& t, const uint8_t* p, const ValueNames& names) {
+  switch (t.kind) {
+    case TypeKind::Integer: return int_text(get64(p), t.is_signed);
+    case TypeKind::Pointer: return std::to_string(int64_t(get64(p)));
     case TypeKind::Tuple: {
-      json a = json::array();
-      for (size_t i = 0; i < t.elems.size(); i++) a.push_back(json_value(t.elems[i], p + t.offsets[i], names));
-      return a;
+      std::string out = "[";
+      for (size_t i = 0; i < t.elems.size(); i++)
+        out += (i ? "," : "") + json_value(t.elems[i], p + t.offsets[i], names);
+      return out + "]";
     }
     case TypeKind::Record: {  // members by name, in declaration order
-      json o = json::object();
+      std::string out = "{ ";
       for (size_t i = 0; i < t.elems.size(); i++)
-        o[t.fields[i].name] = member_json(t.elems[i], t.fields[i], p + t.offsets[i], names);
-      return o;
+        out += (i ? ", " : "") + json_string(t.fields[i].name) + ": " +
+               member_json(t.elems[i], t.fields[i], p + t.offsets[i], names);
+      return out + " }";
     }
     case TypeKind::Array: {
-      json a = json::array();
+      std::string out = "[";
       for (uint32_t i = 0; t.pointee && i < t.count; i++)
-        a.push_back(member_json(*t.pointee, {}, p + size_t(i) * t.pointee->size, names));
-      return a;
+        out += (i ? "," : "") + member_json(*t.pointee, {}, p + size_t(i) * t.pointee->size, names);
+      return out + "]";
     }
-    default: {
-      std::string s = format_scalar(t, p, names);
-      // Strings from the kernel need not be UTF-8: keep the bytes, replace what is not.
-      return json(s);
-    }
+    default: return json_string(format_scalar(t, p, names, 8));
   }
 }
 
-json json_map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div,
-              const ValueNames& names, std::string& record_type) {
+std::string json_map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div,
+                     const ValueNames& names, std::string& record_type) {
   const Type& v = spec.value;
   bool hist = v.kind == TypeKind::Hist || v.kind == TypeKind::LHist || v.kind == TypeKind::LLHist;
   bool stats = v.kind == TypeKind::Avg || v.kind == TypeKind::Stats || v.kind == TypeKind::Stddev;
   record_type = hist ? "hist" : stats ? "stats" : "map";
+  if (entries.empty()) return "";
   entries = sorted_entries(spec, std::move(entries), top);
-  json data = {{"name", spec.name}};
-  if (spec.key.kind == TypeKind::None) {
-    if (!entries.empty()) data["value"] = aggregate_json(v, entries[0].value.data(), div, names);
-    else data["value"] = nullptr;
-    return data;
-  }
-  json list = json::array();
-  for (auto& e : entries)
-    list.push_back({{"key", json_value(spec.key, e.key.data(), names)},
-                    {"value", aggregate_json(v, e.value.data(), div, names)}});
-  data["entries"] = std::move(list);
-  return data;
+  std::string out = "{" + json_string(spec.name) + ": ";
+  if (spec.key.kind == TypeKind::None) return out + aggregate_json(v, entries[0].value.data(), div, names) + "}";
+  out += "{";
+  for (size_t i = 0; i < entries.size(); i++)
+    out += (i ? ", " : "") + key_json(spec.key, entries[i].key.data(), names) + ": " +
+           aggregate_json(v, entries[i].value.data(), div, names);
+  return out + "}}";
 }
 
 }  // namespace scry::fmt

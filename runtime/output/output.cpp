@@ -1,6 +1,6 @@
 #include "runtime/output/output.h"
 
-#include <nlohmann/json.hpp>
+#include <algorithm>
 
 #include "runtime/format/folded.h"
 #include "runtime/format/json.h"
@@ -18,8 +18,6 @@ void Output::put(const std::string& record) {
 }
 
 namespace {
-
-using json = nlohmann::ordered_json;
 
 // bpftrace's text: output on `out`, problems on stderr.
 class TextOutput : public Output {
@@ -86,61 +84,86 @@ const char* text_record_type(EventType kind) {
   switch (kind) {
     case EventType::Time: return "time";
     case EventType::Join: return "join";
-    case EventType::System: return "system";
+    case EventType::System: return "syscall";  // bpftrace's name for system()'s output
     case EventType::Cat: return "cat";
     default: return "printf";
   }
 }
 
-// One JSON record per line: {"type": ..., "data": ...}; the first says the schema version.
+// {"a": 1, "b": "x"}: members already rendered as JSON, with bpftrace's spacing.
+std::string object(std::initializer_list<std::pair<const char*, std::string>> members) {
+  std::string out = "{";
+  for (auto& [name, value] : members) out += (out.size() > 1 ? ", " : "") + fmt::json_string(name) + ": " + value;
+  return out + "}";
+}
+
+std::string string_list(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (auto& i : items) out += (out.size() > 1 ? ", " : "") + fmt::json_string(i);
+  return out + "]";
+}
+
+// One JSON record per line, {"type": ..., "data": ...}, in bpftrace's shapes and spacing;
+// scry's additions (lost events, full maps, errors) are records of their own types. Errors
+// also go to stderr as text, where a person reads them.
 class JsonOutput : public Output {
  public:
-  static constexpr int kSchemaVersion = 1;
   using Output::Output;
-  void attached(size_t n) override { emit("attached_probes", {{"probes", n}}); }
-  void text(EventType kind, const std::string& s) override { emit(text_record_type(kind), s); }
+  void attached(size_t n) override { emit("attached_probes", object({{"probes", std::to_string(n)}})); }
+  void text(EventType kind, const std::string& s) override {
+    // join()'s line ends where its record does (bpftrace's JSON has no newline there).
+    bool joined = kind == EventType::Join && !s.empty() && s.back() == '\n';
+    emit(text_record_type(kind), fmt::json_string(joined ? s.substr(0, s.size() - 1) : s));
+  }
   void value(const Type& t, const uint8_t* p) override { emit("value", fmt::json_value(t, p, *names_)); }
   void map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div) override {
     std::string type;
-    json data = fmt::json_map(spec, std::move(entries), top, div, *names_, type);
-    emit(type.c_str(), std::move(data));
+    std::string data = fmt::json_map(spec, std::move(entries), top, div, *names_, type);
+    if (!data.empty()) emit(type.c_str(), data);
   }
   void exit_maps(const Manifest& m, std::vector<std::vector<MapEntry>> all) override {
+    put("\n\n");  // as bpftrace: the two lines the text output has before the maps
     std::vector<size_t> order(m.maps.size());
     for (size_t i = 0; i < order.size(); i++) order[i] = i;
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m.maps[a].name < m.maps[b].name; });
     for (size_t i : order) map(m.maps[i], std::move(all[i]), 0, 0);
   }
   void lost_events(uint64_t lost, uint64_t total) override {
-    emit("lost_events", {{"lost", lost}, {"total", total}});
+    emit("lost_events", object({{"events", std::to_string(lost)}, {"total", std::to_string(total)}}));
   }
   void map_full(const MapSpec& spec, uint64_t dropped, uint64_t total) override {
-    emit("map_full", {{"map", spec.name}, {"dropped", dropped}, {"total", total}, {"max_entries", spec.max_entries}});
+    emit("map_full", object({{"map", fmt::json_string(spec.name)}, {"dropped", std::to_string(dropped)},
+                             {"total", std::to_string(total)}, {"max_entries", std::to_string(spec.max_entries)}}));
   }
   void attach_error(const std::string& message, bool fatal) override {
-    emit("attach_error", {{"message", message}, {"fatal", fatal}});
+    if (fatal) to_stderr("ERROR: " + message + "\n");
+    emit("attach_error", object({{"message", fmt::json_string(message)}, {"fatal", fatal ? "true" : "false"}}));
   }
-  void warning(const std::string& message) override { emit("warning", {{"message", message}}); }
-  void error(const std::string& message) override { emit("error", {{"message", message}}); }
+  void warning(const std::string& message) override { emit("warning", object({{"message", fmt::json_string(message)}})); }
+  void error(const std::string& message) override {
+    to_stderr("ERROR: " + message + "\n");
+    emit("error", object({{"message", fmt::json_string(message)}}));
+  }
   void diagnostic(const DiagnosticRecord& d) override {
-    json data = {{"id", d.id}, {"message", d.message}, {"notes", d.notes}};
-    if (d.line > 0) data["location"] = {{"file", d.file}, {"line", d.line}, {"column", d.col}, {"end_column", d.end_col}};
-    emit(d.error ? "error" : "warning", std::move(data));
+    if (d.error) to_stderr(d.rendered);
+    std::string location;
+    if (d.line > 0)
+      location = object({{"file", fmt::json_string(d.file)}, {"line", std::to_string(d.line)},
+                         {"column", std::to_string(d.col)}, {"end_column", std::to_string(d.end_col)}});
+    std::string data = object({{"id", fmt::json_string(d.id)}, {"message", fmt::json_string(d.message)},
+                               {"notes", string_list(d.notes)}});
+    if (!location.empty()) data.insert(data.size() - 1, ", \"location\": " + location);
+    emit(d.error ? "error" : "warning", data);
   }
 
  private:
-  void emit(const char* type, json data) {
-    if (!started_) {
-      started_ = true;
-      emit("schema", {{"version", kSchemaVersion}});
-    }
-    json rec = {{"type", type}, {"data", std::move(data)}};
-    // Strings from the kernel need not be UTF-8: invalid bytes become U+FFFD, never an abort.
-    std::string line = rec.dump(-1, ' ', false, json::error_handler_t::replace);
-    line += '\n';
-    put(line);
+  void emit(const char* type, const std::string& data) {
+    put("{\"type\": \"" + std::string(type) + "\", \"data\": " + data + "}\n");
   }
-  bool started_ = false;
+  void to_stderr(const std::string& text) {
+    fflush(out_);
+    fputs(text.c_str(), stderr);
+  }
 };
 
 }  // namespace

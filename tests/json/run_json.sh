@@ -24,8 +24,8 @@ unset GOLDEN_ARGS GOLDEN_SAVE
 "$SCRY" -f json -c "$TARGET open 20000 /dev/null" \
   -e 'tracepoint:syscalls:sys_enter_openat /pid == cpid/ { printf("%s\n", str(args->filename, 1024)); }' |
   { sleep 3; cat >"$T/lost_events.out"; }
-lost=$(grep '"type":"lost_events"' "$T/lost_events.out" | sed 's/.*"lost":\([0-9]*\).*/\1/' | awk '{s += $1} END {print s + 0}')
-delivered=$(grep -c '"data":"/dev/null\\n"' "$T/lost_events.out")
+lost=$(grep '"type": "lost_events"' "$T/lost_events.out" | sed 's/.*"events": \([0-9]*\).*/\1/' | awk '{s += $1} END {print s + 0}')
+delivered=$(grep -c '"data": "/dev/null\\n"' "$T/lost_events.out")
 if [ "$lost" -gt 0 ] && [ $((lost + delivered)) = 20000 ]; then
   echo "PASS lost events: $lost lost + $delivered delivered = 20000"
 else

@@ -54,11 +54,18 @@ TEST_CASE("a whole struct prints as bpftrace prints it", "[value]") {
         "{.a=-7,.in={.b=-2,.name=hi},.f=5,.g=17,.arr=[10,-20]}");
 }
 
-TEST_CASE("a whole struct in JSON is an object of its members", "[value]") {
+TEST_CASE("a whole struct in JSON is an object of its members, as bpftrace writes it", "[value]") {
   ValueNames names;
   auto bytes = sample_bytes();
-  CHECK(fmt::json_value(sample_record(), bytes.data(), names).dump() ==
-        R"({"a":-7,"in":{"b":-2,"name":"hi"},"f":5,"g":17,"arr":[10,-20]})");
+  CHECK(fmt::json_value(sample_record(), bytes.data(), names) ==
+        R"({ "a": -7, "in": { "b": -2, "name": "hi" }, "f": 5, "g": 17, "arr": [10,-20] })");
+}
+
+TEST_CASE("JSON strings: escapes, control characters, bytes that are not UTF-8", "[value]") {
+  CHECK(fmt::json_string("a\"b\\c\n\t\r") == R"("a\"b\\c\n\t\r")");
+  CHECK(fmt::json_string(std::string("x\x01y")) == R"("x\u0001y")");
+  CHECK(fmt::json_string("caf\xc3\xa9") == "\"caf\xc3\xa9\"");  // UTF-8 stays
+  CHECK(fmt::json_string("bad\xff") == R"("bad\ufffd")");
 }
 
 TEST_CASE("bitfields are masked and sign-extended", "[value]") {
