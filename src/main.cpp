@@ -1,58 +1,71 @@
-// The scry command line.
+// The scry command line: bpftrace's options (parsed with getopt_long, so short options combine:
+// -ve), and scry's own.
+#include <getopt.h>
+#include <unistd.h>
+#include <wordexp.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <string>
 
+#include "runtime/features.h"
 #include "src/builtins/builtin.h"
 #include "src/driver/driver.h"
 #include "src/probes/listing.h"
 #include "src/probes/provider.h"
-#include "runtime/features.h"
-
-#include <unistd.h>
-#include <wordexp.h>
 
 namespace {
 
 void usage(FILE* f) {
   fprintf(f,
-          "usage: scry [options] PROGRAM-FILE [ARGS...]\n"
-          "       scry [options] -e 'PROGRAM' [ARGS...]\n"
+          "USAGE:\n"
+          "    scry [options] FILENAME [ARGS...]\n"
+          "    scry [options] - [ARGS...] <stdin input>\n"
+          "    scry [options] -e 'PROGRAM' [ARGS...]\n"
           "\n"
-          "options:\n"
-          "  -e PROGRAM      the program to run\n"
-          "  -l [PATTERN]    list probes (wildcards; kind:pattern), or those of -e/a script\n"
-          "  -lv             list with arguments and their types\n"
-          "  -q              quiet: no \"Attaching N probes...\" line\n"
-          "  -o FILE         write output to FILE\n"
-          "  -f FORMAT       output format: text (default), json (one record a line, docs/json.md),\n"
-          "                  folded (maps as folded stacks for flame graphs)\n"
-          "  -B MODE         output buffering: line (default: whole records, out as soon as a batch of\n"
-          "                  events is done), full (out when 64 KiB gathered, and at exit), none\n"
-          "  -c CMD          run CMD, trace, and exit when it exits\n"
-          "  -p PID          uprobes only in process PID; exit when it exits\n"
-          "  -v              verbose: per-phase timings and libbpf logs\n"
-          "  --dry-run       compile and load into the kernel, attach nothing\n"
-          "  --no-cache      compile even if the compile cache (/var/cache/scry, SCRY_CACHE_DIR;\n"
-          "                  SCRY_CACHE=off) holds this script already compiled\n"
-          "  --unsafe        allow functions that change the system: system(), signal()\n"
-          "  --missing-probes=warn|error   a probe that cannot attach: a warning, or (default) an error\n"
-          "  --map-size N    entries per map (default 4096; also BPFTRACE_MAP_KEYS_MAX)\n"
-          "  --dump=STAGE    print a stage and stop: ast, typed, ir, elf (the BPF object)\n"
-          "  -h, --help      this help\n"
-          "  --version       print the version\n"
-          "  --info          what this kernel and this build support (bpftrace's layout)\n"
+          "OPTIONS:\n"
+          "    -e PROGRAM      the program to run\n"
+          "    -l [PATTERN]    list probes (wildcards; kind:pattern), or those of -e/a script\n"
+          "    -lv             list with arguments and their types\n"
+          "    -q              quiet: no \"Attaching N probes...\" line\n"
+          "    -o FILE         write output to FILE\n"
+          "    -f FORMAT       output format: text (default), json (bpftrace's JSON, docs/json.md),\n"
+          "                    folded (maps as folded stacks for flame graphs)\n"
+          "    -B MODE         output buffering: line (default: whole records, out as soon as a batch of\n"
+          "                    events is done), full (out when 64 KiB gathered, and at exit), none\n"
+          "    -c CMD          run CMD, trace, and exit when it exits\n"
+          "    -p PID          uprobes and USDT probes only in process PID; exit when it exits\n"
+          "    -v              verbose: per-phase timings and libbpf logs\n"
+          "    --include FILE  #include FILE before the program\n"
+          "    -I DIR          search DIR for #include files\n"
+          "    --dry-run       compile and load into the kernel, attach nothing\n"
+          "    --no-cache      compile even if the compile cache (/var/cache/scry, SCRY_CACHE_DIR;\n"
+          "                    SCRY_CACHE=off) holds this script already compiled\n"
+          "    --unsafe        allow functions that change the system: system(), signal()\n"
+          "    --missing-probes=warn|error   a probe that cannot attach: a warning, or (default) an error\n"
+          "    --map-size N    entries per map (default 4096; also BPFTRACE_MAP_KEYS_MAX)\n"
+          "    --dump=STAGE    print a stage and stop: ast, typed, ir, elf (the BPF object)\n"
+          "    --info          what this kernel and this build support (bpftrace's layout)\n"
+          "    -h, --help      this help\n"
+          "    -V, --version   print the version\n"
           "\nARGS are the positional parameters $1, $2, ... ($# counts them).\n"
-          "\nprobes:\n");
-  for (const scry::Provider* p : scry::all_providers()) fprintf(f, "  %s\n", p->syntax);
-  fprintf(f, "\nbuiltins:\n");
+          "\nPROBES:\n");
+  for (const scry::Provider* p : scry::all_providers()) fprintf(f, "    %s\n", p->syntax);
+  fprintf(f, "\nBUILTINS:\n");
   for (const scry::Builtin* b : scry::all_builtins())
-    if (b->form == scry::Form::Identifier) fprintf(f, "  %-10s %s\n", b->signature, b->doc);
-  fprintf(f, "\nfunctions:\n");
+    if (b->form == scry::Form::Identifier) fprintf(f, "    %-10s %s\n", b->signature, b->doc);
+  fprintf(f, "\nFUNCTIONS:\n");
   for (const scry::Builtin* b : scry::all_builtins())
-    if (b->form != scry::Form::Identifier) fprintf(f, "  %-32s %s\n", b->signature, b->doc);
+    if (b->form != scry::Form::Identifier) fprintf(f, "    %-32s %s\n", b->signature, b->doc);
+}
+
+int fail(const std::string& message) {
+  fprintf(stderr, "ERROR: %s\n", message.c_str());
+  return 1;
 }
 
 // -c CMD is split into words like a shell would (quotes, escapes), without running anything.
@@ -70,133 +83,155 @@ std::vector<std::string> split_command(const std::string& cmd) {
   return out;
 }
 
+// A pid as bpftrace checks it: decimal, within the kernel's largest possible pid.
+bool parse_pid(const std::string& v, int& pid, std::string& error) {
+  constexpr long kPidMaxLimit = 4194304;  // PID_MAX_LIMIT on 64-bit kernels
+  char* end = nullptr;
+  errno = 0;
+  long n = v.empty() ? -1 : strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end || errno) {
+    error = "pid '" + v + "' is not a valid decimal number";
+    return false;
+  }
+  if (n < 1 || n > kPidMaxLimit) {
+    error = "pid '" + v + "' out of valid pid range [1," + std::to_string(kPidMaxLimit) + "]";
+    return false;
+  }
+  pid = int(n);
+  return true;
+}
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream f(path);
+  if (!f) return false;
+  std::stringstream ss;
+  ss << f.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+enum LongOption {
+  kDryRun = 256, kNoCache, kUnsafe, kMissingProbes, kMapSize, kDump, kInfo, kInclude,
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
   scry::DriverOptions opts;
-  bool have_program = false;
-  bool list = false, list_verbose = false;
-  std::string pattern;
+  bool have_program = false, list = false, list_verbose = false;
   std::string out_file;
-  std::vector<std::string> rest;
-  for (int i = 1; i < argc; i++) {
-    std::string a = argv[i];
-    auto need = [&](const char* what) -> std::string {
-      if (i + 1 >= argc) {
-        fprintf(stderr, "scry: %s needs an argument\n", what);
-        exit(1);
+  static const option long_options[] = {
+      {"help", no_argument, nullptr, 'h'},
+      {"version", no_argument, nullptr, 'V'},
+      {"dry-run", no_argument, nullptr, kDryRun},
+      {"no-cache", no_argument, nullptr, kNoCache},
+      {"unsafe", no_argument, nullptr, kUnsafe},
+      {"missing-probes", required_argument, nullptr, kMissingProbes},
+      {"map-size", required_argument, nullptr, kMapSize},
+      {"dump", required_argument, nullptr, kDump},
+      {"info", no_argument, nullptr, kInfo},
+      {"include", required_argument, nullptr, kInclude},
+      {nullptr, 0, nullptr, 0},
+  };
+  opterr = 0;  // the messages below say it as bpftrace does, with the usage
+  int c;
+  // GNU getopt permutes: options may follow the script file, as with bpftrace; '--' ends them (for a
+  // negative $1).
+  while ((c = getopt_long(argc, argv, "e:lvqo:f:B:c:p:hVI:", long_options, nullptr)) != -1) {
+    std::string v = optarg ? optarg : "";
+    switch (c) {
+      case 'e':
+        opts.source = v;
+        opts.filename = "stdin";
+        have_program = true;
+        break;
+      case 'l': list = true; break;
+      case 'v':
+        if (list) list_verbose = true;  // -lv
+        else opts.run.verbose = opts.timings = true;
+        break;
+      case 'q': opts.run.quiet = true; break;
+      case 'o': out_file = v; break;
+      case 'f':
+        if (v == "text") opts.run.format = scry::OutputFormat::Text;
+        else if (v == "json") opts.run.format = scry::OutputFormat::Json;
+        else if (v == "folded") opts.run.format = scry::OutputFormat::Folded;
+        else return fail("Invalid output format \"" + v + "\" (valid formats: text, json, folded)");
+        break;
+      case 'B':
+        if (v == "line") opts.run.buffering = _IOLBF;
+        else if (v == "full") opts.run.buffering = _IOFBF;
+        else if (v == "none") opts.run.buffering = _IONBF;
+        else return fail("Invalid buffering mode \"" + v + "\" (valid modes: line, full, none)");
+        break;
+      case 'c': opts.run.command = split_command(v); break;
+      case 'p': {
+        std::string error;
+        if (!parse_pid(v, opts.run.pid, error)) return fail(error);
+        break;
       }
-      return argv[++i];
-    };
-    if (!rest.empty() || (have_program && a.size() > 0 && a[0] != '-')) {
-      rest.push_back(a);
-    } else if (a == "-e") {
-      opts.source = need("-e");
-      opts.filename = "stdin";
-      have_program = true;
-    } else if (a == "-l" || a == "-lv") {
-      list = true;
-      list_verbose = list_verbose || a == "-lv";
-      if (i + 1 < argc && argv[i + 1][0] != '-') pattern = argv[++i];
-    } else if (a == "-p") {
-      std::string v = need("-p");
-      char* end = nullptr;
-      long pid = strtol(v.c_str(), &end, 10);
-      if (*end || pid <= 0) {
-        fprintf(stderr, "scry: -p takes a process id\n");
-        return 1;
+      case 'I': opts.include_dirs.push_back(v); break;
+      case 'h': usage(stdout); return 0;
+      case 'V': printf("scry %s\n", SCRY_VERSION); return 0;
+      case kDryRun: opts.run.dry_run = true; break;
+      case kNoCache: opts.cache = false; break;
+      case kUnsafe: opts.unsafe = true; break;
+      case kMissingProbes:
+        if (v != "warn" && v != "error") return fail("--missing-probes takes warn or error, not '" + v + "'");
+        opts.run.warn_missing = v == "warn";
+        break;
+      case kMapSize: {
+        char* end = nullptr;
+        unsigned long n = strtoul(v.c_str(), &end, 10);
+        if (*end || n == 0 || n > (1ul << 24)) return fail("--map-size takes a number of entries from 1 to 16777216");
+        opts.map_size = uint32_t(n);
+        break;
       }
-      opts.run.pid = int(pid);
-    } else if (a == "-q") {
-      opts.run.quiet = true;
-    } else if (a == "-o") {
-      out_file = need("-o");
-    } else if (a == "-f" || (a.rfind("-f", 0) == 0 && a.size() > 2 && a[2] != '-')) {
-      std::string v = a == "-f" ? need("-f") : a.substr(2);
-      if (v == "text") opts.run.format = scry::OutputFormat::Text;
-      else if (v == "json") opts.run.format = scry::OutputFormat::Json;
-      else if (v == "folded") opts.run.format = scry::OutputFormat::Folded;
-      else {
-        fprintf(stderr, "scry: -f takes text, json or folded, not '%s'\n", v.c_str());
-        return 1;
+      case kDump:
+        if (v != "ast" && v != "typed" && v != "ir" && v != "elf") return fail("--dump takes ast, typed, ir or elf");
+        opts.dump = v;
+        break;
+      case kInfo: scry::print_info(stdout, SCRY_VERSION); return 0;
+      case kInclude: opts.includes.push_back(v); break;
+      default: {
+        const char* bad = optopt ? nullptr : argv[optind - 1];
+        std::string what = bad ? std::string(bad) : std::string("-") + char(optopt);
+        usage(stderr);
+        bool missing = optopt && strchr("eofBcpI", optopt);
+        return fail(missing ? "option " + what + " needs an argument" : "unknown option " + what);
       }
-    } else if (a == "-B") {
-      std::string v = need("-B");
-      if (v == "line") opts.run.buffering = _IOLBF;
-      else if (v == "full") opts.run.buffering = _IOFBF;
-      else if (v == "none") opts.run.buffering = _IONBF;
-      else {
-        fprintf(stderr, "scry: -B takes line, full or none, not '%s'\n", v.c_str());
-        return 1;
-      }
-    } else if (a == "-c") {
-      opts.run.command = split_command(need("-c"));
-    } else if (a == "-v") {
-      opts.run.verbose = opts.timings = true;
-    } else if (a == "--missing-probes=warn" || a == "--missing-probes=error") {
-      opts.run.warn_missing = a == "--missing-probes=warn";
-    } else if (a == "--unsafe") {
-      opts.unsafe = true;
-    } else if (a == "--map-size") {
-      std::string v = need("--map-size");
-      char* end = nullptr;
-      unsigned long n = strtoul(v.c_str(), &end, 10);
-      if (*end || n == 0 || n > (1ul << 24)) {
-        fprintf(stderr, "scry: --map-size takes a number of entries from 1 to 16777216\n");
-        return 1;
-      }
-      opts.map_size = uint32_t(n);
-    } else if (a == "--no-cache") {
-      opts.cache = false;
-    } else if (a == "--dry-run") {
-      opts.run.dry_run = true;
-    } else if (a.rfind("--dump=", 0) == 0) {
-      opts.dump = a.substr(7);
-      if (opts.dump != "ast" && opts.dump != "typed" && opts.dump != "ir" && opts.dump != "elf") {
-        fprintf(stderr, "scry: --dump takes ast, typed, ir or elf\n");
-        return 1;
-      }
-    } else if (a == "-h" || a == "--help") {
-      usage(stdout);
-      return 0;
-    } else if (a == "--info") {
-      scry::print_info(stdout, SCRY_VERSION);
-      return 0;
-    } else if (a == "--version" || a == "-V") {
-      printf("scry %s\n", SCRY_VERSION);
-      return 0;
-    } else if (a == "--") {
-      for (i++; i < argc; i++) rest.push_back(argv[i]);
-    } else if (a.size() > 1 && a[0] == '-') {
-      fprintf(stderr, "scry: unknown option '%s' (see scry --help)\n", a.c_str());
-      return 1;
-    } else {
-      std::ifstream f(a);
-      if (!f) {
-        fprintf(stderr, "scry: cannot read '%s': %s\n", a.c_str(), strerror(errno));
-        return 1;
-      }
-      std::stringstream ss;
-      ss << f.rdbuf();
-      opts.source = ss.str();
-      opts.filename = a;
-      have_program = true;
     }
   }
-  if (list && !have_program && !pattern.empty() && pattern.find(':') == std::string::npos &&
-      pattern.find_first_of("*?[") == std::string::npos && access(pattern.c_str(), R_OK) == 0 &&
-      pattern.size() > 3 && pattern.compare(pattern.size() - 3, 3, ".bt") == 0) {
-    // scry -l script.bt: the script's probes
-    std::ifstream f(pattern);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    opts.source = ss.str();
-    opts.filename = pattern;
-    have_program = true;
-  }
+  std::vector<std::string> rest(argv + optind, argv + argc);
   if (list && !have_program) {
-    size_t n = scry::list_probes(pattern, list_verbose || opts.timings, stdout);
-    return n ? 0 : 1;
+    std::string pattern = rest.empty() ? "" : rest[0];
+    // scry -l script.bt: the script's probes
+    if (pattern.size() > 3 && pattern.compare(pattern.size() - 3, 3, ".bt") == 0 && access(pattern.c_str(), R_OK) == 0) {
+      read_file(pattern, opts.source);
+      opts.filename = pattern;
+      have_program = true;
+    } else {
+      // Probe names and wildcards only: a typo such as '\n' is reported, not listed as nothing.
+      for (char ch : pattern)
+        if (!isalnum((unsigned char)ch) && !strchr("_-.:*?[]!/+@$,~", ch))
+          return fail("invalid character '" + std::string(1, ch) + "' in the probe pattern '" + pattern + "'");
+      size_t n = scry::list_probes(pattern, list_verbose || opts.timings, stdout);
+      return n ? 0 : 1;
+    }
+  } else if (!have_program && !rest.empty()) {
+    std::string path = rest[0];
+    rest.erase(rest.begin());
+    if (path == "-") {  // the program on stdin
+      std::stringstream ss;
+      ss << std::cin.rdbuf();
+      opts.source = ss.str();
+      opts.filename = "stdin";
+    } else if (!read_file(path, opts.source)) {
+      return fail("failed to open file '" + path + "': " + strerror(errno));
+    } else {
+      opts.filename = path;
+    }
+    have_program = true;
   }
   if (list) {
     opts.list = true;
@@ -211,10 +246,7 @@ int main(int argc, char** argv) {
     if (const char* env = getenv("BPFTRACE_MAP_KEYS_MAX")) opts.map_size = uint32_t(strtoul(env, nullptr, 10));
   if (!out_file.empty()) {
     opts.run.out = fopen(out_file.c_str(), "w");
-    if (!opts.run.out) {
-      fprintf(stderr, "scry: cannot write '%s': %s\n", out_file.c_str(), strerror(errno));
-      return 1;
-    }
+    if (!opts.run.out) return fail("cannot write '" + out_file + "': " + strerror(errno));
   }
   // Before anything is written: -B decides how the output stream is buffered. "line" (the
   // default) is a full buffer that the event loop flushes after each batch of events and

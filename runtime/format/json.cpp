@@ -184,7 +184,8 @@ std::string json_map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_
   bool hist = v.kind == TypeKind::Hist || v.kind == TypeKind::LHist || v.kind == TypeKind::LLHist;
   bool stats = v.kind == TypeKind::Avg || v.kind == TypeKind::Stats || v.kind == TypeKind::Stddev;
   record_type = hist ? "hist" : stats ? "stats" : "map";
-  if (entries.empty()) return "";
+  if (entries.empty())  // a cleared count() without keys is 0, as in the text; other empty maps: nothing
+    return spec.key.kind == TypeKind::None && v.kind == TypeKind::Count ? "{" + json_string(spec.name) + ": 0}" : "";
   entries = sorted_entries(spec, std::move(entries), top);
   std::string out = "{" + json_string(spec.name) + ": ";
   if (spec.key.kind == TypeKind::None) return out + aggregate_json(v, entries[0].value.data(), div, names) + "}";

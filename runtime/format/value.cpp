@@ -228,7 +228,11 @@ std::vector<MapEntry> sorted_entries(const MapSpec& spec, std::vector<MapEntry> 
 
 std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div,
                        const ValueNames& names) {
-  if (entries.empty()) return blank_after(spec.value) ? "\n\n" : "\n";
+  if (entries.empty()) {
+    // A count() without keys that was cleared or deleted still counts 0 (as bpftrace shows it).
+    if (spec.key.kind == TypeKind::None && spec.value.kind == TypeKind::Count) return spec.name + ": 0\n";
+    return blank_after(spec.value) ? "\n\n" : "\n";
+  }
   entries = sorted_entries(spec, std::move(entries), top);
   std::string out;
   for (auto& e : entries) {

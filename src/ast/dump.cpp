@@ -95,7 +95,8 @@ struct Dumper {
         block(s.body, d + 1);
         break;
       case StmtKind::Unroll:
-        line(d, "unroll " + std::to_string(s.count), s.loc);
+        line(d, "unroll", s.loc);
+        expr(*s.value, d + 1);
         block(s.body, d + 1);
         break;
       case StmtKind::ForRange:

@@ -163,7 +163,7 @@ const std::vector<Builtin>& stack_builtins() {
          uint64_t addr = kernel_symbol_address(e.args[0]->str);
          if (!addr) {
            s.error(DiagKind::UnknownFunction, e.args[0]->loc,
-                   "no kernel symbol '" + e.args[0]->str + "' in /proc/kallsyms",
+                   "Failed to resolve kernel symbol '" + e.args[0]->str + "': it is not in /proc/kallsyms",
                    geteuid() != 0
                        ? "kallsyms shows addresses to root only: run scry as root"
                        : "this kernel's kallsyms lists functions but few data symbols (CONFIG_KALLSYMS_ALL is off)");

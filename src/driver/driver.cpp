@@ -66,12 +66,35 @@ std::string strip_shebang(std::string s) {
 
 // #include, #define, #if... and C type definitions before the probes. Kernel types come
 // from BTF, so includes are dropped.
-std::string preprocess_script(const std::string& source, Diagnostics& diags) {
+// Where an #include'd file is: "x.h" beside the script first, then -I directories, then the
+// system's. Kernel types come from BTF: an include is only checked to exist, as the C
+// preprocessor would (its macros of interest are known without it, see named_constant()).
+bool include_exists(const std::string& name, const DriverOptions& opts) {
+  std::vector<std::string> dirs;
+  std::string script = opts.filename == "stdin" ? "." : opts.filename;
+  dirs.push_back(script.find('/') == std::string::npos ? "." : script.substr(0, script.rfind('/')));
+  dirs.insert(dirs.end(), opts.include_dirs.begin(), opts.include_dirs.end());
+  for (const char* d : {"/usr/local/include", "/usr/include/x86_64-linux-gnu", "/usr/include"}) dirs.push_back(d);
+  if (!name.empty() && name[0] == '/') return access(name.c_str(), R_OK) == 0;
+  for (auto& d : dirs)
+    if (access((d + "/" + name).c_str(), R_OK) == 0) return true;
+  return false;
+}
+
+std::string preprocess_script(const std::string& source, const DriverOptions& opts, Diagnostics& diags) {
+  for (auto& inc : opts.includes)
+    if (!include_exists(inc, opts)) diags.report(DiagKind::BadPreprocessor, Loc{}, "--include: '" + inc + "' file not found");
   if (source.find('#') == std::string::npos && source.find("struct ") == std::string::npos &&
       source.find("union ") == std::string::npos && source.find("enum ") == std::string::npos)
     return source;
   PreprocessResult pp = preprocess(source, {{"BPFTRACE_HAVE_BTF", "1"}, {"__x86_64__", "1"}});
   for (auto& e : pp.errors) diags.report(DiagKind::BadPreprocessor, Loc{e.line, e.col, e.line, e.col}, e.message);
+  for (size_t i = 0; i < pp.includes.size(); i++)
+    if (!include_exists(pp.includes[i], opts)) {
+      int line = pp.include_lines[i];
+      int len = std::max(1, int(diags.source_line(line).size()));
+      diags.report(DiagKind::BadPreprocessor, Loc{line, 1, line, len}, "'" + pp.includes[i] + "' file not found");
+    }
   // The script's definitions replace the kernel's types of the same names (as in bpftrace).
   KernelBtf* btf = pp.c_definitions.empty() ? nullptr : KernelBtf::get();
   std::vector<CDefinitionText> own;
@@ -133,7 +156,7 @@ std::vector<std::string> compile_inputs(const Manifest& m) {
 bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stage last, PhaseTimer* timer) {
   PhaseTimer quiet{false};
   PhaseTimer& t = timer ? *timer : quiet;
-  std::string source = preprocess_script(strip_shebang(opts.source), diags);
+  std::string source = preprocess_script(strip_shebang(opts.source), opts, diags);
   if (diags.has_errors()) return false;
 
   ParseContext pc(diags);
@@ -142,7 +165,7 @@ bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stag
   t.done("parse");
   if (diags.has_errors() || last == Stage::Parse) return !diags.has_errors();
 
-  expand_probes(c.prog, c.instances, diags);
+  expand_probes(c.prog, c.instances, diags, opts.params);
   t.done("probes");
   if (diags.has_errors() || last == Stage::Probes) return !diags.has_errors();
   fan_in_syscalls(c.prog, c.instances);
@@ -180,6 +203,8 @@ int run_driver(const DriverOptions& options) {
   // A program compiled for another kernel (SCRY_KERNEL_ROOT) is never cached.
   bool use_cache = opts.cache && opts.dump.empty() && !opts.list && root && !getenv("SCRY_KERNEL_ROOT");
   std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size);
+  for (auto& i : opts.includes) changes += " include=" + i;
+  for (auto& d : opts.include_dirs) changes += " -I" + d;
   CompileCache cache(use_cache, use_cache ? compile_key(opts.source, opts.filename, opts.params, changes) : "");
   if (auto hit = cache.lookup()) {
     t.done("cache hit");

@@ -24,6 +24,8 @@ struct DriverOptions {
   bool list = false, list_verbose = false;  // -l with a program: list its probes
   uint32_t map_size = 0;   // --map-size (0: the default)
   bool cache = true;       // --no-cache: compile even if the compile cache has the program
+  std::vector<std::string> includes;      // --include FILE: as an #include before the program
+  std::vector<std::string> include_dirs;  // -I DIR: where #include looks first
   RunOptions run;
 };
 

@@ -293,6 +293,7 @@ struct Preprocessor {
       if (e == npos || e == 1 || !trim(rest.substr(e + 1)).empty())
         return error(at, "#include expects <FILE> or \"FILE\"");
       res.includes.push_back(rest.substr(1, e - 1));
+      res.include_lines.push_back(at.first);
     } else if (name == "define" || name == "undef") {
       define(name, rest, at);
     } else {

@@ -12,6 +12,7 @@ namespace scry {
 struct PreprocessResult {
   std::string text;                   // same number of lines as the input
   std::vector<std::string> includes;  // header names of active #include lines, in order
+  std::vector<int> include_lines;     // the line of each (1-based)
   struct CDefinition {
     std::string text;  // as written (after conditionals and macro expansion)
     int line;          // 1-based line of its first line

@@ -6,6 +6,7 @@
 #include "src/probes/registers.h"
 #ifndef SCRY_CODEGEN
 #include <fnmatch.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
@@ -20,18 +21,39 @@ inline namespace SCRY_BUILTINS_SIDE {
 namespace {
 
 #ifndef SCRY_CODEGEN
+// Functions a kretprobe must never be put on: the return trampoline takes these locks.
+bool banned_return_probe(const std::string& func) {
+  static const char* const kBanned[] = {"_raw_spin_lock", "_raw_spin_lock_irqsave", "_raw_spin_unlock_irqrestore",
+                                        "queued_spin_lock_slowpath"};
+  for (const char* b : kBanned)
+    if (func == b) return true;
+  return false;
+}
+
 template <ProbeKind Kind>
 bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::vector<ProbeInstance>& out,
             Diagnostics& diags) {
   constexpr bool ret = Kind == ProbeKind::Kretprobe;
   const char* kind = ret ? "kretprobe" : "kprobe";
-  // kprobe:FUNC, and kprobe:MODULE:FUNC as bpftrace 0.17 allows.
+  // kprobe:FUNC; kprobe:MODULE:FUNC only for a module this kernel has (bpftrace 0.17 takes one
+  // argument: kprobe:syscalls:sys_exit_nanosleep is an error, not a module's function).
+  if (parts.size() == 3 && access(("/sys/module/" + parts[1]).c_str(), F_OK) != 0) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc,
+                 std::string(kind) + " probe type requires 1 argument (no module '" + parts[1] + "' is loaded)");
+    return false;
+  }
   std::string spec = parts.size() == 3 ? parts[2] : parts.size() == 2 ? parts[1] : "";
   std::string func;
   uint64_t off = 0;
   if (spec.empty() || !split_offset(spec, func, off) || (ret && off)) {
     diags.report(DiagKind::BadAttachPoint, ap.loc,
                  std::string(kind) + " probes are written " + kind + ":FUNCTION" + (ret ? "" : "[+OFFSET]"));
+    return false;
+  }
+  // A return probe on these locks up the machine (bpftrace refuses them too).
+  if (ret && banned_return_probe(func)) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc,
+                 std::string(kind) + ":" + func + " can't be used as it might lock up your system.");
     return false;
   }
   if (off && !has_wildcard(func))
@@ -43,7 +65,7 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
   std::vector<std::string> funcs;
   if (has_wildcard(func)) {
     for (auto& f : kernel_functions())
-      if (fnmatch(func.c_str(), f.c_str(), 0) == 0) funcs.push_back(f);
+      if (fnmatch(func.c_str(), f.c_str(), 0) == 0 && !(ret && banned_return_probe(f))) funcs.push_back(f);
     if (funcs.empty()) {
       // Optimised-away variants (".constprop.*", ".isra.*") often do not exist: not fatal.
       diags.report(DiagKind::NoMatchingProbe, ap.loc, "no kernel function matches '" + func + "'");

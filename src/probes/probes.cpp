@@ -155,10 +155,27 @@ std::string resolve_binary(const std::string& name) {
   return "";
 }
 
-bool expand_probes(const Program& prog, std::vector<ProbeInstance>& out, Diagnostics& diags) {
+// $1..$N in an attach point are the positional parameters ("i:ms:$1", "uprobe:$1:main").
+static std::string with_params(const std::string& text, const std::vector<std::string>& params) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); i++) {
+    if (text[i] != '$' || i + 1 >= text.size() || !isdigit((unsigned char)text[i + 1])) {
+      out += text[i];
+      continue;
+    }
+    size_t n = 0;
+    while (i + 1 < text.size() && isdigit((unsigned char)text[i + 1])) n = n * 10 + size_t(text[++i] - '0');
+    if (n >= 1 && n <= params.size()) out += params[n - 1];
+  }
+  return out;
+}
+
+bool expand_probes(const Program& prog, std::vector<ProbeInstance>& out, Diagnostics& diags,
+                   const std::vector<std::string>& params) {
   bool ok = true;
   for (size_t i = 0; i < prog.probes.size(); i++) {
-    for (auto& ap : prog.probes[i].attach_points) {
+    for (AttachPoint ap : prog.probes[i].attach_points) {
+      ap.text = with_params(ap.text, params);
       auto parts = split(ap.text, ':');
       const Provider* provider = provider_named(parts[0]);
       if (!provider) {
@@ -175,6 +192,13 @@ bool expand_probes(const Program& prog, std::vector<ProbeInstance>& out, Diagnos
       }
       for (size_t j = before; j < out.size(); j++) out[j].probe_index = i;
     }
+  }
+  if (ok && out.empty() && !prog.probes.empty() && !prog.probes[0].attach_points.empty()) {
+    // Every attach point was a wildcard that matched nothing (each warned): with nothing to
+    // run, scry would wait for Ctrl-C for no reason.
+    diags.report(DiagKind::NoProbesToAttach, prog.probes[0].attach_points[0].loc,
+                 "No probes to attach: no event matches the program's attach points");
+    ok = false;
   }
   return ok;
 }

@@ -50,6 +50,8 @@ bool split_offset(const std::string& s, std::string& func, uint64_t& off);
 bool parse_u64(const std::string& s, uint64_t& v);
 
 // Expands every attach point of every probe, in declaration order.
-bool expand_probes(const Program& prog, std::vector<ProbeInstance>& out, Diagnostics& diags);
+// $N in attach points are `params` (positional parameters).
+bool expand_probes(const Program& prog, std::vector<ProbeInstance>& out, Diagnostics& diags,
+                   const std::vector<std::string>& params = {});
 
 }  // namespace scry

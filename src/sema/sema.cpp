@@ -119,13 +119,20 @@ void Sema::check_stmt(Stmt& s) {
       check_block(s.body);
       loop_depth_--;
       break;
-    case StmtKind::Unroll:
-      // The body is copied `count` times into the program; 100 keeps programs small.
-      if (s.count < 1 || s.count > 100)
-        error(DiagKind::LimitExceeded, s.loc,
-              "unroll needs a count from 1 to 100, not " + std::to_string(s.count));
+    case StmtKind::Unroll: {
+      // The body is copied `count` times into the program; 100 keeps programs small. The count
+      // is an integer literal or a positional parameter ($1).
+      int64_t n = 0;
+      if (!literal_int(*s.value, n))
+        error(DiagKind::BadLiteralArg, s.value->loc, "unroll takes an integer literal or a positional parameter");
+      else if (n < 1)
+        error(DiagKind::LimitExceeded, s.value->loc, "unroll minimum value is 1, not " + std::to_string(n));
+      else if (n > 100)
+        error(DiagKind::LimitExceeded, s.value->loc, "unroll maximum value is 100, not " + std::to_string(n));
+      s.count = n;
       check_block(s.body);
       break;
+    }
     case StmtKind::ForRange: {
       Type a = check_expr(*s.value), b = check_expr(*s.value2);
       for (auto* t : {&a, &b})
@@ -206,13 +213,19 @@ void Sema::check_assign(Stmt& s) {
       return;
     }
     target.type = it->second;
+    if (it->second.kind == TypeKind::None) return;  // its assignment was reported
     if (pointer_step(s, it->second, t)) return;
     if (!it->second.is_int() || (!t.is_int() && t.kind != TypeKind::None))
       error(DiagKind::BadOperand, s.loc, "'" + s.op + "' needs integers, not " + it->second.name() +
                                              " and " + t.name());
     return;
   }
-  if (t.kind == TypeKind::None) return;  // check_expr reported why
+  if (t.kind == TypeKind::None) {
+    // check_expr reported why; the variable is known from here on, with no type, so that its
+    // uses do not each report that it was never assigned.
+    vars_.try_emplace(target.str, Type::none());
+    return;
+  }
   assign_var(target, t, s.loc);
 }
 
@@ -230,7 +243,7 @@ void Sema::assign_var(Expr& target, const Type& t, const Loc& where) {
   }
   if (!check_whole_value(t, where)) return;
   auto it = vars_.find(target.str);
-  if (it == vars_.end()) {
+  if (it == vars_.end() || it->second.kind == TypeKind::None) {
     // A string variable gets room for any string that may be assigned to it later.
     // Integers keep their size: a uint8 variable wraps at 256, as in bpftrace.
     vars_[target.str] = t.is_int() ? t

@@ -92,6 +92,7 @@ class Sema {
 
   // Expressions and calls (sema_expr.cpp).
   Type check_binop(Expr& e);
+  void warn_signedness(const Expr& e, const Type& l, const Type& r);
   Type check_incdec(Expr& e);
   Type check_call(Expr& e, bool as_statement);
   bool check_arg_count(Expr& e, const Builtin& b);

@@ -181,9 +181,31 @@ Type Sema::check_binop(Expr& e) {
   }
   if ((op == "/" || op == "%") && e.args[1]->kind == ExprKind::Int && e.args[1]->ival == 0)
     error(DiagKind::DivisionByZero, e.args[1]->loc, "division by zero");
+  warn_signedness(e, l, r);
   bool cmp = equality || op == "<" || op == ">" || op == "<=" || op == ">=" || op == "&&" || op == "||";
   if (cmp) return e.type = Type::integer(8, false);
   return e.type = Type::integer(8, l.is_signed && r.is_signed);
+}
+
+static bool is_literal(const Expr& e) {
+  return e.kind == ExprKind::Int || (e.kind == ExprKind::Unop && e.op == "-" && e.args[0]->kind == ExprKind::Int);
+}
+
+// As bpftrace warns: a signed and an unsigned value compared or combined (the signed one is
+// read as unsigned), and a signed value divided (BPF divides unsigned). Literals take the
+// other side's sign, so they never warn.
+void Sema::warn_signedness(const Expr& e, const Type& l, const Type& r) {
+  const std::string& op = e.op;
+  bool lit_l = is_literal(*e.args[0]), lit_r = is_literal(*e.args[1]);
+  bool mixed = !lit_l && !lit_r && l.is_signed != r.is_signed;
+  bool compare = op == "==" || op == "!=" || op == "<" || op == ">" || op == "<=" || op == ">=";
+  bool arith = op == "+" || op == "-" || op == "*" || op == "/" || op == "%";
+  std::string both = "'" + l.name() + "' and '" + r.name() + "' can lead to undefined behavior";
+  if (mixed && compare) error(DiagKind::SignednessMix, e.loc, "comparison of integers of different signs: " + both);
+  if (mixed && arith) error(DiagKind::SignednessMix, e.loc, "arithmetic on integers of different signs: " + both);
+  if ((op == "/" || op == "%") && ((!lit_l && l.is_signed) || (!lit_r && r.is_signed)))
+    error(DiagKind::SignednessMix, e.loc,
+          "signed operands for '" + op + "' can lead to undefined behavior (cast to unsigned to silence warning)");
 }
 
 Type Sema::check_map_read(Expr& e) {
@@ -310,6 +332,14 @@ bool Sema::need(Expr& call, size_t i, bool ok, const std::string& what) {
 }
 
 bool Sema::literal_str(Expr& call, size_t i, const std::string& what) {
+  // A positional parameter is a literal too: $1, str($1), str($1 + 2).
+  Expr& a = *call.args[i];
+  if (a.kind == ExprKind::Call && a.str == "str" && a.args.size() == 1) {
+    positional_as_string(*a.args[0]);
+    if (a.args[0]->kind == ExprKind::Str) call.args[i] = std::move(a.args[0]);
+  } else {
+    positional_as_string(a);
+  }
   if (call.args[i]->kind == ExprKind::Str) return true;
   check_expr(*call.args[i]);
   error(DiagKind::BadLiteralArg, call.args[i]->loc, call.str + "() takes " + what + " as a string literal");

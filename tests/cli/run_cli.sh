@@ -120,7 +120,41 @@ check "--help lists the functions" sh -c "'$SCRY' --help | grep -q 'printf(fmt, 
 check "--version" sh -c "'$SCRY' --version | grep -q '^scry '"
 "$SCRY" --frobnicate >/dev/null 2>"$T/opt.err"
 rc=$?
-check "an unknown option is an error" test "$rc" = 1 -a "$(cat "$T/opt.err")" = "scry: unknown option '--frobnicate' (see scry --help)"
+check "an unknown option is an error, with the usage" \
+  sh -c "test $rc = 1 && grep -q '^USAGE:' '$T/opt.err' && tail -1 '$T/opt.err' | grep -qx 'ERROR: unknown option --frobnicate'"
+
+# bpftrace's command line: short options combine, - reads the program from stdin, and bad
+# values are reported as bpftrace reports them.
+"$SCRY" -qe 'BEGIN { printf("%s\n", str($1)); exit(); }' combined >"$T/qe.out" 2>&1
+check "-qe: short options combine" test "$(cat "$T/qe.out")" = "$(printf 'combined\n\n')"
+printf 'BEGIN { printf("%%s %%d\\n", str($1), $2); exit(); }\n' >"$T/params.bt"
+"$SCRY" "$T/params.bt" -q word -- -5 >"$T/after.out" 2>&1
+check "options may follow the script; -- lets a parameter start with -" grep -qx "word -5" "$T/after.out"
+echo 'BEGIN { printf("from stdin\n"); exit(); }' | "$SCRY" -q - >"$T/stdin.out" 2>&1
+check "- reads the program from stdin" grep -qx "from stdin" "$T/stdin.out"
+for bad in "-p a1111|ERROR: pid 'a1111' is not a valid decimal number" \
+           "-p 5000000|ERROR: pid '5000000' out of valid pid range [1,4194304]" \
+           "no_such_file.bt|ERROR: failed to open file 'no_such_file.bt': No such file or directory" \
+           "-f jsonx -e BEGIN{}|ERROR: Invalid output format \"jsonx\" (valid formats: text, json, folded)"; do
+  args="${bad%%|*}"
+  want="${bad#*|}"
+  eval "\"\$SCRY\" $args" >"$T/bad.out" 2>&1
+  rc=$?
+  check "scry $args: $want" sh -c "test $rc = 1 && grep -qxF \"\$1\" '$T/bad.out'" _ "$want"
+done
+"$SCRY" -l 'a\n' >"$T/lbad.out" 2>&1
+check "-l with a character no probe name has is an error" grep -q "^ERROR: invalid character" "$T/lbad.out"
+"$SCRY" -e "$(printf '#include <no/such/header.h>\nBEGIN { exit(); }')" >"$T/inc.out" 2>&1
+check "an #include that is not there is a located error" grep -q "stdin:1:1: error: 'no/such/header.h' file not found" "$T/inc.out"
+
+SCRY_CODEGEN_PLUGIN=/nonexistent/scry-codegen.so "$SCRY" -e 'BEGIN { exit(); }' >"$T/plugin.out" 2>&1
+check "a code generator that cannot be loaded is an error that says why" \
+  grep -q "error: cannot load scry's code generator: /nonexistent/scry-codegen.so: .*\[E0050\]" "$T/plugin.out"
+
+mkdir -p "$T/no_tracefs"
+SCRY_KERNEL_ROOT="$T/no_tracefs" "$SCRY" -e 'tracepoint:sched:sched_switch { }' >"$T/notracefs.out" 2>&1
+check "tracepoints without tracefs are a located error" \
+  grep -q "^stdin:1:1: error: tracefs is not mounted .*\[E0035\]" "$T/notracefs.out"
 
 # Not root: one clear line and exit status 1.
 setpriv --reuid=65534 --regid=65534 --clear-groups "$SCRY" -e 'BEGIN { exit(); }' >"$T/user.out" 2>"$T/user.err"

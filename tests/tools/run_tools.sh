@@ -7,7 +7,7 @@ set -u
 SCRY="$(realpath "$1")"
 declare -A EXPECTED_ERROR=(
   # No CONFIG_KALLSYMS_ALL: /proc/kallsyms has no data symbols such as avenrun.
-  [loads.bt]="error: no kernel symbol 'avenrun' in /proc/kallsyms [E0010]"
+  [loads.bt]="error: Failed to resolve kernel symbol 'avenrun': it is not in /proc/kallsyms [E0010]"
   # struct cfs_rq has no nr_running in this kernel (renamed nr_queued in 6.13).
   [runqlen.bt]="error: struct cfs_rq has no field 'nr_running' [E0033]"
 )
