@@ -57,14 +57,34 @@ bool keep_link(bpf_link* link, const ProbeSpec& p, Attachments& out, std::string
 
 namespace {
 
-AttachFn attacher_for(ProbeKind kind) {
+const Attacher* attacher_entry(ProbeKind kind) {
   for (auto* file : {&special_attachers(), &tracepoint_attachers(), &perf_event_attachers(), &kprobe_attachers(),
                      &uprobe_attachers(), &usdt_attachers(), &btf_attachers(), &iter_attachers(),
                      &watchpoint_attachers()})
     for (const Attacher& a : *file)
       for (ProbeKind k : a.kinds)
-        if (k == kind) return a.attach;
+        if (k == kind) return &a;
   return nullptr;
+}
+
+AttachFn attacher_for(ProbeKind kind) {
+  const Attacher* a = attacher_entry(kind);
+  return a ? a->attach : nullptr;
+}
+
+// The order to attach in, so that probes on one event run in the script's order (as in
+// bpftrace): the script's, except that the blocks of kinds whose programs run newest first
+// attach last block first (the probes of one block, which are on different events, in order).
+std::vector<const ProbeSpec*> attach_order(const Manifest& m) {
+  std::vector<const ProbeSpec*> order, reversed;
+  for (auto& p : m.probes) {
+    const Attacher* a = attacher_entry(p.kind);
+    (a && a->newest_first ? reversed : order).push_back(&p);
+  }
+  std::stable_sort(reversed.begin(), reversed.end(),
+                   [](const ProbeSpec* a, const ProbeSpec* b) { return a->block > b->block; });
+  order.insert(order.end(), reversed.begin(), reversed.end());
+  return order;
 }
 
 }  // namespace
@@ -78,7 +98,8 @@ size_t probe_count(const Manifest& m) {
 bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, Attachments& out,
                    std::string& error, std::vector<std::string>& skipped_messages) {
   size_t skipped = 0;
-  for (auto& p : m.probes) {
+  for (const ProbeSpec* probe : attach_order(m)) {
+    const ProbeSpec& p = *probe;
     if (!p.attach) continue;
     bpf_program* prog = bpf_object__find_program_by_name(obj, p.prog_name.c_str());
     if (!prog) {

@@ -1,5 +1,8 @@
 #include "runtime/events.h"
 
+#include "runtime/format/wall_time.h"
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -24,11 +27,12 @@ void print_snapshot(EventContext& ec, uint64_t generation) {
                        std::to_string(s.sent + s.lost) + " entries: the ring buffer was full");
 }
 
-std::string read_all(FILE* f) {
+// At most `limit` bytes of what `f` gives.
+std::string read_all(FILE* f, size_t limit = SIZE_MAX) {
   std::string out;
   char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  while (out.size() < limit && (n = fread(buf, 1, std::min(sizeof buf, limit - out.size()), f)) > 0) out.append(buf, n);
   return out;
 }
 
@@ -136,10 +140,11 @@ int handle_record(EventContext& ec, void* data, size_t size) {
         std::string path = format_printf(m.printfs[h.id], static_cast<uint8_t*>(data), size, ec.names);
         if (ec.flush_often) fflush(ec.output->stream());  // the file may be scry's own output
         if (FILE* f = fopen(path.c_str(), "r")) {
-          ec.output->text(EventType::Cat, read_all(f));
+          ec.output->text(EventType::Cat, read_all(f, ec.cat_bytes_max));
           fclose(f);
         } else {
-          ec.output->warning("cat(): cannot open " + path + ": " + strerror(errno));
+          // As bpftrace: an error, and the program goes on.
+          ec.output->error("failed to open file '" + path + "': " + strerror(errno));
         }
       }
       break;
@@ -148,12 +153,7 @@ int handle_record(EventContext& ec, void* data, size_t size) {
       break;
     case EventType::Time:
       if (h.id < m.time_formats.size()) {
-        char buf[256];
-        time_t now = time(nullptr);
-        struct tm tm;
-        localtime_r(&now, &tm);
-        size_t n = strftime(buf, sizeof buf, m.time_formats[h.id].c_str(), &tm);
-        ec.output->text(EventType::Time, std::string(buf, n));
+        ec.output->text(EventType::Time, fmt::format_wall_time(m.time_formats[h.id], fmt::wall_now_ns()));
       }
       break;
   }

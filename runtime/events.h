@@ -30,6 +30,7 @@ struct EventContext {
   bool discard = false;      // skip records (what is left after the probes stopped)
   uint64_t discarded = 0;
   bool flush_often = true;  // -B line/none: flush before cat() and system() read or run
+  size_t cat_bytes_max = 10240;  // what cat() prints of a file, at most
   // print() snapshots whose entries are still coming, by generation.
   struct Snapshot {
     uint32_t map_id;

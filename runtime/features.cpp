@@ -87,6 +87,12 @@ KernelFeatures probe_features() {
   // bpf_loop (5.17) implies bounded loops (5.3); scry needs it for print() and for-loops.
   f.loop = has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop);
   f.ringbuf = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, nullptr) == 1;
+  f.hash = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_HASH, nullptr) == 1;
+  f.percpu_hash = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_PERCPU_HASH, nullptr) == 1;
+  f.array = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_ARRAY, nullptr) == 1;
+  f.percpu_array = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_PERCPU_ARRAY, nullptr) == 1;
+  f.stack_trace = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_STACK_TRACE, nullptr) == 1;
+  f.perf_event_array = libbpf_probe_bpf_map_type(BPF_MAP_TYPE_PERF_EVENT_ARRAY, nullptr) == 1;
   // path() (bpf_d_path) is not implemented by scry yet, whatever the kernel allows.
   f.dpath = false;
   return f;
@@ -122,7 +128,11 @@ void print_info(FILE* out, const char* version) {
   fprintf(out, "  override_return: %s\n  dpath: %s\n  skboutput: no\n\n", yn(f.override_return), yn(f.dpath));
   fprintf(out, "Kernel features\n  Loop support: %s\n  btf: %s\n", yn(f.loop), yn(f.btf));
   fprintf(out, "  uprobe refcount (depends on Build:bcc bpf_attach_uprobe refcount): %s\n\n", yn(f.uprobe_refcount));
-  fprintf(out, "Map types\n  ringbuf: %s\n\n", yn(f.ringbuf));
+  fprintf(out,
+          "Map types\n  hash: %s\n  percpu hash: %s\n  array: %s\n  percpu array: %s\n  stack_trace: %s\n"
+          "  perf_event_array: %s\n  ringbuf: %s\n\n",
+          yn(f.hash), yn(f.percpu_hash), yn(f.array), yn(f.percpu_array), yn(f.stack_trace), yn(f.perf_event_array),
+          yn(f.ringbuf));
   fprintf(out, "Probe types\n  kprobe: %s\n  tracepoint: yes\n  perf_event: yes\n", yn(f.kprobe));
   fprintf(out, "  hardware: %s\n  kfunc: %s\n", yn(f.hardware), yn(f.kfunc));
   fprintf(out, "  iter:task: %s\n  iter:task_file: %s\n", yn(f.iter_task), yn(f.iter_task_file));

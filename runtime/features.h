@@ -18,6 +18,10 @@ struct KernelFeatures {
   bool uprobe_refcount = false;  // USDT semaphores counted by the kernel
   bool probe_read_kernel = false, probe_read_user = false, get_current_cgroup_id = false, send_signal = false;
   bool override_return = false, dpath = false, loop = false, ringbuf = false;
+  // Map types, in bpftrace's --info order: hash, percpu hash, array, percpu array,
+  // stack_trace, perf_event_array, ringbuf.
+  bool hash = false, percpu_hash = false, array = false, percpu_array = false, stack_trace = false,
+       perf_event_array = false;
 };
 
 // Probed once, on first use (a few ms: each probe is a program load).

@@ -33,6 +33,7 @@ struct ProbeSpec {
   uint64_t ref_ctr_offset = 0;  // usdt: file offset of the probe's semaphore (0: none)
   uint64_t wp_addr = 0;         // watchpoint: address, length, and mode bits (1 r, 2 w, 4 x)
   uint32_t wp_len = 0, wp_mode = 0;
+  uint32_t block = 0;           // which of the script's probe blocks this comes from (attach order)
 };
 
 struct MapSpec {

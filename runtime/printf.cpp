@@ -34,10 +34,11 @@ std::vector<FormatSpec> parse_format(const std::string& fmt, std::string& error)
     }
     if (j >= fmt.size() || !std::strchr("diuxXocspr", fmt[j])) {
       error = "invalid conversion '" + fmt.substr(i, j - i + (j < fmt.size() ? 1 : 0)) +
-              "' (supported: %d %i %u %x %X %o %c %s %p with flags, width, precision and h/l/ll)";
+              "' (supported: %d %i %u %x %X %o %c %s %p %r %rx %rh with flags, width, precision and h/l/ll)";
       return out;
     }
     s.conv = fmt[j];
+    if (s.conv == 'r' && j + 1 < fmt.size() && (fmt[j + 1] == 'x' || fmt[j + 1] == 'h')) s.variant = fmt[++j];
     s.end = j + 1;
     out.push_back(s);
     i = j;
@@ -93,6 +94,8 @@ std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t si
       if (t.kind == TypeKind::String && !t.is_signed) {
         const char* p = reinterpret_cast<const char*>(data + off);
         str.assign(p, strnlen(p, t.size));
+      } else if (t.kind == TypeKind::String && s.conv == 'r') {
+        str = fmt::format_buffer(data + off, t.size, s.variant);
       } else {
         str = fmt::format_scalar(t, data + off, names, 8);
       }

@@ -13,7 +13,8 @@ struct FormatSpec {
   std::string flags;          // "-+ #0" in any order
   std::string width, precision;
   std::string length;         // "", "h", "hh", "l", "ll", "j", "z", "t"
-  char conv = 0;              // d i u x X o c s p
+  char conv = 0;              // d i u x X o c s p r
+  char variant = 0;           // %rx, %rh: 'x' or 'h' (how buf() bytes are shown)
 };
 
 // The conversions of `fmt`, in order (%% is not one). On a bad conversion, sets `error`.

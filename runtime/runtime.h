@@ -21,6 +21,8 @@ struct RunOptions {
   std::vector<std::string> command;  // -c CMD: argv of the command to trace
   int pid = 0;             // -p PID: uprobes in that process only; stop when it exits
   bool warn_missing = false;  // --missing-probes=warn
+  size_t cat_bytes_max = 10240;  // BPFTRACE_CAT_BYTES_MAX: what cat() prints of a file, at most
+  bool demangle = true;          // BPFTRACE_NO_CPP_DEMANGLE=1: C++ names in stacks as in the binary
 };
 
 // Returns the process exit code. Load failures are returned in `load_error` (exit code 1)

@@ -23,7 +23,10 @@ namespace {
 
 volatile sig_atomic_t g_signal = 0;
 
+volatile sig_atomic_t g_print_maps = 0;
+
 void on_signal(int sig) { g_signal = sig; }
+void on_usr1(int) { g_print_maps = 1; }  // print every map now (as bpftrace)
 void on_child(int) {}  // only to wake the poll: the -c command stopped or exited
 
 void install_signal_handlers() {
@@ -36,8 +39,16 @@ void install_signal_handlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sa.sa_handler = on_usr1;
+  sigaction(SIGUSR1, &sa, nullptr);
   sa.sa_handler = on_child;
   sigaction(SIGCHLD, &sa, nullptr);
+}
+
+void print_all_maps(Output& out, const Manifest& m, const EventContext& ec, bool at_exit) {
+  std::vector<std::vector<MapEntry>> all;
+  for (size_t i = 0; i < m.maps.size(); i++) all.push_back(read_map(ec.map_fds[i], m.maps[i]));
+  out.all_maps(m, std::move(all), at_exit);
 }
 
 struct RingBufferDeleter {
@@ -212,6 +223,8 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   ec.manifest = &m;
   ec.output = &out;
   ec.flush_often = opts.buffering != _IOFBF;
+  ec.cat_bytes_max = opts.cat_bytes_max;
+  UserSymbols::get().set_demangle(opts.demangle);
   ec.stop_signal = &g_signal;
   out.set_names(&ec.names);
   for (auto& p : m.probes) {
@@ -306,6 +319,12 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
       ec.exit_requested = true;
       break;
     }
+    if (g_print_maps) {
+      g_print_maps = 0;
+      ring_buffer__consume(rb.get());  // what the probes printed before comes first
+      print_all_maps(out, m, ec, false);
+      if (opts.buffering != _IOFBF) fflush(opts.out);
+    }
     if (monotonic_ns() - last_drop_check > 1000000000ull) {
       report_drops(out, m, read_drops(drops_fd, reported.size()), reported);
       last_drop_check = monotonic_ns();
@@ -331,9 +350,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   run_special(obj.get(), m, ProbeKind::End, error);
   ring_buffer__consume(rb.get());
 
-  std::vector<std::vector<MapEntry>> all;
-  for (size_t i = 0; i < m.maps.size(); i++) all.push_back(read_map(ec.map_fds[i], m.maps[i]));
-  out.exit_maps(m, std::move(all));
+  print_all_maps(out, m, ec, true);
   fflush(opts.out);
   report_drops(out, m, read_drops(drops_fd, reported.size()), reported);
   fflush(opts.out);

@@ -15,6 +15,7 @@
 #include "runtime/features.h"
 #include "src/builtins/builtin.h"
 #include "src/driver/driver.h"
+#include "src/driver/environment.h"
 #include "src/probes/listing.h"
 #include "src/probes/provider.h"
 
@@ -53,6 +54,13 @@ void usage(FILE* f) {
           "    -h, --help      this help\n"
           "    -V, --version   print the version\n"
           "\nARGS are the positional parameters $1, $2, ... ($# counts them).\n"
+          "\nENVIRONMENT (bpftrace's):\n"
+          "    BPFTRACE_STRLEN          bytes str() reads by default (64; at most 1024)\n"
+          "    BPFTRACE_MAP_KEYS_MAX    entries per map (4096), as --map-size\n"
+          "    BPFTRACE_MAX_PROBES      events a program may attach to (4096)\n"
+          "    BPFTRACE_MAX_BPF_PROGS   BPF programs a script may compile to (4096)\n"
+          "    BPFTRACE_CAT_BYTES_MAX   bytes cat() prints of a file (10240)\n"
+          "    BPFTRACE_NO_CPP_DEMANGLE 1: C++ names in stacks as the binary spells them\n"
           "\nPROBES:\n");
   for (const scry::Provider* p : scry::all_providers()) fprintf(f, "    %s\n", p->syntax);
   fprintf(f, "\nBUILTINS:\n");
@@ -156,7 +164,7 @@ int main(int argc, char** argv) {
         if (v == "text") opts.run.format = scry::OutputFormat::Text;
         else if (v == "json") opts.run.format = scry::OutputFormat::Json;
         else if (v == "folded") opts.run.format = scry::OutputFormat::Folded;
-        else return fail("Invalid output format \"" + v + "\" (valid formats: text, json, folded)");
+        else return fail("Invalid output format \"" + v + "\"\nValid formats: 'text', 'json', 'folded'");
         break;
       case 'B':
         if (v == "line") opts.run.buffering = _IOLBF;
@@ -242,8 +250,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   opts.params = rest;
-  if (!opts.map_size)
-    if (const char* env = getenv("BPFTRACE_MAP_KEYS_MAX")) opts.map_size = uint32_t(strtoul(env, nullptr, 10));
+  std::string env_error;
+  if (!scry::read_environment(opts, env_error)) return fail(env_error);
   if (!out_file.empty()) {
     opts.run.out = fopen(out_file.c_str(), "w");
     if (!opts.run.out) return fail("cannot write '" + out_file + "': " + strerror(errno));

@@ -134,6 +134,25 @@ std::string member_text(const Type& t, const Type::Field& f, const uint8_t* p, c
 
 }  // namespace
 
+std::string format_buffer(const uint8_t* p, uint32_t size, char style) {
+  uint64_t n = size < 8 ? 0 : std::min<uint64_t>(get64(p), size - 8);
+  std::string out;
+  char hex[8];
+  for (uint64_t i = 0; i < n; i++) {
+    unsigned char c = p[8 + i];
+    if (style == 'h') {
+      snprintf(hex, sizeof hex, i ? " %02x" : "%02x", c);
+      out += hex;
+    } else if (style == 0 && c >= 32 && c < 127) {
+      out += char(c);
+    } else {
+      snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
 std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names, int indent, bool compact) {
   switch (t.kind) {
     case TypeKind::Integer: return int_text(get64(p), t.is_signed);
@@ -160,21 +179,7 @@ std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& nam
       return buf;
     }
     case TypeKind::String: {
-      if (t.is_signed) {
-        // buf(): {u64 length, bytes}, printable bytes as they are, others as \xNN.
-        uint64_t n = std::min<uint64_t>(get64(p), t.size - 8);
-        std::string out;
-        char hex[8];
-        for (uint64_t i = 0; i < n; i++) {
-          unsigned char c = p[8 + i];
-          if (c >= 32 && c < 127) out += char(c);
-          else {
-            snprintf(hex, sizeof hex, "\\x%02x", c);
-            out += hex;
-          }
-        }
-        return out;
-      }
+      if (t.is_signed) return format_buffer(p, t.size);
       const char* s = reinterpret_cast<const char*>(p);
       return std::string(s, strnlen(s, t.size));
     }
@@ -255,9 +260,9 @@ std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint6
   return out;
 }
 
-std::string format_exit_maps(const Manifest& m, const std::vector<std::vector<MapEntry>>& entries,
-                             const ValueNames& names) {
-  std::string out = "\n\n";
+std::string format_all_maps(const Manifest& m, const std::vector<std::vector<MapEntry>>& entries,
+                            const ValueNames& names, bool at_exit) {
+  std::string out = at_exit ? "\n\n" : "";
   std::vector<size_t> order(m.maps.size());
   for (size_t i = 0; i < order.size(); i++) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m.maps[a].name < m.maps[b].name; });

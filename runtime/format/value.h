@@ -19,6 +19,11 @@ void set_special_printers(SpecialPrinter (*lookup)(const std::string& kind));
 // Stacks print one frame a line, indented by `indent` spaces (4 in maps, 8 in printf).
 // Structs print as "{ .a = 1, .b = x }" and arrays as "[1,2]"; `compact` (map keys) prints
 // structs as "{.a=1,.b=x}", as bpftrace does.
+// A buf() value ({u64 length, bytes} in `size` bytes) as printf shows it: with style 0 (%r)
+// printable bytes as they are and others as \xNN; 'x' (%rx) every byte as \xNN; 'h' (%rh)
+// every byte as two hex digits, separated by spaces.
+std::string format_buffer(const uint8_t* p, uint32_t size, char style = 0);
+
 std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names, int indent = 4,
                           bool compact = false);
 
@@ -36,8 +41,8 @@ std::vector<MapEntry> sorted_entries(const MapSpec& spec, std::vector<MapEntry> 
 std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div,
                        const ValueNames& names);
 
-// What is printed when the run ends: a blank line pair, then every map in name order.
-std::string format_exit_maps(const Manifest& m, const std::vector<std::vector<MapEntry>>& entries,
-                             const ValueNames& names);
+// Every map in name order; when the run ends (`at_exit`) after a blank line pair.
+std::string format_all_maps(const Manifest& m, const std::vector<std::vector<MapEntry>>& entries,
+                            const ValueNames& names, bool at_exit);
 
 }  // namespace scry::fmt

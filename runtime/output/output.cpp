@@ -32,8 +32,8 @@ class TextOutput : public Output {
   void map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div) override {
     put(fmt::format_map(spec, std::move(entries), top, div, *names_));
   }
-  void exit_maps(const Manifest& m, std::vector<std::vector<MapEntry>> all) override {
-    put(fmt::format_exit_maps(m, all, *names_));
+  void all_maps(const Manifest& m, std::vector<std::vector<MapEntry>> all, bool at_exit) override {
+    put(fmt::format_all_maps(m, all, *names_, at_exit));
   }
   void lost_events(uint64_t lost, uint64_t) override {
     fflush(out_);
@@ -72,7 +72,7 @@ class FoldedOutput : public TextOutput {
     }
     put(fmt::format_folded(spec, std::move(entries), *names_));
   }
-  void exit_maps(const Manifest& m, std::vector<std::vector<MapEntry>> all) override {
+  void all_maps(const Manifest& m, std::vector<std::vector<MapEntry>> all, bool) override {
     std::vector<size_t> order(m.maps.size());
     for (size_t i = 0; i < order.size(); i++) order[i] = i;
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m.maps[a].name < m.maps[b].name; });
@@ -121,8 +121,8 @@ class JsonOutput : public Output {
     std::string data = fmt::json_map(spec, std::move(entries), top, div, *names_, type);
     if (!data.empty()) emit(type.c_str(), data);
   }
-  void exit_maps(const Manifest& m, std::vector<std::vector<MapEntry>> all) override {
-    put("\n\n");  // as bpftrace: the two lines the text output has before the maps
+  void all_maps(const Manifest& m, std::vector<std::vector<MapEntry>> all, bool at_exit) override {
+    if (at_exit) put("\n\n");  // as bpftrace: the two lines the text output has before the maps
     std::vector<size_t> order(m.maps.size());
     for (size_t i = 0; i < order.size(); i++) order[i] = i;
     std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m.maps[a].name < m.maps[b].name; });

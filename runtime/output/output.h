@@ -37,8 +37,9 @@ class Output {
   virtual void text(EventType kind, const std::string& s) = 0;
   virtual void value(const Type& t, const uint8_t* p) = 0;  // print(value)
   virtual void map(const MapSpec& spec, std::vector<MapEntry> entries, uint64_t top, uint64_t div) = 0;
-  // The maps printed when the run ends: every map, in name order.
-  virtual void exit_maps(const Manifest& m, std::vector<std::vector<MapEntry>> all) = 0;
+  // Every map, in name order: when the run ends (`at_exit`, after two empty lines as bpftrace
+  // prints them), or on SIGUSR1 (without them).
+  virtual void all_maps(const Manifest& m, std::vector<std::vector<MapEntry>> all, bool at_exit) = 0;
   virtual void lost_events(uint64_t lost, uint64_t total) = 0;
   virtual void map_full(const MapSpec& spec, uint64_t dropped, uint64_t total) = 0;
   virtual void attach_error(const std::string& message, bool fatal) = 0;

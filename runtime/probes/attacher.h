@@ -17,6 +17,10 @@ using AttachFn = bool (*)(bpf_program* prog, const ProbeSpec& p, int pid, Attach
 struct Attacher {
   std::vector<ProbeKind> kinds;
   AttachFn attach;  // nullptr: not attached (BEGIN and END are run, see run_special)
+  // The kernel runs the programs on one event of this kind newest first: kprobes and uprobes
+  // (their handlers are a list added to at its head), perf events (software, hardware,
+  // watchpoints). Tracepoints' and raw tracepoints' programs run oldest first.
+  bool newest_first = false;
 };
 
 // Keeps `link`, or says why there is none (errno); false then.

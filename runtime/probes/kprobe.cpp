@@ -19,7 +19,7 @@ bool attach(bpf_program* prog, const ProbeSpec& p, int, Attachments& out, std::s
 }  // namespace
 
 const std::vector<Attacher>& kprobe_attachers() {
-  static const std::vector<Attacher> a = {{{ProbeKind::Kprobe, ProbeKind::Kretprobe}, attach}};
+  static const std::vector<Attacher> a = {{{ProbeKind::Kprobe, ProbeKind::Kretprobe}, attach, true}};
   return a;
 }
 

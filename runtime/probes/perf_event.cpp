@@ -60,7 +60,7 @@ bool attach_every_cpu(bpf_program* prog, const ProbeSpec& p, int, Attachments& o
 const std::vector<Attacher>& perf_event_attachers() {
   static const std::vector<Attacher> a = {
       {{ProbeKind::Interval}, attach_interval},
-      {{ProbeKind::Profile, ProbeKind::Software, ProbeKind::Hardware}, attach_every_cpu},
+      {{ProbeKind::Profile, ProbeKind::Software, ProbeKind::Hardware}, attach_every_cpu, true},
   };
   return a;
 }

@@ -15,7 +15,7 @@ bool attach(bpf_program* prog, const ProbeSpec& p, int pid, Attachments& out, st
 }  // namespace
 
 const std::vector<Attacher>& usdt_attachers() {
-  static const std::vector<Attacher> a = {{{ProbeKind::Usdt}, attach}};
+  static const std::vector<Attacher> a = {{{ProbeKind::Usdt}, attach, true}};
   return a;
 }
 

@@ -36,7 +36,7 @@ bool attach(bpf_program* prog, const ProbeSpec& p, int pid, Attachments& out, st
 }  // namespace
 
 const std::vector<Attacher>& watchpoint_attachers() {
-  static const std::vector<Attacher> a = {{{ProbeKind::Watchpoint}, attach}};
+  static const std::vector<Attacher> a = {{{ProbeKind::Watchpoint}, attach, true}};
   return a;
 }
 

@@ -125,7 +125,7 @@ SymbolizedFrame UserSymbols::resolve(uint32_t pid, uint64_t addr) {
       --f;
       if (f->size && vaddr >= f->address + f->size) break;  // in a gap between functions
       out.known = true;
-      out.name = demangle(f->name);
+      out.name = demangle_ ? demangle(f->name) : f->name;
       out.offset = vaddr - f->address;
       return out;
     }

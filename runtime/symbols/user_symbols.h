@@ -27,8 +27,11 @@ class UserSymbols {
   // (the process is about to exit: its mappings as they are at the end).
   void note_process(uint32_t pid, bool refresh = false);
   SymbolizedFrame resolve(uint32_t pid, uint64_t addr);
+  // C++ names as the binary spells them (BPFTRACE_NO_CPP_DEMANGLE=1), or demangled (default).
+  void set_demangle(bool on) { demangle_ = on; }
 
  private:
+  bool demangle_ = true;
   struct Mapping {
     uint64_t start, end, file_offset;
     std::string path;  // where to open the file from here

@@ -14,6 +14,19 @@ ExprPtr make_binop(std::string op, ExprPtr lhs, ExprPtr rhs, Loc) {
   return e;
 }
 
+StmtPtr make_expr_stmt(ExprPtr e) {
+  if (e->kind != ExprKind::Ternary) {
+    auto s = std::make_unique<Stmt>(StmtKind::ExprStmt, e->loc);
+    s->value = std::move(e);
+    return s;
+  }
+  auto s = std::make_unique<Stmt>(StmtKind::If, e->loc);
+  s->value = std::move(e->args[0]);
+  s->body.push_back(make_expr_stmt(std::move(e->args[1])));
+  s->else_body.push_back(make_expr_stmt(std::move(e->args[2])));
+  return s;
+}
+
 ExprPtr make_unop(std::string op, ExprPtr operand, Loc l) {
   Loc span{l.line, l.col, operand->loc.end_line, operand->loc.end_col};
   auto e = make_expr(ExprKind::Unop, span);

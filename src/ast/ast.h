@@ -113,6 +113,9 @@ ExprPtr make_expr(ExprKind k, Loc l);
 ExprPtr make_binop(std::string op, ExprPtr lhs, ExprPtr rhs, Loc l);
 ExprPtr make_unop(std::string op, ExprPtr operand, Loc l);
 ExprPtr make_incdec(std::string op, bool prefix, ExprPtr target, Loc l);
+// An expression used as a statement; `c ? a : b;` becomes `if (c) { a; } else { b; }`, so that
+// its branches may be statements such as printf() (as bpftrace allows).
+StmtPtr make_expr_stmt(ExprPtr e);
 
 // Deep copies (types and sema's annotations included).
 ExprPtr clone(const Expr& e);

@@ -47,11 +47,56 @@ Type formatted_type(Sema& s, Expr& e) {
   return Type::none();
 }
 
+// debugf(): the kernel formats it (bpf_trace_printk), so only what the kernel's printf
+// knows: integers and strings, at most 12 of them (MAX_BPRINTF_VARARGS).
+Type debugf_type(Sema& s, Expr& e) {
+  s.check_printf(e, false);
+  for (size_t i = 1; i < e.args.size(); i++) {
+    const Type& t = e.args[i]->type;
+    bool reported = t.kind == TypeKind::None || t.is_aggregation() || t.kind == TypeKind::Record ||
+                    t.kind == TypeKind::Array || t.kind == TypeKind::Tuple;  // by check_printf
+    bool plain = t.is_int() || t.is_ptr() || (t.is_str() && !t.is_signed);
+    if (!reported && !plain)
+      s.error(DiagKind::BadPrintf, e.args[i]->loc,
+              "debugf() prints integers and strings, not " + (t.is_str() ? std::string("buf()") : t.name()));
+  }
+  if (e.args[0]->kind == ExprKind::Str && e.args[0]->str.find("%r") != std::string::npos)
+    s.error(DiagKind::BadPrintf, e.args[0]->loc, "debugf() cannot print buf() values (%r): the kernel formats it");
+  s.error(DiagKind::DebugOutput, e.loc,
+          "debugf() writes to the kernel's trace buffer, not to scry's output",
+          "read it in /sys/kernel/tracing/trace_pipe; every tracer on the machine shares it (for debugging only)");
+  return Type::none();
+}
+
 }  // namespace
 #endif
 
 #ifdef SCRY_CODEGEN
 namespace {
+
+// debugf(fmt, args...): bpf_trace_printk for up to 3 arguments, bpf_trace_vprintk (an
+// array of u64) for more. Strings are passed by address, for the kernel's %s to read.
+llvm::Value* lower_debugf(CodeGen& cg, const Expr& e, const Expr*) {
+  auto& b = cg.b_;
+  const std::string& fmt = e.args[0]->str;
+  uint32_t size = uint32_t(fmt.size() + 1);
+  llvm::Value* format = cg.rodata_string(fmt, size);
+  std::vector<llvm::Value*> vals;
+  for (size_t i = 1; i < e.args.size(); i++) {
+    llvm::Value* v = cg.gen_expr(*e.args[i]);
+    vals.push_back(e.args[i]->type.is_str() ? b.CreatePtrToInt(v, b.getInt64Ty()) : v);
+  }
+  if (vals.size() <= 3) {
+    std::vector<llvm::Value*> args = {format, b.getInt32(size)};
+    args.insert(args.end(), vals.begin(), vals.end());
+    cg.call_helper(abi::kTracePrintk, b.getInt64Ty(), args);
+    return nullptr;
+  }
+  auto* data = cg.alloca_bytes(uint32_t(8 * vals.size()), "debugf.args");
+  for (size_t i = 0; i < vals.size(); i++) b.CreateStore(vals[i], cg.byte_ptr(data, uint32_t(8 * i)));
+  cg.call_helper(abi::kTraceVprintk, b.getInt64Ty(), {format, b.getInt32(size), data, b.getInt32(uint32_t(8 * vals.size()))});
+  return nullptr;
+}
 
 // join(argv [, sep]): argv is a user pointer to a NULL-terminated char* array (execve's); each
 // string is read straight into the ring buffer record.
@@ -84,12 +129,17 @@ llvm::Value* lower_join(CodeGen& cg, const Expr& e, const Expr*) {
 }  // namespace
 #endif
 
+// Arguments of printf(), cat() and system(), after the format: each is a field of the event
+// record and a value live while the record is filled, so there is a bound; bpftrace has none
+// that a script meets, and 32 is more than any format needs.
+constexpr int kMaxFormatArgs = 1 + 32;
+
 const std::vector<Builtin>& output_builtins() {
   static const std::vector<Builtin> family = {
       {.name = "printf",
        .form = Form::Statement,
        .min_args = 1,
-       .max_args = 8,
+       .max_args = kMaxFormatArgs,
        .signature = "printf(fmt, ...)",
        .doc = "print formatted output",
        .type = TYPING([](Sema& s, Expr& e) {
@@ -100,6 +150,14 @@ const std::vector<Builtin>& output_builtins() {
          cg.gen_formatted_event(e, EventType::Printf);
          return nullptr;
        })},
+      {.name = "debugf",
+       .form = Form::Statement,
+       .min_args = 1,
+       .max_args = 1 + 12,
+       .signature = "debugf(fmt, ...)",
+       .doc = "print to the kernel's trace buffer (trace_pipe), for debugging",
+       .type = TYPING(debugf_type),
+       .lower = LOWERING(lower_debugf)},
       {.name = "print",
        .form = Form::Statement,
        .min_args = 1,
@@ -131,7 +189,7 @@ const std::vector<Builtin>& output_builtins() {
       {.name = "cat",
        .form = Form::Statement,
        .min_args = 1,
-       .max_args = 8,
+       .max_args = kMaxFormatArgs,
        .signature = "cat(fmt, ...)",
        .doc = "print a file's contents",
        .type = TYPING(formatted_type),
@@ -142,7 +200,7 @@ const std::vector<Builtin>& output_builtins() {
       {.name = "system",
        .form = Form::Statement,
        .min_args = 1,
-       .max_args = 8,
+       .max_args = kMaxFormatArgs,
        .signature = "system(fmt, ...)",
        .doc = "run a shell command (--unsafe)",
        .type = TYPING(formatted_type),

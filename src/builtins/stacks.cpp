@@ -65,6 +65,16 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
+// uptr(p), kptr(p): p itself, its reads from user memory or from the kernel's. An integer
+// stays one (str() and buf() of an integer address try user memory, then the kernel's).
+Type address_space(Sema& s, Expr& e, bool user) {
+  Type t = s.arg(e, 0);
+  if (t.kind == TypeKind::None) return t;
+  if (!s.need(e, 0, t.is_int() || t.is_ptr(), "an address (a pointer or an integer)")) return Type::none();
+  if (t.is_ptr()) t.user = user;
+  return t;
+}
+
 }  // namespace
 #endif
 
@@ -184,15 +194,41 @@ const std::vector<Builtin>& stack_builtins() {
            s.error(DiagKind::NotSupportedHere, e.loc, "uaddr() is only available in uprobe probes");
            return Type::none();
          }
-         uint64_t addr = 0;
+         uint64_t addr = 0, size = 0;
          for (auto& sym : read_elf_symbols(path))
-           if (sym.name == e.args[0]->str) addr = sym.address;
+           if (sym.name == e.args[0]->str) addr = sym.address, size = sym.size;
          if (!addr) {
            s.error(DiagKind::UnknownFunction, e.args[0]->loc, "no symbol '" + e.args[0]->str + "' in " + path);
            return Type::none();
          }
-         return Sema::fold_unsigned(e, addr);
+         // As bpftrace: a pointer to an integer of the symbol's size (*uaddr("counter") reads
+         // an int), else a plain address. The call becomes that cast of the address.
+         const char* to = size == 1 ? "int8 *" : size == 2 ? "int16 *" : size == 4 ? "int32 *" : size == 8 ? "int64 *" : nullptr;
+         if (!to) return Sema::fold_unsigned(e, addr);
+         ExprPtr address = make_expr(ExprKind::Int, e.loc);
+         Sema::fold_unsigned(*address, addr);
+         e.kind = ExprKind::Cast;
+         e.str = to;
+         e.args.clear();
+         e.args.push_back(std::move(address));
+         return s.check_expr(e);
        })},
+      {.name = "uptr",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "uptr(p)",
+       .doc = "p as a user-space address: reads through it read user memory",
+       .type = TYPING([](Sema& s, Expr& e) { return address_space(s, e, true); }),
+       .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) { return cg.gen_expr(*e.args[0]); })},
+      {.name = "kptr",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "kptr(p)",
+       .doc = "p as a kernel address: reads through it read kernel memory",
+       .type = TYPING([](Sema& s, Expr& e) { return address_space(s, e, false); }),
+       .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) { return cg.gen_expr(*e.args[0]); })},
   };
   return family;
 }

@@ -2,7 +2,7 @@
 #include "src/builtins/family.h"
 #include "src/types/abi.h"
 #ifndef SCRY_CODEGEN
-#include <time.h>
+#include "runtime/format/wall_time.h"
 #endif
 
 namespace scry {
@@ -15,17 +15,7 @@ namespace {
 std::string print_timestamp(const Type&, const uint8_t* p, const ValueNames& names) {
   uint64_t id = word_at(p), ns = word_at(p + 8);
   if (id >= names.time_formats.size()) return "";
-  timespec mono, real;
-  clock_gettime(CLOCK_MONOTONIC, &mono);
-  clock_gettime(CLOCK_REALTIME, &real);
-  int64_t offset = (int64_t(real.tv_sec) - mono.tv_sec) * 1000000000ll + (real.tv_nsec - mono.tv_nsec);
-  int64_t wall = int64_t(ns) + offset;
-  time_t secs = time_t(wall / 1000000000ll);
-  struct tm tm;
-  localtime_r(&secs, &tm);
-  char buf[256];
-  size_t n = strftime(buf, sizeof buf, names.time_formats[id].c_str(), &tm);
-  return std::string(buf, n);
+  return fmt::format_wall_time(names.time_formats[id], int64_t(ns) + fmt::boot_to_wall_ns());
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <set>
 
 #include "grammar/parse_context.h"
 #include "src/builtins/builtin.h"
@@ -17,6 +18,7 @@
 #include "src/probes/syscalls.h"
 #include "src/types/btf.h"
 #include "src/types/c_definitions.h"
+#include "src/types/header_macros.h"
 #include "src/sema/sema.h"
 
 namespace scry {
@@ -64,16 +66,19 @@ std::string strip_shebang(std::string s) {
   return s;
 }
 
-// #include, #define, #if... and C type definitions before the probes. Kernel types come
-// from BTF, so includes are dropped.
-// Where an #include'd file is: "x.h" beside the script first, then -I directories, then the
-// system's. Kernel types come from BTF: an include is only checked to exist, as the C
-// preprocessor would (its macros of interest are known without it, see named_constant()).
-bool include_exists(const std::string& name, const DriverOptions& opts) {
+// Where an #include'd file is looked for before the system's directories: the script's
+// directory, then the -I directories.
+std::vector<std::string> include_search_dirs(const DriverOptions& opts) {
   std::vector<std::string> dirs;
   std::string script = opts.filename == "stdin" ? "." : opts.filename;
   dirs.push_back(script.find('/') == std::string::npos ? "." : script.substr(0, script.rfind('/')));
   dirs.insert(dirs.end(), opts.include_dirs.begin(), opts.include_dirs.end());
+  return dirs;
+}
+
+// Whether an #include'd file exists ("x.h" beside the script first, then -I, then the system's).
+bool include_exists(const std::string& name, const DriverOptions& opts) {
+  std::vector<std::string> dirs = include_search_dirs(opts);
   for (const char* d : {"/usr/local/include", "/usr/include/x86_64-linux-gnu", "/usr/include"}) dirs.push_back(d);
   if (!name.empty() && name[0] == '/') return access(name.c_str(), R_OK) == 0;
   for (auto& d : dirs)
@@ -81,20 +86,36 @@ bool include_exists(const std::string& name, const DriverOptions& opts) {
   return false;
 }
 
+// #include, #define, #if... and C type definitions before the probes. Types come from BTF and
+// the script's C definitions; of the included headers, their constants (header_macros()).
 std::string preprocess_script(const std::string& source, const DriverOptions& opts, Diagnostics& diags) {
   for (auto& inc : opts.includes)
     if (!include_exists(inc, opts)) diags.report(DiagKind::BadPreprocessor, Loc{}, "--include: '" + inc + "' file not found");
-  if (source.find('#') == std::string::npos && source.find("struct ") == std::string::npos &&
+  if (opts.includes.empty() && source.find('#') == std::string::npos && source.find("struct ") == std::string::npos &&
       source.find("union ") == std::string::npos && source.find("enum ") == std::string::npos)
     return source;
-  PreprocessResult pp = preprocess(source, {{"BPFTRACE_HAVE_BTF", "1"}, {"__x86_64__", "1"}});
+  std::map<std::string, std::string> predefined = {{"BPFTRACE_HAVE_BTF", "1"}, {"__x86_64__", "1"}};
+  PreprocessResult pp = preprocess(source, predefined);
   for (auto& e : pp.errors) diags.report(DiagKind::BadPreprocessor, Loc{e.line, e.col, e.line, e.col}, e.message);
-  for (size_t i = 0; i < pp.includes.size(); i++)
-    if (!include_exists(pp.includes[i], opts)) {
-      int line = pp.include_lines[i];
-      int len = std::max(1, int(diags.source_line(line).size()));
-      diags.report(DiagKind::BadPreprocessor, Loc{line, 1, line, len}, "'" + pp.includes[i] + "' file not found");
+  std::vector<std::string> headers;
+  for (auto& inc : opts.includes)
+    if (include_exists(inc, opts)) headers.push_back(inc);
+  for (size_t i = 0; i < pp.includes.size(); i++) {
+    if (include_exists(pp.includes[i], opts)) {
+      headers.push_back(pp.includes[i]);
+      continue;
     }
+    int line = pp.include_lines[i];
+    int len = std::max(1, int(diags.source_line(line).size()));
+    diags.report(DiagKind::BadPreprocessor, Loc{line, 1, line, len}, "'" + pp.includes[i] + "' file not found");
+  }
+  // The headers' constants, then the script again with them (its own #defines come after).
+  std::map<std::string, std::string> constants;
+  if (!headers.empty() && !diags.has_errors() && header_macros(headers, include_search_dirs(opts), constants) &&
+      !constants.empty()) {
+    constants.insert(predefined.begin(), predefined.end());
+    pp = preprocess(source, constants);
+  }
   // The script's definitions replace the kernel's types of the same names (as in bpftrace).
   KernelBtf* btf = pp.c_definitions.empty() ? nullptr : KernelBtf::get();
   std::vector<CDefinitionText> own;
@@ -153,6 +174,29 @@ std::vector<std::string> compile_inputs(const Manifest& m) {
 
 }  // namespace
 
+// bpftrace's limits on attach points and programs, in its words (and variables): `matched`
+// events to attach to, by as many programs as there are instances (one each; syscall
+// tracepoints share).
+static bool within_limits(const DriverOptions& opts, const Compilation& c, size_t matched, Diagnostics& diags) {
+  Loc where = c.prog.probes.empty() || c.prog.probes[0].attach_points.empty() ? Loc{} : c.prog.probes[0].attach_points[0].loc;
+  if (c.instances.size() > opts.max_programs) {
+    diags.report(DiagKind::LimitExceeded, where,
+                 "Your program is trying to generate more than " + std::to_string(c.instances.size()) +
+                     " BPF programs, which exceeds the current limit of " + std::to_string(opts.max_programs))
+        .notes.push_back("You can increase the limit through the BPFTRACE_MAX_BPF_PROGS environment variable.");
+    return false;
+  }
+  if (matched > opts.max_probes) {
+    diags.report(DiagKind::LimitExceeded, where,
+                 "Can't attach to " + std::to_string(matched) + " probes because it exceeds the current limit of " +
+                     std::to_string(opts.max_probes) + " probes.")
+        .notes.push_back("You can increase the limit through the BPFTRACE_MAX_PROBES environment variable, but BE "
+                         "CAREFUL since a high number of probes attached can cause your system to crash.");
+    return false;
+  }
+  return true;
+}
+
 bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stage last, PhaseTimer* timer) {
   PhaseTimer quiet{false};
   PhaseTimer& t = timer ? *timer : quiet;
@@ -168,7 +212,9 @@ bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stag
   expand_probes(c.prog, c.instances, diags, opts.params);
   t.done("probes");
   if (diags.has_errors() || last == Stage::Probes) return !diags.has_errors();
+  size_t matched = c.instances.size();
   fan_in_syscalls(c.prog, c.instances);
+  if (!within_limits(opts, c, matched, diags)) return false;
   std::vector<BlockUser> users;
   for (auto& inst : c.instances) users.push_back({&inst.probe_index, inst.spec.name});
   give_each_instance_its_block(c.prog, users);
@@ -177,6 +223,7 @@ bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stag
   sopts.params = opts.params;
   sopts.unsafe = opts.unsafe;
   if (opts.map_size) sopts.map_max_entries = opts.map_size;
+  if (opts.strlen) sopts.default_strlen = opts.strlen;
   run_sema(c.prog, c.instances, c.manifest, sopts, diags);
   t.done("sema");
   if (diags.has_errors() || last == Stage::Typed) return !diags.has_errors();
@@ -202,7 +249,9 @@ int run_driver(const DriverOptions& options) {
   bool root = geteuid() == 0;
   // A program compiled for another kernel (SCRY_KERNEL_ROOT) is never cached.
   bool use_cache = opts.cache && opts.dump.empty() && !opts.list && root && !getenv("SCRY_KERNEL_ROOT");
-  std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size);
+  std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size) +
+                        " strlen=" + std::to_string(opts.strlen) + " max_probes=" + std::to_string(opts.max_probes) +
+                        " max_programs=" + std::to_string(opts.max_programs);
   for (auto& i : opts.includes) changes += " include=" + i;
   for (auto& d : opts.include_dirs) changes += " -I" + d;
   CompileCache cache(use_cache, use_cache ? compile_key(opts.source, opts.filename, opts.params, changes) : "");

@@ -23,6 +23,13 @@ struct DriverOptions {
   bool unsafe = false;     // --unsafe
   bool list = false, list_verbose = false;  // -l with a program: list its probes
   uint32_t map_size = 0;   // --map-size (0: the default)
+  uint32_t strlen = 0;     // BPFTRACE_STRLEN: bytes str() reads by default (0: 64)
+  // Refused above these (BPFTRACE_MAX_PROBES, BPFTRACE_MAX_BPF_PROGS): attaching tens of
+  // thousands of kprobes can stall a machine, and compiling as many programs takes minutes.
+  // bpftrace's limits are 512; scry's are higher because it attaches and compiles them in
+  // a fraction of the time (all 720 syscall tracepoints in well under a second).
+  size_t max_probes = 4096;
+  size_t max_programs = 4096;
   bool cache = true;       // --no-cache: compile even if the compile cache has the program
   std::vector<std::string> includes;      // --include FILE: as an #include before the program
   std::vector<std::string> include_dirs;  // -I DIR: where #include looks first

@@ -87,7 +87,9 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
     pi.spec.func = f;
     pi.spec.offset = off;
     pi.spec.name = std::string(kind) + ":" + f + (off ? "+" + std::to_string(off) : "");
-    pi.spec.hint = tracepoint_hint(f, ret);
+    // Which tracepoints are close, for when it cannot attach: for a function named in full
+    // (a wildcard's thousands of matches would each search every tracepoint).
+    if (funcs.size() == 1) pi.spec.hint = tracepoint_hint(f, ret);
     out.push_back(pi);
   }
   return true;

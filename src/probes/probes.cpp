@@ -190,7 +190,10 @@ bool expand_probes(const Program& prog, std::vector<ProbeInstance>& out, Diagnos
         ok = false;
         continue;
       }
-      for (size_t j = before; j < out.size(); j++) out[j].probe_index = i;
+      for (size_t j = before; j < out.size(); j++) {
+        out[j].probe_index = i;
+        out[j].spec.block = uint32_t(i);
+      }
     }
   }
   if (ok && out.empty() && !prog.probes.empty() && !prog.probes[0].attach_points.empty()) {

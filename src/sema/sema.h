@@ -46,7 +46,9 @@ class Sema {
   // The call becomes the unsigned constant `value` (addresses, sizes known at compile time).
   static Type fold_unsigned(Expr& e, uint64_t value);
   Type parse_type_name(const std::string& name, const Loc& where);
-  void check_printf(Expr& e);
+  // A format and its arguments (printf, cat, system, debugf): the conversions match the
+  // arguments. With `record`, the format goes into the manifest for the runtime to print.
+  void check_printf(Expr& e, bool record = true);
   // str($1), str($1 + N): the parameter's text (from byte N) as a string literal.
   void positional_as_string(Expr& e);
   bool check_map_arg(Expr& call, size_t i, bool allow_keys);

@@ -346,11 +346,11 @@ bool Sema::literal_str(Expr& call, size_t i, const std::string& what) {
   return false;
 }
 
-void Sema::check_printf(Expr& e) {
+void Sema::check_printf(Expr& e, bool record) {
   Expr& fmt = *e.args[0];
   if (fmt.kind != ExprKind::Str) {
     check_expr(fmt);
-    error(DiagKind::BadPrintf, fmt.loc, "printf() needs a string literal as its format");
+    error(DiagKind::BadPrintf, fmt.loc, e.str + "() needs a string literal as its format");
     return;
   }
   std::vector<Type> types;
@@ -360,7 +360,7 @@ void Sema::check_printf(Expr& e) {
     if (t.kind == TypeKind::None) ok = false;
     else if (t.is_aggregation() || t.kind == TypeKind::Record || t.kind == TypeKind::Array ||
              t.kind == TypeKind::Tuple) {
-      error(DiagKind::BadPrintf, e.args[i]->loc, "printf() cannot print a value of type " + t.name());
+      error(DiagKind::BadPrintf, e.args[i]->loc, e.str + "() cannot print a value of type " + t.name());
       ok = false;
     }
     types.push_back(storage_type(t));
@@ -368,13 +368,13 @@ void Sema::check_printf(Expr& e) {
   std::string err;
   auto specs = parse_format(fmt.str, err);
   if (!err.empty()) {
-    error(DiagKind::BadPrintf, fmt.loc, "printf: " + err);
+    error(DiagKind::BadPrintf, fmt.loc, e.str + ": " + err);
     return;
   }
   size_t nargs = e.args.size() - 1;
   if (specs.size() != nargs) {
     error(DiagKind::BadPrintf, e.loc,
-          std::string("printf: ") + (specs.size() > nargs ? "not enough" : "too many") +
+          e.str + ": " + (specs.size() > nargs ? "not enough" : "too many") +
               " arguments for the format (" + std::to_string(nargs) + " given, " +
               std::to_string(specs.size()) + " expected)");
     return;
@@ -386,12 +386,12 @@ void Sema::check_printf(Expr& e) {
     bool is_str = !t.is_int() && !t.is_ptr();
     if (wants_str != is_str) {
       error(DiagKind::BadPrintf, e.args[i + 1]->loc,
-            std::string("printf: %") + specs[i].conv + " expects " + (wants_str ? "a string" : "an integer") +
+            e.str + ": %" + specs[i].conv + " expects " + (wants_str ? "a string" : "an integer") +
                 ", but this is " + t.name());
       ok = false;
     }
   }
-  if (!ok || !reporting_ || e.slot >= 0) return;
+  if (!ok || !reporting_ || e.slot >= 0 || !record) return;
   PrintfSpec spec;
   spec.format = fmt.str;
   uint32_t off = sizeof(EventHeader);

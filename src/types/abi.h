@@ -15,6 +15,7 @@ enum Helper : int {
   kMapDelete = 3,
   kProbeRead = 4,
   kKtimeGetNs = 5,
+  kTracePrintk = 6,
   kGetPrandomU32 = 7,
   kGetSmpProcessorId = 8,
   kGetCurrentPidTgid = 14,
@@ -33,6 +34,7 @@ enum Helper : int {
   kRingbufSubmit = 132,
   kCopyFromUser = 148,
   kForEachMapElem = 164,
+  kTraceVprintk = 177,
   kLoop = 181,
   kMapLookupPercpuElem = 195,
 };

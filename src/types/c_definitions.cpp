@@ -1,8 +1,6 @@
 #include "src/types/c_definitions.h"
 
 #include <bpf/btf.h>
-#include <clang-c/Index.h>
-#include <dlfcn.h>
 
 #include <cstdarg>
 #include <map>
@@ -10,91 +8,11 @@
 #include <set>
 
 #include "src/types/btf.h"
+#include "src/types/libclang.h"
 
 namespace scry {
 
 namespace {
-
-// The libclang functions used, resolved with dlsym: the compiler does not link libclang.
-struct Clang {
-#define CLANG_FN(name) decltype(&::name) name = nullptr;
-  CLANG_FN(clang_createIndex)
-  CLANG_FN(clang_disposeIndex)
-  CLANG_FN(clang_parseTranslationUnit)
-  CLANG_FN(clang_disposeTranslationUnit)
-  CLANG_FN(clang_getTranslationUnitCursor)
-  CLANG_FN(clang_visitChildren)
-  CLANG_FN(clang_getCursorKind)
-  CLANG_FN(clang_getCursorSpelling)
-  CLANG_FN(clang_getCursorType)
-  CLANG_FN(clang_isCursorDefinition)
-  CLANG_FN(clang_getCursorDefinition)
-  CLANG_FN(clang_getCursorLocation)
-  CLANG_FN(clang_getPresumedLocation)
-  CLANG_FN(clang_getCanonicalType)
-  CLANG_FN(clang_getPointeeType)
-  CLANG_FN(clang_getArrayElementType)
-  CLANG_FN(clang_getArraySize)
-  CLANG_FN(clang_getTypeDeclaration)
-  CLANG_FN(clang_Type_getSizeOf)
-  CLANG_FN(clang_Cursor_getOffsetOfField)
-  CLANG_FN(clang_Cursor_isBitField)
-  CLANG_FN(clang_getFieldDeclBitWidth)
-  CLANG_FN(clang_getEnumConstantDeclValue)
-  CLANG_FN(clang_Cursor_isAnonymous)
-  CLANG_FN(clang_Cursor_isAnonymousRecordDecl)
-  CLANG_FN(clang_Type_getOffsetOf)
-  CLANG_FN(clang_getNumDiagnostics)
-  CLANG_FN(clang_getDiagnostic)
-  CLANG_FN(clang_getDiagnosticSeverity)
-  CLANG_FN(clang_getDiagnosticSpelling)
-  CLANG_FN(clang_getDiagnosticLocation)
-  CLANG_FN(clang_disposeDiagnostic)
-  CLANG_FN(clang_getCString)
-  CLANG_FN(clang_disposeString)
-#undef CLANG_FN
-  bool ok = false;
-
-  static const Clang& get() {
-    static Clang c = [] {
-      Clang c;
-      void* h = nullptr;
-      for (const char* lib : {"libclang-19.so.1", "/usr/lib/llvm-19/lib/libclang-19.so.1",
-                              "/usr/lib/llvm-19/lib/libclang.so"})
-        if ((h = dlopen(lib, RTLD_NOW | RTLD_LOCAL))) break;
-      if (!h) return c;
-      bool all = true;
-#define CLANG_FN(name) \
-  c.name = reinterpret_cast<decltype(c.name)>(dlsym(h, #name)); \
-  all = all && c.name;
-      CLANG_FN(clang_createIndex) CLANG_FN(clang_disposeIndex) CLANG_FN(clang_parseTranslationUnit)
-      CLANG_FN(clang_disposeTranslationUnit) CLANG_FN(clang_getTranslationUnitCursor)
-      CLANG_FN(clang_visitChildren) CLANG_FN(clang_getCursorKind) CLANG_FN(clang_getCursorSpelling)
-      CLANG_FN(clang_getCursorType) CLANG_FN(clang_isCursorDefinition) CLANG_FN(clang_getCursorDefinition)
-      CLANG_FN(clang_getCursorLocation)
-      CLANG_FN(clang_getPresumedLocation) CLANG_FN(clang_getCanonicalType) CLANG_FN(clang_getPointeeType)
-      CLANG_FN(clang_getArrayElementType) CLANG_FN(clang_getArraySize) CLANG_FN(clang_getTypeDeclaration)
-      CLANG_FN(clang_Type_getSizeOf) CLANG_FN(clang_Cursor_getOffsetOfField) CLANG_FN(clang_Cursor_isBitField)
-      CLANG_FN(clang_getFieldDeclBitWidth) CLANG_FN(clang_getEnumConstantDeclValue)
-      CLANG_FN(clang_Cursor_isAnonymous) CLANG_FN(clang_Cursor_isAnonymousRecordDecl)
-      CLANG_FN(clang_Type_getOffsetOf) CLANG_FN(clang_getNumDiagnostics) CLANG_FN(clang_getDiagnostic)
-      CLANG_FN(clang_getDiagnosticSeverity) CLANG_FN(clang_getDiagnosticSpelling)
-      CLANG_FN(clang_getDiagnosticLocation) CLANG_FN(clang_disposeDiagnostic) CLANG_FN(clang_getCString)
-      CLANG_FN(clang_disposeString)
-#undef CLANG_FN
-      c.ok = all;
-      return c;
-    }();
-    return c;
-  }
-
-  std::string str(CXString s) const {
-    const char* p = clang_getCString(s);
-    std::string out = p ? p : "";
-    clang_disposeString(s);
-    return out;
-  }
-};
 
 struct Where {
   std::string file;

@@ -79,6 +79,7 @@ check "--info lists probe types and helpers" \
   sh -c "grep -q '^  tracepoint: yes' '$T/info.out' && grep -q '^  kprobe: \(yes\|no\)' '$T/info.out' && grep -q 'Loop support: yes' '$T/info.out'"
 kp=$([ -e /sys/bus/event_source/devices/kprobe ] && echo yes || echo no)
 check "--info: kprobe as /sys/bus/event_source/devices says" grep -q "^  kprobe: $kp" "$T/info.out"
+check "--info lists map types" sh -c "grep -qx '  ringbuf: yes' '$T/info.out' && grep -qx '  perf_event_array: yes' '$T/info.out' && grep -qx '  percpu hash: yes' '$T/info.out'"
 
 # One block on all syscalls: tracepoints, and on sys_enter_* and sys_exit_* together, crashed
 # sema (issue 10).
@@ -135,7 +136,7 @@ check "- reads the program from stdin" grep -qx "from stdin" "$T/stdin.out"
 for bad in "-p a1111|ERROR: pid 'a1111' is not a valid decimal number" \
            "-p 5000000|ERROR: pid '5000000' out of valid pid range [1,4194304]" \
            "no_such_file.bt|ERROR: failed to open file 'no_such_file.bt': No such file or directory" \
-           "-f jsonx -e BEGIN{}|ERROR: Invalid output format \"jsonx\" (valid formats: text, json, folded)"; do
+           "-f jsonx -e BEGIN{}|ERROR: Invalid output format \"jsonx\""; do
   args="${bad%%|*}"
   want="${bad#*|}"
   eval "\"\$SCRY\" $args" >"$T/bad.out" 2>&1
@@ -155,6 +156,48 @@ mkdir -p "$T/no_tracefs"
 SCRY_KERNEL_ROOT="$T/no_tracefs" "$SCRY" -e 'tracepoint:sched:sched_switch { }' >"$T/notracefs.out" 2>&1
 check "tracepoints without tracefs are a located error" \
   grep -q "^stdin:1:1: error: tracefs is not mounted .*\[E0035\]" "$T/notracefs.out"
+
+# SIGUSR1 prints every map at once (as bpftrace), and scry goes on.
+"$SCRY" -e 'BEGIN { @scalar = 5; printf("ready\n"); } interval:s:4 { exit(); }' >"$T/usr1.out" 2>&1 &
+upid=$!
+for _ in $(seq 100); do grep -q ready "$T/usr1.out" && break; sleep 0.1; done
+kill -USR1 "$upid"
+wait "$upid"
+check "SIGUSR1 prints the maps now, and again at exit" \
+  sh -c "test \"\$(grep -c '^@scalar: 5$' '$T/usr1.out')\" = 2 && sed -n 3p '$T/usr1.out' | grep -qx '@scalar: 5'"
+
+# debugf(): the kernel's trace buffer, with up to 3 arguments (bpf_trace_printk) and more
+# (bpf_trace_vprintk). The pid tells this run's lines from any others.
+tracefs=/sys/kernel/tracing
+"$SCRY" -q -e "BEGIN { debugf(\"scry-debugf %s %d %x\", \"a\", $$, 16); debugf(\"scry-debugf %d %d %d %d %s\", $$, 2, 3, -4, \"b\"); exit(); }" >"$T/debugf.out" 2>&1
+check "debugf() with up to 3 arguments writes to the trace buffer" grep -q "bpf_trace_printk: scry-debugf a $$ 10" "$tracefs/trace"
+check "debugf() with more than 3 arguments too" grep -q "bpf_trace_printk: scry-debugf $$ 2 3 -4 b" "$tracefs/trace"
+check "debugf() warns that its output is not scry's" grep -q "warning: debugf() writes to the kernel's trace buffer" "$T/debugf.out"
+
+# bpftrace's environment variables.
+printf 'abcdefgh' >"$T/eight"
+BPFTRACE_CAT_BYTES_MAX=3 "$SCRY" -q -e "BEGIN { cat(\"$T/eight\"); printf(\"|\\n\"); exit(); }" >"$T/catmax.out" 2>&1
+check "BPFTRACE_CAT_BYTES_MAX: what cat() prints of a file, at most" grep -qx "abc|" "$T/catmax.out"
+"$SCRY" -q -e "BEGIN { cat(\"$T/missing\"); printf(\"goes on\\n\"); exit(); }" >"$T/catmiss.out" 2>&1
+check "cat() of a missing file is an error, and the program goes on" \
+  sh -c "grep -qx \"ERROR: failed to open file '$T/missing': No such file or directory\" '$T/catmiss.out' && grep -qx 'goes on' '$T/catmiss.out'"
+BPFTRACE_STRLEN=4 "$SCRY" -q -c "$TARGET open 1 /dev/null" -e 'tracepoint:syscalls:sys_enter_openat /comm == "scry_target" && args.flags == 0/ { printf("%s\n", str(args.filename)); exit(); }' >"$T/strlen.out" 2>&1
+check "BPFTRACE_STRLEN: how much of a string str() reads" grep -qx "/de" "$T/strlen.out"
+BPFTRACE_MAX_PROBES=10 "$SCRY" -e 'tracepoint:syscalls:sys_enter_* { }' >"$T/maxprobes.out" 2>&1
+check "BPFTRACE_MAX_PROBES: more probes are refused, and the note names the variable" \
+  sh -c "grep -q \"error: Can't attach to [0-9]* probes because it exceeds the current limit of 10 probes\" '$T/maxprobes.out' && grep -q 'BPFTRACE_MAX_PROBES environment variable' '$T/maxprobes.out'"
+BPFTRACE_MAX_BPF_PROGS=2 "$SCRY" -e 'BEGIN { } END { } interval:s:1 { }' >"$T/maxprogs.out" 2>&1
+check "BPFTRACE_MAX_BPF_PROGS: more programs are refused" grep -q "more than 3 BPF programs, which exceeds the current limit of 2" "$T/maxprogs.out"
+BPFTRACE_STRLEN=big "$SCRY" -e 'BEGIN { exit(); }' >"$T/badenv.out" 2>&1
+rc=$?
+check "a bad value in a BPFTRACE_ variable is an error" \
+  sh -c "test $rc = 1 && grep -q \"^ERROR: Env var 'BPFTRACE_STRLEN' is not a valid value: 'big'\" '$T/badenv.out'"
+for v in 0 1; do
+  BPFTRACE_NO_CPP_DEMANGLE=$v "$SCRY" -q -c "$TARGET call" \
+    -e "uprobe:$TARGET:scry::Counter::bump { printf(\"%s\\n\", usym(reg(\"ip\"))); exit(); }" >"$T/demangle$v.out" 2>&1
+done
+check "C++ names in stacks are demangled" grep -qx "scry::Counter::bump(long)" "$T/demangle0.out"
+check "BPFTRACE_NO_CPP_DEMANGLE=1: as the binary spells them" grep -qx "_ZN4scry7Counter4bumpEl" "$T/demangle1.out"
 
 # Not root: one clear line and exit status 1.
 setpriv --reuid=65534 --regid=65534 --clear-groups "$SCRY" -e 'BEGIN { exit(); }' >"$T/user.out" 2>"$T/user.err"

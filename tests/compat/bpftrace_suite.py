@@ -139,6 +139,9 @@ def install_tracer(scry, work):
     bindir = os.path.join(work, "bin")
     os.makedirs(bindir)
     os.symlink(scry, os.path.join(bindir, "bpftrace"))
+    # Some tests pipe into `python` (Debian's python-is-python3); Debian 12 has only python3.
+    if not shutil.which("python"):
+        os.symlink("/usr/bin/python3", os.path.join(bindir, "python"))
     return bindir
 
 

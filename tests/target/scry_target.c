@@ -64,6 +64,8 @@ long scry_target_cpp(long by);
 // Written 3 times by "watch": a watchpoint on it fires 3 times. The binary is not PIE, so
 // its address (nm) is the address at run time.
 volatile long scry_watched;
+// Read through uaddr(): an int, so *uaddr("scry_int_value") reads 4 bytes.
+volatile int scry_int_value = -2;
 
 __attribute__((noinline)) int scry_target_add(int a, int b) { return a + b; }
 
