@@ -88,9 +88,10 @@ void explain_verifier_log(const std::string& log, LoadError& err) {
   }
 }
 
-BpfObjectPtr load_object(const std::vector<uint8_t>& elf, LoadError& err) {
+BpfObjectPtr load_object(const std::vector<uint8_t>& elf, const LoadOptions& lo, LoadError& err) {
   take_libbpf_log();
   LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "scry");
+
   bpf_object* raw = bpf_object__open_mem(elf.data(), elf.size(), &opts);
   if (!raw) {
     err.message = std::string("libbpf could not open the compiled object: ") + strerror(errno);
@@ -100,14 +101,34 @@ BpfObjectPtr load_object(const std::vector<uint8_t>& elf, LoadError& err) {
   BpfObjectPtr obj(raw);
   bpf_program* prog;
   bpf_object__for_each_program(prog, raw) bpf_program__set_autoattach(prog, false);
+  // -v: each program's verifier log, in a buffer of its own (libbpf prints a failed one; the
+  // pages the kernel does not write are never touched).
+  std::vector<std::unique_ptr<char[]>> logs;
+  if (lo.verbose) {
+    bpf_object__for_each_program(prog, raw) {
+      logs.emplace_back(new char[lo.log_size]);
+      logs.back()[0] = 0;
+      bpf_program__set_log_buf(prog, logs.back().get(), lo.log_size);
+      bpf_program__set_log_level(prog, 1);
+    }
+  }
   int rc = bpf_object__load(raw);
   if (rc) {
     std::string log = take_libbpf_log();
     err.message = std::string("the kernel refused to load the BPF program: ") + strerror(-rc);
+    // The kernel refuses a log buffer under 128 bytes and fails a load whose log overflows.
+    err.log_too_small = lo.verbose && (rc == -ENOSPC || (rc == -EINVAL && lo.log_size < 128));
     if (rc == -EPERM && geteuid() != 0) err.message += " (scry needs root: CAP_BPF and CAP_PERFMON)";
     explain_verifier_log(log, err);
     if (err.log.empty()) err.log = log;
     return nullptr;
+  }
+  size_t i = 0;
+  bpf_object__for_each_program(prog, raw) {
+    if (i < logs.size())
+      fprintf(stderr, "prog '%s': -- BEGIN PROG LOAD LOG --\n%s-- END PROG LOAD LOG --\n", bpf_program__name(prog),
+              logs[i].get());
+    i++;
   }
   return obj;
 }

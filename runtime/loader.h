@@ -28,10 +28,18 @@ struct LoadError {
   int line = 0;            // script line the verifier stopped at (0: unknown)
   std::string log;         // the full verifier log
   bool verifier = false;   // the verifier gave a reason (otherwise the load failed before it)
+  bool log_too_small = false;  // -v asked for the verifier's log and it did not fit
+};
+
+// With -v, the verifier's log of each program is asked for, into `log_size` bytes
+// (BPFTRACE_LOG_SIZE); the kernel refuses the program when it does not fit.
+struct LoadOptions {
+  bool verbose = false;
+  uint32_t log_size = 1000000;
 };
 
 // Opens the ELF object from memory and loads every program and map into the kernel.
-BpfObjectPtr load_object(const std::vector<uint8_t>& elf, LoadError& err);
+BpfObjectPtr load_object(const std::vector<uint8_t>& elf, const LoadOptions& lo, LoadError& err);
 
 // Parses a verifier log for the last "; source @ file:line" annotation and the reason.
 void explain_verifier_log(const std::string& log, LoadError& err);

@@ -22,6 +22,7 @@ struct RunOptions {
   int pid = 0;             // -p PID: uprobes in that process only; stop when it exits
   bool warn_missing = false;  // --missing-probes=warn
   size_t cat_bytes_max = 10240;  // BPFTRACE_CAT_BYTES_MAX: what cat() prints of a file, at most
+  uint32_t log_size = 1000000;   // BPFTRACE_LOG_SIZE: bytes of the verifier's log that -v asks for
   bool demangle = true;          // BPFTRACE_NO_CPP_DEMANGLE=1: C++ names in stacks as in the binary
 };
 

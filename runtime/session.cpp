@@ -214,7 +214,7 @@ uint64_t discard_unread(ring_buffer* rb, EventContext& ec) {
 int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOptions& opts,
                 LoadError& load_error) {
   route_libbpf_logs(opts.verbose);
-  BpfObjectPtr obj = load_object(elf, load_error);
+  BpfObjectPtr obj = load_object(elf, LoadOptions{opts.verbose, opts.log_size}, load_error);
   if (!obj) return 1;
   if (opts.dry_run) return 0;
 

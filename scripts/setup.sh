@@ -14,6 +14,7 @@ PACKAGES=(
   bpftrace bpftool                              # the reference tracer, and a leak check
   util-linux gawk                               # setpriv and awk for the CLI tests
   python3-distutils                             # bpftrace's test engine (tests/compat) imports it
+  python-is-python3                             # some of its tests pipe into `python`
 )
 
 missing=()

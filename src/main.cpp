@@ -16,6 +16,7 @@
 #include "src/builtins/builtin.h"
 #include "src/driver/driver.h"
 #include "src/driver/environment.h"
+#include "src/probes/binaries.h"
 #include "src/probes/listing.h"
 #include "src/probes/provider.h"
 
@@ -51,6 +52,8 @@ void usage(FILE* f) {
           "    --map-size N    entries per map (default 4096; also BPFTRACE_MAP_KEYS_MAX)\n"
           "    --dump=STAGE    print a stage and stop: ast, typed, ir, elf (the BPF object)\n"
           "    --info          what this kernel and this build support (bpftrace's layout)\n"
+          "    --usdt-file-activation  USDT semaphores of every process that maps the file (always\n"
+          "                    so: the kernel counts them, scry asks it to)\n"
           "    -h, --help      this help\n"
           "    -V, --version   print the version\n"
           "\nARGS are the positional parameters $1, $2, ... ($# counts them).\n"
@@ -60,6 +63,7 @@ void usage(FILE* f) {
           "    BPFTRACE_MAX_PROBES      events a program may attach to (4096)\n"
           "    BPFTRACE_MAX_BPF_PROGS   BPF programs a script may compile to (4096)\n"
           "    BPFTRACE_CAT_BYTES_MAX   bytes cat() prints of a file (10240)\n"
+          "    BPFTRACE_LOG_SIZE        bytes of the verifier's log that -v asks for (1000000)\n"
           "    BPFTRACE_NO_CPP_DEMANGLE 1: C++ names in stacks as the binary spells them\n"
           "\nPROBES:\n");
   for (const scry::Provider* p : scry::all_providers()) fprintf(f, "    %s\n", p->syntax);
@@ -119,7 +123,7 @@ bool read_file(const std::string& path, std::string& out) {
 }
 
 enum LongOption {
-  kDryRun = 256, kNoCache, kUnsafe, kMissingProbes, kMapSize, kDump, kInfo, kInclude,
+  kDryRun = 256, kNoCache, kUnsafe, kMissingProbes, kMapSize, kDump, kInfo, kInclude, kUsdtFileActivation,
 };
 
 }  // namespace
@@ -139,6 +143,7 @@ int main(int argc, char** argv) {
       {"dump", required_argument, nullptr, kDump},
       {"info", no_argument, nullptr, kInfo},
       {"include", required_argument, nullptr, kInclude},
+      {"usdt-file-activation", no_argument, nullptr, kUsdtFileActivation},
       {nullptr, 0, nullptr, 0},
   };
   opterr = 0;  // the messages below say it as bpftrace does, with the usage
@@ -201,6 +206,9 @@ int main(int argc, char** argv) {
         break;
       case kInfo: scry::print_info(stdout, SCRY_VERSION); return 0;
       case kInclude: opts.includes.push_back(v); break;
+      // Semaphores of every process that maps the file: what the kernel does anyway for scry,
+      // which attaches USDT probes with the semaphore's offset (uprobe ref_ctr_offset).
+      case kUsdtFileActivation: break;
       default: {
         const char* bad = optopt ? nullptr : argv[optind - 1];
         std::string what = bad ? std::string(bad) : std::string("-") + char(optopt);
@@ -223,6 +231,7 @@ int main(int argc, char** argv) {
       for (char ch : pattern)
         if (!isalnum((unsigned char)ch) && !strchr("_-.:*?[]!/+@$,~", ch))
           return fail("invalid character '" + std::string(1, ch) + "' in the probe pattern '" + pattern + "'");
+      scry::set_target_pid(opts.run.pid);  // -l -p: the process's uprobes and USDT probes too
       size_t n = scry::list_probes(pattern, list_verbose || opts.timings, stdout);
       return n ? 0 : 1;
     }

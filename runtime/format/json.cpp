@@ -153,7 +153,7 @@ std::string json_string(const std::string& s) {
 
 std::string json_value(const Type& t, const uint8_t* p, const ValueNames& names) {
   switch (t.kind) {
-    case TypeKind::Integer: return int_text(get64(p), t.is_signed);
+    case TypeKind::Integer: return int_text(member_int(t, {}, p), t.is_signed);  // tuples: any size
     case TypeKind::Pointer: return std::to_string(int64_t(get64(p)));
     case TypeKind::Tuple: {
       std::string out = "[";

@@ -155,7 +155,7 @@ std::string format_buffer(const uint8_t* p, uint32_t size, char style) {
 
 std::string format_scalar(const Type& t, const uint8_t* p, const ValueNames& names, int indent, bool compact) {
   switch (t.kind) {
-    case TypeKind::Integer: return int_text(get64(p), t.is_signed);
+    case TypeKind::Integer: return int_text(member_int(t, {}, p), t.is_signed);  // tuples: any size
     case TypeKind::Record: {
       std::string s = compact ? "{" : "{ ";
       for (size_t i = 0; i < t.elems.size(); i++) {

@@ -41,8 +41,8 @@ void CodeGen::store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const
     zero_bytes(dst, to.size);
     for (size_t i = 0; i < to.elems.size() && i < from.elems.size(); i++) {
       llvm::Value* src = byte_ptr(v, from.offsets[i]);
-      llvm::Value* ev = from.elems[i].is_buffer() ? src : b_.CreateLoad(b_.getInt64Ty(), src);
-      store_as(byte_ptr(dst, to.offsets[i]), ev, from.elems[i], to.elems[i]);
+      llvm::Value* ev = from.elems[i].is_buffer() ? src : load_element(src, from.elems[i]);
+      store_element(byte_ptr(dst, to.offsets[i]), ev, from.elems[i], to.elems[i]);
     }
     return;
   }
@@ -63,6 +63,21 @@ void CodeGen::store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const
     v = to.is_signed ? b_.CreateSExt(narrow, b_.getInt64Ty()) : b_.CreateZExt(narrow, b_.getInt64Ty());
   }
   b_.CreateStore(v, dst);
+}
+
+// A tuple's element: integers take their own size there, as in a C struct.
+void CodeGen::store_element(llvm::Value* dst, llvm::Value* v, const Type& from, const Type& to) {
+  if (to.is_int() && to.size < 8) {
+    b_.CreateStore(b_.CreateTrunc(v, b_.getIntNTy(to.size * 8)), dst);
+    return;
+  }
+  store_as(dst, v, from, to);
+}
+
+llvm::Value* CodeGen::load_element(llvm::Value* src, const Type& t) {
+  if (!t.is_int() || t.size >= 8) return b_.CreateLoad(b_.getInt64Ty(), src);
+  llvm::Value* narrow = b_.CreateLoad(b_.getIntNTy(t.size * 8), src);
+  return t.is_signed ? b_.CreateSExt(narrow, b_.getInt64Ty()) : b_.CreateZExt(narrow, b_.getInt64Ty());
 }
 
 llvm::Value* CodeGen::gen_string_literal(const std::string& s, uint32_t size) {
@@ -154,7 +169,7 @@ llvm::Value* CodeGen::gen_expr(const Expr& e) {
       auto* buf = alloca_bytes(e.type.size, "tuple");
       zero_bytes(buf, e.type.size);
       for (size_t i = 0; i < e.args.size(); i++)
-        store_as(byte_ptr(buf, e.type.offsets[i]), gen_expr(*e.args[i]), e.args[i]->type, e.type.elems[i]);
+        store_element(byte_ptr(buf, e.type.offsets[i]), gen_expr(*e.args[i]), e.args[i]->type, e.type.elems[i]);
       return buf;
     }
     case ExprKind::Binop: return gen_binop(e);
@@ -274,7 +289,7 @@ llvm::Value* CodeGen::gen_field(const Expr& e) {
   llvm::Value* b = gen_expr(base);
   if (base.type.kind == TypeKind::Tuple) {
     llvm::Value* p = byte_ptr(b, e.field_offset);
-    return e.type.is_buffer() ? p : b_.CreateLoad(b_.getInt64Ty(), p);
+    return e.type.is_buffer() ? p : load_element(p, e.type);
   }
   // A pointer's value or a record's address, plus the member's offset; or the member's place
   // in a record copied into BPF memory.

@@ -115,6 +115,9 @@ class CodeGen {
   llvm::Value* to_bool(llvm::Value* v);
   // Stores value `v` of type `from` into `dst` laid out as `to` (ints widen, strings pad).
   void store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const Type& to);
+  // A tuple element (integers at their own size) stored and loaded (an i64).
+  void store_element(llvm::Value* dst, llvm::Value* v, const Type& from, const Type& to);
+  llvm::Value* load_element(llvm::Value* src, const Type& t);
 
   // codegen_maps.cpp: map definitions and access
   llvm::GlobalVariable* define_map(const std::string& name, int type, uint32_t max_entries,
@@ -142,7 +145,8 @@ class CodeGen {
   void hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx, llvm::Value* v);
   // Looks up `key` in map `id`; on a hit runs `update(ptr)` in place, on a miss inserts the
   // value that `init(buf)` writes into a stack buffer of `init_size` bytes (a full map is
-  // counted as a drop).
+  // counted as a drop). When another CPU inserts the key first, the insert fails (it would
+  // overwrite that CPU's value) and `update` runs on the value it inserted.
   template <typename Update, typename Init>
   void upsert(int id, llvm::Value* key, uint32_t init_size, Update update, Init init) {
     auto* map = maps_[id];
@@ -158,8 +162,16 @@ class CodeGen {
     b_.SetInsertPoint(miss);
     auto* buf = alloca_bytes(init_size, "init");
     init(buf);
-    auto* rc = call_helper(kMapUpdate, b_.getInt64Ty(), {map, key, buf, i64(0)});
-    b_.CreateCondBr(b_.CreateICmpSLT(rc, i64(0)), fail, done);
+    auto* rc = call_helper(kMapUpdate, b_.getInt64Ty(), {map, key, buf, i64(abi::kNoExist)});
+    auto* raced = llvm::BasicBlock::Create(ctx_, "agg.raced", fn_);
+    auto* inserted = llvm::BasicBlock::Create(ctx_, "agg.inserted", fn_);
+    b_.CreateCondBr(b_.CreateICmpSLT(rc, i64(0)), raced, done);
+    b_.SetInsertPoint(raced);
+    auto* again = call_helper(kMapLookup, b_.getPtrTy(), {map, key});
+    b_.CreateCondBr(b_.CreateIsNull(again), fail, inserted);
+    b_.SetInsertPoint(inserted);
+    update(again);
+    b_.CreateBr(done);
     b_.SetInsertPoint(fail);
     count_drop(drop_slot_for_map(uint32_t(id)));
     b_.CreateBr(done);

@@ -153,7 +153,16 @@ void CodeGen::gen_map_compound(const Stmt& s) {
   bool is_signed = manifest_.maps[map.map_id].value.is_signed && s.value->type.is_signed;
   auto* i64ty = b_.getInt64Ty();
   upsert(map.map_id, key, 8,
-         [&](llvm::Value* p) { b_.CreateStore(lower_int_binop(b_, op, b_.CreateLoad(i64ty, p), v, is_signed), p); },
+         [&](llvm::Value* p) {
+           // += and -= are atomic: probes on other CPUs update the same entry (the others are
+           // not common enough on shared counters to pay for a compare-and-swap loop).
+           if (op == "+" || op == "-") {
+             b_.CreateAtomicRMW(llvm::AtomicRMWInst::Add, p, op == "+" ? v : b_.CreateNeg(v), llvm::Align(8),
+                                llvm::AtomicOrdering::Monotonic);
+             return;
+           }
+           b_.CreateStore(lower_int_binop(b_, op, b_.CreateLoad(i64ty, p), v, is_signed), p);
+         },
          [&](llvm::Value* buf) { b_.CreateStore(lower_int_binop(b_, op, i64(0), v, is_signed), buf); });
 }
 
@@ -178,10 +187,11 @@ llvm::Value* CodeGen::gen_incdec(const Expr& e) {
   set_loc(e.loc);
   auto* result = alloca_bytes(8, "incdec");
   upsert(target.map_id, key, 8,
-         [&](llvm::Value* p) {
-           llvm::Value* old = b_.CreateLoad(i64ty, p);
+         [&](llvm::Value* p) {  // atomic: probes on other CPUs count on the same entry
+           int64_t delta = e.op == "++" ? e.ival : -e.ival;
+           llvm::Value* old = b_.CreateAtomicRMW(llvm::AtomicRMWInst::Add, p, i64(uint64_t(delta)), llvm::Align(8),
+                                                 llvm::AtomicOrdering::Monotonic);
            llvm::Value* now = step(old);
-           b_.CreateStore(now, p);
            b_.CreateStore(prefix ? now : old, result);
          },
          [&](llvm::Value* buf) {

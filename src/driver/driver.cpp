@@ -12,6 +12,7 @@
 #include "src/driver/compile_cache.h"
 #include "src/diag/diag.h"
 #include "src/preprocess/preprocess.h"
+#include "src/probes/binaries.h"
 #include "src/probes/listing.h"
 #include "src/probes/probes.h"
 #include "src/probes/provider.h"
@@ -150,6 +151,11 @@ int run_compiled(const DriverOptions& opts, Diagnostics& diags, Reporter& report
     for (auto& p : manifest.probes) {
       if (p.prog_name != load_error.program) continue;
       d.notes.push_back("in probe " + p.name);
+      if (load_error.log_too_small) {  // bpftrace's words
+        d.message = "Error loading program: " + p.name + " (the verifier's log does not fit in " +
+                    std::to_string(opts.run.log_size) + " bytes)";
+        d.notes.push_back("raise BPFTRACE_LOG_SIZE");
+      }
       const char* refused = provider_for(p.kind).load_refused;
       if (refused && !load_error.verifier) {
         d.message = std::string(refused) + ": loading " + p.name + " failed with " +
@@ -157,7 +163,7 @@ int run_compiled(const DriverOptions& opts, Diagnostics& diags, Reporter& report
         if (!p.hint.empty()) d.notes.push_back("instead, try: " + p.hint);
       }
     }
-    if (opts.run.verbose) d.notes.push_back("log:\n" + load_error.log);
+    if (opts.run.verbose && !load_error.log.empty()) d.notes.push_back("log:\n" + load_error.log);
     else if (load_error.verifier) d.notes.push_back("run with -v to see the verifier's log");
     return reporter.fail();
   }
@@ -242,6 +248,7 @@ int run_driver(const DriverOptions& options) {
   PhaseTimer t{opts.timings};
   Diagnostics diags(opts.filename, opts.source);
   Reporter reporter{out, diags, 0, {}};
+  set_target_pid(opts.run.pid);
 
   // A script compiled before runs from the compile cache: nothing is parsed or compiled.
   // Loading needs root; compiling does not (a script can be checked, listed and dumped by
@@ -251,7 +258,8 @@ int run_driver(const DriverOptions& options) {
   bool use_cache = opts.cache && opts.dump.empty() && !opts.list && root && !getenv("SCRY_KERNEL_ROOT");
   std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size) +
                         " strlen=" + std::to_string(opts.strlen) + " max_probes=" + std::to_string(opts.max_probes) +
-                        " max_programs=" + std::to_string(opts.max_programs);
+                        " max_programs=" + std::to_string(opts.max_programs) +
+                        " pid=" + std::to_string(opts.run.pid);  // usdt::NAME: the process's files
   for (auto& i : opts.includes) changes += " include=" + i;
   for (auto& d : opts.include_dirs) changes += " -I" + d;
   CompileCache cache(use_cache, use_cache ? compile_key(opts.source, opts.filename, opts.params, changes) : "");

@@ -35,6 +35,7 @@ bool read_environment(DriverOptions& opts, std::string& error) {
   if (!read_number("BPFTRACE_MAX_PROBES", opts.max_probes, 1, 1u << 30, error)) return false;
   if (!read_number("BPFTRACE_MAX_BPF_PROGS", opts.max_programs, 1, 1u << 30, error)) return false;
   if (!read_number("BPFTRACE_CAT_BYTES_MAX", opts.run.cat_bytes_max, 1, 1u << 30, error)) return false;
+  if (!read_number("BPFTRACE_LOG_SIZE", opts.run.log_size, 1, 1u << 30, error)) return false;
   int no_demangle = 0;
   if (!read_number("BPFTRACE_NO_CPP_DEMANGLE", no_demangle, 0, 1, error)) return false;
   opts.run.demangle = !no_demangle;

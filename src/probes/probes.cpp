@@ -29,6 +29,19 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
+std::vector<std::string> split_attach_point(const std::string& s) {
+  std::vector<std::string> out(1);
+  bool quoted = false;
+  for (size_t i = 0; i < s.size(); i++) {
+    char c = s[i];
+    if (c == '"') quoted = !quoted;
+    else if (quoted && c == '\\' && i + 1 < s.size()) out.back() += s[++i];
+    else if (!quoted && c == ':') out.emplace_back();
+    else out.back() += c;
+  }
+  return out;
+}
+
 bool parse_u64(const std::string& s, uint64_t& v) {
   if (s.empty()) return false;
   char* end = nullptr;
@@ -176,7 +189,7 @@ bool expand_probes(const Program& prog, std::vector<ProbeInstance>& out, Diagnos
   for (size_t i = 0; i < prog.probes.size(); i++) {
     for (AttachPoint ap : prog.probes[i].attach_points) {
       ap.text = with_params(ap.text, params);
-      auto parts = split(ap.text, ':');
+      auto parts = split_attach_point(ap.text);
       const Provider* provider = provider_named(parts[0]);
       if (!provider) {
         Loc l = ap.loc;

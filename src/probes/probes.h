@@ -44,6 +44,9 @@ std::string tracepoint_hint(const std::string& func, bool ret);
 
 // "a:b:c" -> {"a", "b", "c"}
 std::vector<std::string> split(const std::string& s, char sep);
+// An attach point's fields: split at colons outside double quotes, the quotes removed and the
+// escapes in them (\" and \\) undone, so that `uprobe:bin:"ns::f"` names the function ns::f.
+std::vector<std::string> split_attach_point(const std::string& s);
 bool has_wildcard(const std::string& s);
 // FUNC or FUNC+OFFSET; false if the offset is not a number.
 bool split_offset(const std::string& s, std::string& func, uint64_t& off);

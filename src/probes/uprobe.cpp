@@ -1,5 +1,6 @@
 // uprobe:PATH:FUNCTION[+OFFSET] and uretprobe:PATH:FUNCTION: probes on user functions, named
 // from the binary's ELF symbols (C++ names demangled, IFUNCs resolved to this CPU's code).
+#include "src/probes/binaries.h"
 #include "src/probes/listing.h"
 #include "src/probes/provider.h"
 #include "src/probes/registers.h"
@@ -46,26 +47,11 @@ uint64_t resolve_ifunc(const std::string& path, const std::string& name) {
   return out;
 }
 
+// The probes on `func` (a name, a pattern or an address) of one binary; false after an error.
 template <ProbeKind Kind>
-bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::vector<ProbeInstance>& out,
-            Diagnostics& diags) {
+bool expand_in(const AttachPoint& ap, const std::string& path, const std::string& func, uint64_t off, bool sole,
+               std::vector<ProbeInstance>& out, Diagnostics& diags) {
   const char* kind = Kind == ProbeKind::Uretprobe ? "uretprobe" : "uprobe";
-  // uprobe:PATH:FUNC; C++ names may hold "::", so everything after PATH is the function.
-  std::string spec;
-  for (size_t i = 2; i < parts.size(); i++) spec += (i > 2 ? ":" : "") + parts[i];
-  std::string func;
-  uint64_t off = 0;
-  if (parts.size() < 3 || parts[1].empty() || spec.empty() || !split_offset(spec, func, off)) {
-    diags.report(
-        DiagKind::BadAttachPoint, ap.loc,
-        std::string(kind) + " probes are written " + kind + ":PATH:FUNCTION (PATH may be a library name such as libc)");
-    return false;
-  }
-  std::string path = resolve_binary(parts[1]);
-  if (path.empty()) {
-    diags.report(DiagKind::BadAttachPoint, ap.loc, "cannot find '" + parts[1] + "': no such file or library");
-    return false;
-  }
   auto add = [&](const std::string& sym, const std::string& shown, uint64_t file_offset = 0) {
     ProbeInstance pi;
     pi.spec.kind = Kind;
@@ -75,15 +61,35 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
     pi.spec.name = std::string(kind) + ":" + path + ":" + shown + (off ? "+" + std::to_string(off) : "");
     out.push_back(pi);
   };
-  // An address instead of a name: uprobe:PATH:0x1234.
-  if (func.rfind("0x", 0) == 0) {
-    uint64_t vaddr = std::strtoull(func.c_str(), nullptr, 16);
+  std::vector<ElfSymbol> symbols = read_elf_symbols(path);
+  // An address instead of a name (uprobe:PATH:0x1234, or decimal): it must fall inside a
+  // function of the binary, as in bpftrace, so that the probe lands on an instruction.
+  if (!func.empty() && isdigit((unsigned char)func[0])) {
+    char* end = nullptr;
+    uint64_t vaddr = std::strtoull(func.c_str(), &end, 0);
+    const ElfSymbol* in = nullptr;
+    for (auto& s : symbols)
+      if (*end == 0 && s.is_function && vaddr >= s.address && vaddr < s.address + s.size) in = &s;
+    if (!in) {
+      char hex[32];
+      snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)vaddr);
+      diags.report(DiagKind::BadAttachPoint, ap.loc, "Could not resolve address: " + path + ":" + hex)
+          .notes.push_back("an address must fall inside a function of the binary's symbol table");
+      return false;
+    }
+    if (Kind == ProbeKind::Uretprobe && vaddr != in->address) {
+      diags.report(DiagKind::BadAttachPoint, ap.loc,
+                   "uretprobes cannot be attached at function offset. (address resolved to: " + in->name + "+" +
+                       std::to_string(vaddr - in->address) + ")");
+      return false;
+    }
     uint64_t file_off = elf_vaddr_to_offset(path, vaddr);
     add("", func, file_off ? file_off : vaddr);
+    out.back().spec.func_display = in->name;
     return true;
   }
   size_t before = out.size();
-  for (auto& s : read_elf_symbols(path)) {
+  for (auto& s : symbols) {
     if (!s.is_function) continue;
     std::string cxx = demangled_name(s.name);
     bool hit =
@@ -108,11 +114,7 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
     }
     if (!has_wildcard(func)) break;
   }
-  if (out.size() == before) {
-    if (has_wildcard(func)) {
-      diags.report(DiagKind::NoMatchingProbe, ap.loc, "no function of " + path + " matches '" + func + "'");
-      return true;
-    }
+  if (out.size() == before && !has_wildcard(func) && sole) {
     // Not fatal until attaching: --dry-run still compiles and loads the program.
     auto& d = diags.report(DiagKind::MissingFunction, ap.loc,
                            "no function '" + func + "' in " + path + ": this probe cannot attach");
@@ -122,22 +124,53 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
   return true;
 }
 
-// uprobe:libc:* lists as uprobe:/lib/.../libc.so.6:*, the binary's functions.
+template <ProbeKind Kind>
+bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::vector<ProbeInstance>& out,
+            Diagnostics& diags) {
+  const char* kind = Kind == ProbeKind::Uretprobe ? "uretprobe" : "uprobe";
+  // uprobe:PATH:FUNC; C++ names may hold "::", so everything after PATH is the function.
+  std::string spec;
+  for (size_t i = 2; i < parts.size(); i++) spec += (i > 2 ? ":" : "") + parts[i];
+  std::string func;
+  uint64_t off = 0;
+  if (parts.size() < 3 || (parts[1].empty() && !target_pid()) || spec.empty() || !split_offset(spec, func, off)) {
+    diags.report(
+        DiagKind::BadAttachPoint, ap.loc,
+        std::string(kind) + " probes are written " + kind + ":PATH:FUNCTION (PATH may be a library name such as libc)");
+    return false;
+  }
+  std::vector<std::string> paths = binaries_named(parts[1]);
+  if (paths.empty()) return no_binary(ap, parts[1], diags);
+  size_t before = out.size();
+  for (auto& path : paths)
+    if (!expand_in<Kind>(ap, path, func, off, paths.size() == 1, out, diags)) return false;
+  if (out.size() == before)
+    diags.report(DiagKind::NoMatchingProbe, ap.loc,
+                 "no function of " + (paths.size() == 1 ? paths[0] : "'" + parts[1] + "'") + " matches '" + func + "'");
+  return true;
+}
+
+// uprobe:libc:* lists as uprobe:/lib/.../libc.so.6:*, the binary's functions; a file pattern
+// lists each file it matches; with -p, the process's files.
 template <ProbeKind Kind>
 void list(Lister& l) {
-  // Only a pattern that names a binary lists one: "uprobe:libc", "*:/bin/bash:*"; not "*:c",
-  // which is a pattern on the last part of every probe's name.
-  if (l.part(1).empty() || has_wildcard(l.part(1)) || (has_wildcard(l.part(0)) && l.part(2).empty())) return;
-  std::string path = resolve_binary(l.part(1));
-  if (path.empty()) return;
   std::string kind = Kind == ProbeKind::Uretprobe ? "uretprobe" : "uprobe";
+  // A pattern without a kind ("*:NAME", or none) names no binary: it lists the process's
+  // functions with -p, else nothing (uretprobes only when asked for by name).
+  bool bare = has_wildcard(l.part(0)) && l.part(2).empty();
+  if (bare && (!target_pid() || Kind == ProbeKind::Uretprobe)) return;
+  if (!bare && l.part(1).empty() && !target_pid()) return;
   const std::string& full = l.pattern();
   size_t second = full.find(':', full.find(':') + 1);
-  std::string func_pattern = second == std::string::npos ? "*" : full.substr(second + 1);
-  l.with_pattern(kind + ":" + path + ":" + func_pattern, [&] {
-    for (auto& s : read_elf_symbols(path))
-      if (s.is_function) l.emit(kind + ":" + path + ":" + s.name);
-  });
+  std::string func_pattern = bare || second == std::string::npos ? "*" : full.substr(second + 1);
+  for (auto& path : binaries_named(bare ? "" : l.part(1))) {
+    auto emit_all = [&] {
+      for (auto& s : read_elf_symbols(path))
+        if (s.is_function) l.emit(kind + ":" + path + ":" + s.name);
+    };
+    if (bare) emit_all();
+    else l.with_pattern(kind + ":" + path + ":" + func_pattern, emit_all);
+  }
 }
 #endif
 

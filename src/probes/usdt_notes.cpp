@@ -51,6 +51,11 @@ bool parse_usdt_arg(const std::string& text, UsdtArg& out) {
   if (op.size() > 1 && op[0] == '$') {
     out.kind = UsdtArg::Constant;
     out.value = strtoll(op.c_str() + 1, nullptr, 0);
+    if (out.size < 8) {  // the note holds the value as written: -3600 for (uint16_t)61936
+      uint64_t bits = uint64_t(out.value) & ((uint64_t(1) << (out.size * 8)) - 1);
+      uint64_t sign = uint64_t(1) << (out.size * 8 - 1);
+      out.value = out.is_signed && (bits & sign) ? int64_t(bits | ~((sign << 1) - 1)) : int64_t(bits);
+    }
     return true;
   }
   if (op.size() > 1 && op[0] == '%') {
@@ -58,7 +63,7 @@ bool parse_usdt_arg(const std::string& text, UsdtArg& out) {
     out.reg = register_offset(op.substr(1), ok);
     return ok;
   }
-  // [disp](%reg)
+  // [disp](%reg) or [disp](%reg,%index,scale)
   size_t paren = op.find("(%");
   if (paren != std::string::npos && op.back() == ')') {
     std::string disp = op.substr(0, paren);
@@ -66,8 +71,17 @@ bool parse_usdt_arg(const std::string& text, UsdtArg& out) {
     out.value = disp.empty() ? 0 : strtoll(disp.c_str(), &end, 0);
     if (!disp.empty() && *end) return false;  // symbol(%rip): not supported
     out.kind = UsdtArg::Memory;
-    out.reg = register_offset(op.substr(paren + 2, op.size() - paren - 3), ok);
-    return ok;
+    std::string inside = op.substr(paren + 2, op.size() - paren - 3);
+    size_t comma = inside.find(',');
+    out.reg = register_offset(inside.substr(0, comma), ok);
+    if (!ok || comma == std::string::npos) return ok;
+    std::string rest = inside.substr(comma + 1);  // %index[,scale]
+    size_t comma2 = rest.find(',');
+    if (rest.empty() || rest[0] != '%') return false;
+    out.indexed = true;
+    out.index_reg = register_offset(rest.substr(1, comma2 == std::string::npos ? std::string::npos : comma2 - 1), ok);
+    out.scale = comma2 == std::string::npos ? 1 : uint32_t(atoi(rest.c_str() + comma2 + 1));
+    return ok && (out.scale == 1 || out.scale == 2 || out.scale == 4 || out.scale == 8);
   }
   return false;
 }

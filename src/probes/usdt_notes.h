@@ -13,7 +13,9 @@ struct UsdtArg {
   uint32_t size = 8;      // bytes
   bool is_signed = false;
   uint32_t reg = 0;       // Register/Memory: offset of the register in struct pt_regs
-  int64_t value = 0;      // Memory: displacement; Constant: the value
+  int64_t value = 0;      // Memory: displacement; Constant: the value, cut to its size
+  bool indexed = false;   // Memory at reg + value + index register * scale
+  uint32_t index_reg = 0, scale = 1;
 };
 
 struct UsdtProbe {

@@ -11,11 +11,13 @@ static bool has_record(const Type& t) {
   return t.kind == TypeKind::Record || (t.kind == TypeKind::Array && t.pointee && has_record(*t.pointee));
 }
 
+Type tuple_element_type(const Type& t) { return t.is_int() ? t : storage_type(t); }
+
 Type storage_type(const Type& t) {
   if (t.kind == TypeKind::Integer) return Type::integer(8, t.is_signed);
   if (t.kind == TypeKind::Tuple) {
     std::vector<Type> e;
-    for (auto& x : t.elems) e.push_back(storage_type(x));
+    for (auto& x : t.elems) e.push_back(tuple_element_type(x));
     return Type::tuple(std::move(e));
   }
   // A stored copy keeps `user`: its pointer members still point into user memory. Code

@@ -129,6 +129,8 @@ bool named_constant(const std::string& name, int64_t& out);
 // The type a value has once stored (in a map, variable, tuple or event): integers widen to
 // 64 bits; records and arrays are laid out from BTF and live in BPF memory.
 Type storage_type(const Type& t);
+// The same inside a tuple, where integers keep their size (a C struct's layout, as bpftrace's).
+Type tuple_element_type(const Type& t);
 // A whole struct or array copied as a value: its bytes are copied into BPF memory (a stack
 // buffer, the scratch map, a map value and a ring buffer record), so they are bounded.
 constexpr uint32_t kMaxWholeValue = 4096;

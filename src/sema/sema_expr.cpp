@@ -76,7 +76,7 @@ Type Sema::check_expr(Expr& e) {
           return e.type = Type::none();
         }
         if (!check_whole_value(t, a->loc)) return e.type = Type::none();
-        elems.push_back(storage_type(t));
+        elems.push_back(tuple_element_type(t));
       }
       return e.type = Type::tuple(std::move(elems));
     }

@@ -51,10 +51,20 @@ Type Type::stack(TypeKind k, StackMode mode, uint32_t frames) {
   return t;
 }
 
+// C's alignment, so that tuples are laid out as bpftrace lays them out (as a C struct).
 static uint32_t align_of(const Type& t) {
-  if (t.kind == TypeKind::String) return 1;
-  if (t.kind == TypeKind::Tuple || t.kind == TypeKind::Record || t.kind == TypeKind::Array) return 8;
-  return t.size;
+  switch (t.kind) {
+    case TypeKind::String: return 1;
+    case TypeKind::Array: return t.pointee ? align_of(*t.pointee) : 8;
+    case TypeKind::Tuple:
+    case TypeKind::Record: {
+      if (t.elems.empty()) return t.kind == TypeKind::Record ? 8 : 1;  // a record not laid out here
+      uint32_t a = 1;
+      for (auto& e : t.elems) a = std::max(a, align_of(e));
+      return a;
+    }
+    default: return t.size >= 8 ? 8 : t.size ? t.size : 1;
+  }
 }
 
 Type Type::tuple(std::vector<Type> elems) {
@@ -67,8 +77,9 @@ Type Type::tuple(std::vector<Type> elems) {
     t.offsets.push_back(off);
     off += e.size;
   }
-  t.size = (off + 7) / 8 * 8;
   t.elems = std::move(elems);
+  uint32_t a = align_of(t);
+  t.size = (off + a - 1) / a * a;
   return t;
 }
 

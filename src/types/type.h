@@ -11,7 +11,7 @@ enum class TypeKind : uint8_t {
   None,     // not yet known / no value (statements, exit())
   Integer,  // size 1, 2, 4 or 8 bytes, signed or not
   String,   // fixed buffer of `size` bytes, NUL-terminated inside it
-  Tuple,    // elems laid out at offsets, padded to 8 bytes
+  Tuple,    // elems laid out at offsets as in a C struct (integers keep their size)
   Probe,    // u64 index into the manifest's probe names; prints as the probe's name
   Func,     // u64 probe index; prints as that probe's function (`func`)
   KStack,   // i64 stack id in the stacks map (kstack)

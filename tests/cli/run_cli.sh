@@ -181,6 +181,13 @@ check "BPFTRACE_CAT_BYTES_MAX: what cat() prints of a file, at most" grep -qx "a
 "$SCRY" -q -e "BEGIN { cat(\"$T/missing\"); printf(\"goes on\\n\"); exit(); }" >"$T/catmiss.out" 2>&1
 check "cat() of a missing file is an error, and the program goes on" \
   sh -c "grep -qx \"ERROR: failed to open file '$T/missing': No such file or directory\" '$T/catmiss.out' && grep -qx 'goes on' '$T/catmiss.out'"
+# -v asks for each program's verifier log in BPFTRACE_LOG_SIZE bytes; a log that does not fit
+# fails the load, as in bpftrace.
+BPFTRACE_LOG_SIZE=1 "$SCRY" -ve 'BEGIN { exit(); }' >"$T/logsize.out" 2>&1
+check "BPFTRACE_LOG_SIZE too small for the verifier's log: the load fails, named" \
+  sh -c "! BPFTRACE_LOG_SIZE=1 '$SCRY' -ve 'BEGIN { exit(); }' >/dev/null 2>&1 && grep -q 'Error loading program: BEGIN' '$T/logsize.out'"
+"$SCRY" -ve 'BEGIN { exit(); }' >"$T/logsize_ok.out" 2>&1
+check "-v prints each program's verifier log" grep -q "^processed [0-9]* insns" "$T/logsize_ok.out"
 BPFTRACE_STRLEN=4 "$SCRY" -q -c "$TARGET open 1 /dev/null" -e 'tracepoint:syscalls:sys_enter_openat /comm == "scry_target" && args.flags == 0/ { printf("%s\n", str(args.filename)); exit(); }' >"$T/strlen.out" 2>&1
 check "BPFTRACE_STRLEN: how much of a string str() reads" grep -qx "/de" "$T/strlen.out"
 BPFTRACE_MAX_PROBES=10 "$SCRY" -e 'tracepoint:syscalls:sys_enter_* { }' >"$T/maxprobes.out" 2>&1
@@ -264,6 +271,31 @@ if [ -x /usr/bin/python3.11 ]; then
     >"$T/py" 2>&1
   check "USDT probes of the Python interpreter fire" grep -q '^@lines: [1-9]' "$T/py"
 fi
+
+# -p: the process's files, for usdt probes without a path and for -l (uprobes and USDT probes
+# of the binary and of the libraries it has mapped); a file pattern names each file it matches.
+"$TARGET" usdtloop 20000 &
+upid=$!
+"$SCRY" -l 'usdt:*' -p $upid >"$T/lp_usdt.out" 2>&1
+check "-l 'usdt:*' -p PID lists the process's USDT probes" grep -qx "usdt:$TARGET:scry:tick" "$T/lp_usdt.out"
+"$SCRY" -l -p $upid >"$T/lp_all.out" 2>&1
+check "-l -p PID lists the process's functions and its libraries'" \
+  sh -c "grep -qx 'uprobe:$TARGET:scry_target_add' '$T/lp_all.out' && grep -q '^uprobe:.*/libc.so.6:malloc$' '$T/lp_all.out'"
+"$SCRY" -l 'usdt:*:scry:ti*' -p $upid >"$T/lp_filter.out" 2>&1
+check "-l -p PID with a provider and a probe pattern" sh -c "test \$(wc -l <'$T/lp_filter.out') = 1 && grep -qx 'usdt:$TARGET:scry:tick' '$T/lp_filter.out'"
+timeout 30 "$SCRY" -q -p $upid -e 'usdt::scry:tick { printf("tick %d\n", arg0 > 0); exit(); }' >"$T/p_usdt.out" 2>&1
+check "usdt::PROVIDER:NAME with -p attaches in the process's files" grep -qx "tick 1" "$T/p_usdt.out"
+timeout 30 "$SCRY" -q -p $upid -e 'usdt:::tic? { printf("any provider\n"); exit(); }' >"$T/p_usdt2.out" 2>&1
+check "usdt::: with -p: any file of the process, any provider" grep -qx "any provider" "$T/p_usdt2.out"
+kill $upid; wait $upid 2>/dev/null
+"$SCRY" -e 'usdt::scry:tick { }' >/dev/null 2>"$T/usdt_nopath.err"
+check "usdt without a path and without -p says why" grep -q "needs -p PID" "$T/usdt_nopath.err"
+"$SCRY" -l "usdt:${TARGET%_target}_tar*:scry:p*" >"$T/l_glob.out" 2>&1
+check "-l with a file pattern lists each file it matches" \
+  sh -c "grep -qx 'usdt:$TARGET:scry:ping' '$T/l_glob.out' && grep -qx 'usdt:${TARGET}_pie:scry:ping' '$T/l_glob.out'"
+"$SCRY" -q --usdt-file-activation -c "$TARGET usdt" -e "usdt:${TARGET}*:scry:ping { @[probe] = count(); }" >"$T/glob_usdt.out" 2>&1
+check "usdt on a file pattern attaches in every file that matches (--usdt-file-activation accepted)" \
+  grep -qx "@\[usdt:$TARGET:scry:ping\]: 1" "$T/glob_usdt.out"
 
 # A probe that cannot attach is an error naming it; --missing-probes=warn makes it a warning.
 "$SCRY" -e 'kprobe:vfs_read { @k = count(); } BEGIN { exit(); }' >/dev/null 2>"$T/k.err"

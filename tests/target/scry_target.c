@@ -12,6 +12,8 @@
 //                             machine's debug registers fire (some VMs never fire them)
 //   scry_target usdt          USDT probe scry:tick(i, "tock") for i = 1..3, then scry:ping(7),
 //                             which has a semaphore
+//   scry_target usdtloop MS   scry:tick(i, "tock") every 50 ms for MS ms (for -p)
+//   scry_target getppid N P   P processes at once, each calling getppid() N times
 //   scry_target nest          main -> scry_stack_outer -> scry_stack_middle -> scry_stack_inner,
 //                             which calls getppid() (for ustack/kstack: the names are known)
 //   scry_target jit           run getppid() from code made at run time, named in
@@ -29,6 +31,7 @@
 #include <sys/syscall.h>
 #include <sys/sdt.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +131,26 @@ int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "kill") == 0) return kill(getpid(), 0);
   if (argc == 2 && strcmp(argv[1], "usdt") == 0) {
     for (int i = 1; i <= 3; i++) DTRACE_PROBE2(scry, tick, i, "tock");  // no semaphore
+    // Constants: the note holds each as a signed immediate ("2@$-3600" for 61936).
+    DTRACE_PROBE4(scry, consts, (uint16_t)0xf1f0, (int16_t)0xf1f0, (uint8_t)0xf0, (int8_t)0xf0);
     scry_target_ping(7);  // a probe with a semaphore: fires only while someone is attached
+    return 0;
+  }
+  if (argc == 3 && strcmp(argv[1], "usdtloop") == 0) {  // for -p: scry:tick every 50 ms
+    for (int i = 1; i <= atoi(argv[2]) / 50; i++) {
+      DTRACE_PROBE2(scry, tick, i, "tock");
+      usleep(50000);
+    }
+    return 0;
+  }
+  if (argc == 4 && strcmp(argv[1], "getppid") == 0) {  // P processes at once, N calls each
+    int n = atoi(argv[2]), procs = atoi(argv[3]);
+    for (int p = 0; p < procs; p++)
+      if (fork() == 0) {
+        for (int i = 0; i < n; i++) syscall(SYS_getppid);
+        _exit(0);
+      }
+    while (wait(NULL) > 0) {}
     return 0;
   }
   if (argc == 2 && strcmp(argv[1], "cold") == 0) {
@@ -202,6 +224,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && strcmp(argv[1], "setuid") == 0) return setuid(0);
-  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | nest | jit | watch | watchself | usdt | cold\n");
+  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | nest | jit | watch | watchself | usdt | usdtloop MS | getppid N P | cold\n");
   return 2;
 }

@@ -21,6 +21,22 @@ TEST_CASE("tuples align integers to 8 bytes and pad the total") {
   CHECK(t.name() == "(string[3], int64, string[2])");
 }
 
+TEST_CASE("tuples are laid out as C structs: integers keep their size and alignment") {
+  // bpftrace's layout: (int8, int16, int32) is 8 bytes, (int32, int16, int8) too.
+  Type a = Type::tuple({Type::integer(1, true), Type::integer(2, true), Type::integer(4, true)});
+  CHECK(a.offsets == std::vector<uint32_t>{0, 2, 4});
+  CHECK(a.size == 8);
+  Type b = Type::tuple({Type::integer(4, true), Type::integer(2, true), Type::integer(1, true)});
+  CHECK(b.offsets == std::vector<uint32_t>{0, 4, 6});
+  CHECK(b.size == 8);
+  // An array of int takes the int's alignment: (int32, int[4]) is 20 bytes.
+  Type c = Type::tuple({Type::integer(4, true), Type::array(Type::integer(4, true), 4)});
+  CHECK(c.offsets[1] == 4);
+  CHECK(c.size == 20);
+  // Only strings: byte-aligned, no padding.
+  CHECK(Type::tuple({Type::string(3), Type::string(2)}).size == 5);
+}
+
 TEST_CASE("strings of different lengths are compatible and widen to the longer") {
   CHECK(Type::string(3).compatible(Type::string(64)));
   CHECK(widen(Type::string(3), Type::string(64)).size == 64);
