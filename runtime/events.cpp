@@ -85,6 +85,13 @@ int handle_record(EventContext& ec, void* data, size_t size) {
         else ec.output->text(EventType::Printf, format_printf(spec, static_cast<uint8_t*>(data), size, ec.names));
       }
       break;
+    case EventType::HelperError:
+      if (h.id < m.helper_sites.size() && size >= sizeof(EventHeader) + 8) {
+        int64_t rc;
+        std::memcpy(&rc, static_cast<uint8_t*>(data) + sizeof(EventHeader), sizeof rc);
+        ec.output->helper_error(m.helper_sites[h.id], rc);
+      }
+      break;
     case EventType::Exit:
       ec.exit_requested = true;
       return kStopReading;  // nothing after exit() is shown

@@ -67,6 +67,7 @@ enum class EventType : uint64_t {
   Cat = 9,     // like Printf; the text names a file to print
   NewPid = 10,  // id: a pid whose user addresses will need names (read its mappings now)
   PrintEntry = 11,  // id: map; one entry of a print() snapshot (PrintEntryRecord)
+  HelperError = 12,  // id: helper site (-k, -kk); then the helper's int64 return code
 };
 constexpr uint32_t kJoinArgs = 16, kJoinArgLen = 64;
 struct EventHeader {
@@ -117,6 +118,13 @@ struct ValueNames {
   std::vector<std::string> cgroup_filters;  // cgroup_path() hierarchy filters ("*": all)
 };
 
+// -k/-kk: a BPF helper call whose failure the program reports, and where the script made it.
+struct HelperSite {
+  std::string helper;  // as bpftrace names it: "map_update_elem", "probe_read"
+  int line = 0, col = 0, end_col = 0;
+  std::string file, source;  // the script's name ("stdin" for -e) and line, for the warning
+};
+
 struct Manifest {
   std::vector<ProbeSpec> probes;
   std::vector<MapSpec> maps;
@@ -131,6 +139,10 @@ struct Manifest {
   // to scry): u64 slots, see GlobalSlot.
   std::string globals_map = ".bss";
   uint32_t ringbuf_size = 1 << 22;
+  // -k (1): failed map updates and deletes are reported at run time; -kk (2): also map
+  // lookups that find nothing and failed memory reads. Read by code generation.
+  uint32_t helper_check = 0;
+  std::vector<HelperSite> helper_sites;
   // Files the compiler read besides the script (cgroupid() paths; uprobe binaries are in
   // `probes`): the compile cache checks them. Not used at run time.
   std::vector<std::string> compile_inputs;

@@ -52,8 +52,10 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProbeSpec, kind, attach, listed, name, prog_n
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MapSpec, name, bpf_name, key, value, max_entries, percpu)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StackMapSpec, bpf_name, frames)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PrintfSpec, print_value, format, args, offsets)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HelperSite, helper, line, col, end_col, file, source)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Manifest, probes, maps, printfs, time_formats, join_separators,
-                                   cgroup_filters, stack_maps, ringbuf_map, drops_map, globals_map, ringbuf_size)
+                                   cgroup_filters, stack_maps, ringbuf_map, drops_map, globals_map, ringbuf_size,
+                                   helper_check, helper_sites)
 
 json manifest_to_json(const Manifest& m) { return json(m); }
 

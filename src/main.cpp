@@ -34,6 +34,8 @@ void usage(FILE* f) {
           "    -l [PATTERN]    list probes (wildcards; kind:pattern), or those of -e/a script\n"
           "    -lv             list with arguments and their types\n"
           "    -q              quiet: no \"Attaching N probes...\" line\n"
+          "    -k, -kk         report failed map updates and deletes (-k), and also lookups that\n"
+          "                    find nothing and failed memory reads (-kk), as warnings at run time\n"
           "    -o FILE         write output to FILE\n"
           "    -f FORMAT       output format: text (default), json (bpftrace's JSON, docs/json.md),\n"
           "                    folded (maps as folded stacks for flame graphs)\n"
@@ -150,7 +152,7 @@ int main(int argc, char** argv) {
   int c;
   // GNU getopt permutes: options may follow the script file, as with bpftrace; '--' ends them (for a
   // negative $1).
-  while ((c = getopt_long(argc, argv, "e:lvqo:f:B:c:p:hVI:", long_options, nullptr)) != -1) {
+  while ((c = getopt_long(argc, argv, "e:lvqko:f:B:c:p:hVI:", long_options, nullptr)) != -1) {
     std::string v = optarg ? optarg : "";
     switch (c) {
       case 'e':
@@ -164,6 +166,7 @@ int main(int argc, char** argv) {
         else opts.run.verbose = opts.timings = true;
         break;
       case 'q': opts.run.quiet = true; break;
+      case 'k': opts.helper_check = std::min(opts.helper_check + 1, 2u); break;
       case 'o': out_file = v; break;
       case 'f':
         if (v == "text") opts.run.format = scry::OutputFormat::Text;

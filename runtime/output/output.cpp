@@ -1,6 +1,7 @@
 #include "runtime/output/output.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "runtime/format/folded.h"
 #include "runtime/format/json.h"
@@ -56,6 +57,19 @@ class TextOutput : public Output {
     fprintf(stderr, "ERROR: %s\n", message.c_str());
   }
   void diagnostic(const DiagnosticRecord& d) override { fputs(d.rendered.c_str(), stderr); }
+  // As bpftrace: "stdin:1:22-34: WARNING: Failed to map_delete_elem: No such file or
+  // directory (-2)", then the source line and a tilde under each character of the call.
+  void helper_error(const HelperSite& s, int64_t rc) override {
+    fflush(out_);
+    std::string at = s.file + ":" + std::to_string(s.line) + ":" + std::to_string(s.col) +
+                     (s.end_col > s.col ? "-" + std::to_string(s.end_col + 1) : "");
+    std::string why = rc ? std::string(strerror(int(-rc))) + " (" + std::to_string(rc) + ")" : "0";
+    std::string marks = s.col > 0 ? std::string(size_t(s.col - 1), ' ') +
+                                        std::string(size_t(std::max(1, s.end_col - s.col + 1)), '~')
+                                  : "";
+    fprintf(stderr, "%s: WARNING: Failed to %s: %s\n%s\n%s\n", at.c_str(), s.helper.c_str(), why.c_str(),
+            s.source.c_str(), marks.c_str());
+  }
 };
 
 // Text, but maps print folded, and the "Attaching" line goes to stderr so that the output
@@ -143,6 +157,12 @@ class JsonOutput : public Output {
   void error(const std::string& message) override {
     to_stderr("ERROR: " + message + "\n");
     emit("error", object({{"message", fmt::json_string(message)}}));
+  }
+  // bpftrace's record, flat: {"type": "helper_error", "helper": "probe_read", "retcode": -14,
+  // "line": 1, "col": 37}.
+  void helper_error(const HelperSite& s, int64_t rc) override {
+    put("{\"type\": \"helper_error\", \"helper\": " + fmt::json_string(s.helper) + ", \"retcode\": " +
+        std::to_string(rc) + ", \"line\": " + std::to_string(s.line) + ", \"col\": " + std::to_string(s.col) + "}\n");
   }
   void diagnostic(const DiagnosticRecord& d) override {
     if (d.error) to_stderr(d.rendered);

@@ -46,6 +46,8 @@ class Output {
   virtual void warning(const std::string& message) = 0;
   virtual void error(const std::string& message) = 0;
   virtual void diagnostic(const DiagnosticRecord& d) = 0;
+  // -k/-kk: a helper call at `site` failed with `rc` (0: a lookup found nothing).
+  virtual void helper_error(const HelperSite& site, int64_t rc) = 0;
 
  protected:
   // Writes one whole record (a printf's text, a map, a JSON line). The stream's buffer is big;

@@ -262,7 +262,7 @@ const std::vector<Builtin>& map_builtins() {
          return Type::none();
        }),
        .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) -> llvm::Value* {
-         cg.gen_delete(*e.args[0]);
+         cg.gen_delete(*e.args[0], e.loc);
          return nullptr;
        })},
       {.name = "clear",

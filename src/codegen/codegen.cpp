@@ -22,6 +22,7 @@ CodeGen::CodeGen(const Program& prog, Manifest& m, Diagnostics& d)
 }
 
 void CodeGen::set_loc(const Loc& l) {
+  loc_ = l;
   if (sp_) b_.SetCurrentDebugLocation(llvm::DILocation::get(ctx_, l.line, l.col, sp_));
 }
 

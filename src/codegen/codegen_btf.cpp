@@ -14,8 +14,9 @@ llvm::Value* CodeGen::probe_read(llvm::Value* dst, uint32_t size, llvm::Value* s
     return call_helper(kProbeReadKernel, b_.getInt64Ty(), {dst, b_.getInt32(size), src_addr});
   // Uprobes read their process's memory, and so do reads through syscall arguments.
   int helper = user || user_space_probe() ? kProbeReadUser : kProbeReadKernel;
-  return call_helper(helper, b_.getInt64Ty(),
-                     {dst, b_.getInt32(size), b_.CreateIntToPtr(src_addr, b_.getPtrTy())});
+  auto* rc = call_helper(helper, b_.getInt64Ty(), {dst, b_.getInt32(size), b_.CreateIntToPtr(src_addr, b_.getPtrTy())});
+  check_helper(rc, "probe_read", 2);
+  return rc;
 }
 
 void CodeGen::read_user_or_kernel(llvm::Value* dst, uint32_t size, llvm::Value* addr) {

@@ -294,6 +294,7 @@ llvm::Value* CodeGen::gen_field(const Expr& e) {
   // A pointer's value or a record's address, plus the member's offset; or the member's place
   // in a record copied into BPF memory.
   llvm::Value* addr = b->getType()->isPointerTy() ? byte_ptr(b, e.field_offset) : b_.CreateAdd(b, i64(e.field_offset));
+  set_loc(e.loc);  // the read is the member access's (-kk names it)
   return read_typed(addr, e.type, base.type.user, e.field_shift, e.field_bits);
 }
 

@@ -177,7 +177,7 @@ class CodeGen {
     b_.CreateBr(done);
     b_.SetInsertPoint(done);
   }
-  void gen_delete(const Expr& map);
+  void gen_delete(const Expr& map, const Loc& call);
   void count_drop(uint32_t slot);
   llvm::Value* global_slot(GlobalSlot slot);  // the address of a u64 of the globals
 
@@ -216,6 +216,10 @@ class CodeGen {
   void copy_bytes(llvm::Value* dst, llvm::Value* src, uint32_t size);
   llvm::Value* byte_ptr(llvm::Value* base, uint64_t offset);
   void set_loc(const Loc& l);
+  Loc loc_;  // the script location of the code being generated (set_loc)
+  // -k/-kk (manifest_.helper_check >= level): reports a failed helper call at run time, at the
+  // current location: `rc` < 0, or for a lookup (`pointer`) a null result (reported as 0).
+  void check_helper(llvm::Value* rc, const char* helper, uint32_t level, bool pointer = false);
   llvm::Value* i64(uint64_t v) { return b_.getInt64(v); }
 
   const Program& prog_;

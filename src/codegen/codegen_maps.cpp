@@ -107,6 +107,7 @@ llvm::Value* CodeGen::gen_map_read(const Expr& map) {
   auto* key = gen_map_key(map);
   set_loc(map.loc);
   auto* p = call_helper(kMapLookup, b_.getPtrTy(), {maps_[map.map_id], key});
+  check_helper(p, "map_lookup_elem", 2, true);
   auto* found = llvm::BasicBlock::Create(ctx_, "map.found", fn_);
   auto* done = llvm::BasicBlock::Create(ctx_, "map.done", fn_);
   auto* start = b_.GetInsertBlock();
@@ -135,6 +136,7 @@ void CodeGen::gen_map_store(const Expr& map, llvm::Value* value_ptr) {
   auto* key = gen_map_key(map);
   set_loc(map.loc);
   auto* rc = call_helper(kMapUpdate, b_.getInt64Ty(), {maps_[map.map_id], key, value_ptr, i64(0)});
+  check_helper(rc, "map_update_elem", 1);
   auto* fail = llvm::BasicBlock::Create(ctx_, "update.fail", fn_);
   auto* done = llvm::BasicBlock::Create(ctx_, "update.done", fn_);
   b_.CreateCondBr(b_.CreateICmpSLT(rc, i64(0)), fail, done);
@@ -262,9 +264,10 @@ void CodeGen::hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx
   b_.SetInsertPoint(done);
 }
 
-void CodeGen::gen_delete(const Expr& map) {
+void CodeGen::gen_delete(const Expr& map, const Loc& call) {
   auto* key = gen_map_key(map);
-  call_helper(kMapDelete, b_.getInt64Ty(), {maps_[map.map_id], key});
+  set_loc(call);  // -k names the delete() call
+  check_helper(call_helper(kMapDelete, b_.getInt64Ty(), {maps_[map.map_id], key}), "map_delete_elem", 1);
 }
 
 }  // namespace scry

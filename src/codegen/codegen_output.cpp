@@ -19,6 +19,21 @@ llvm::Value* CodeGen::reserve_event(uint32_t size, EventType type, uint64_t id) 
   return ev;
 }
 
+void CodeGen::check_helper(llvm::Value* rc, const char* helper, uint32_t level, bool pointer) {
+  if (manifest_.helper_check < level) return;
+  uint32_t site = uint32_t(manifest_.helper_sites.size());
+  manifest_.helper_sites.push_back({helper, loc_.line, loc_.col, loc_.end_col, ""});
+  auto* failed = llvm::BasicBlock::Create(ctx_, "helper.failed", fn_);
+  auto* done = llvm::BasicBlock::Create(ctx_, "helper.ok", fn_);
+  b_.CreateCondBr(pointer ? b_.CreateIsNull(rc) : b_.CreateICmpSLT(rc, i64(0)), failed, done);
+  b_.SetInsertPoint(failed);
+  auto* ev = reserve_event(sizeof(EventHeader) + 8, EventType::HelperError, site);
+  b_.CreateStore(pointer ? i64(0) : rc, byte_ptr(ev, sizeof(EventHeader)));
+  submit_event(ev);
+  b_.CreateBr(done);
+  b_.SetInsertPoint(done);
+}
+
 void CodeGen::submit_event(llvm::Value* ev) {
   call_helper(kRingbufSubmit, b_.getVoidTy(), {ev, i64(0)});
   auto* done = llvm::BasicBlock::Create(ctx_, "event.done", fn_);

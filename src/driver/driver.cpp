@@ -234,7 +234,12 @@ bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stag
   t.done("sema");
   if (diags.has_errors() || last == Stage::Typed) return !diags.has_errors();
 
+  c.manifest.helper_check = opts.helper_check;
   bool ok = generate(c.prog, c.instances, c.manifest, diags, opts.dump == "ir", c.code);
+  for (auto& site : c.manifest.helper_sites) {
+    site.file = opts.filename;
+    site.source = diags.source_line(site.line);
+  }
   t.done("codegen");
   return ok;
 }
@@ -259,7 +264,7 @@ int run_driver(const DriverOptions& options) {
   std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size) +
                         " strlen=" + std::to_string(opts.strlen) + " max_probes=" + std::to_string(opts.max_probes) +
                         " max_programs=" + std::to_string(opts.max_programs) +
-                        " pid=" + std::to_string(opts.run.pid);  // usdt::NAME: the process's files
+                        " pid=" + std::to_string(opts.run.pid) + " k=" + std::to_string(opts.helper_check);  // usdt::NAME: the process's files
   for (auto& i : opts.includes) changes += " include=" + i;
   for (auto& d : opts.include_dirs) changes += " -I" + d;
   CompileCache cache(use_cache, use_cache ? compile_key(opts.source, opts.filename, opts.params, changes) : "");

@@ -174,6 +174,19 @@ check "debugf() with up to 3 arguments writes to the trace buffer" grep -q "bpf_
 check "debugf() with more than 3 arguments too" grep -q "bpf_trace_printk: scry-debugf $$ 2 3 -4 b" "$tracefs/trace"
 check "debugf() warns that its output is not scry's" grep -q "warning: debugf() writes to the kernel's trace buffer" "$T/debugf.out"
 
+# -k: failed map updates and deletes are reported where the script made them; -kk also
+# lookups that find nothing and failed reads (a JSON record of its own with -f json).
+"$SCRY" -k -e 'i:ms:10 { @[1] = 1; delete(@[2]); exit(); }' >/dev/null 2>"$T/k1.err"
+check "-k reports a failed delete, located" \
+  sh -c "grep -qx 'stdin:1:21-33: WARNING: Failed to map_delete_elem: No such file or directory (-2)' '$T/k1.err' && grep -qx '                    ~~~~~~~~~~~~' '$T/k1.err'"
+"$SCRY" -k -e 'i:ms:10 { @[1] = 1; printf("%d\n", @[2]); exit(); }' >/dev/null 2>"$T/k1b.err"
+check "-k does not report lookups" test ! -s "$T/k1b.err"
+"$SCRY" -kk -e 'i:ms:10 { @[1] = 1; printf("%d\n", @[2]); exit(); }' >/dev/null 2>"$T/k2.err"
+check "-kk reports a lookup that finds nothing" grep -qx 'stdin:1:36-40: WARNING: Failed to map_lookup_elem: 0' "$T/k2.err"
+"$SCRY" -kk -q -f json -e 'struct foo {int a;} BEGIN { $x = ((struct foo *)0)->a; exit(); }' >"$T/k3.json" 2>&1
+check "-kk -f json: a helper_error record for a failed read" \
+  grep -qE '^\{"type": "helper_error", "helper": "probe_read", "retcode": -[0-9]+, "line": 1, "col": [0-9]+\}$' "$T/k3.json"
+
 # bpftrace's environment variables.
 printf 'abcdefgh' >"$T/eight"
 BPFTRACE_CAT_BYTES_MAX=3 "$SCRY" -q -e "BEGIN { cat(\"$T/eight\"); printf(\"|\\n\"); exit(); }" >"$T/catmax.out" 2>&1
