@@ -31,6 +31,7 @@ bool Attachments::run_iterators(std::string& error) {
 
 void Attachments::detach_all() {
   iterators.clear();
+  watched.clear();
   if (links.size() < 4) {
     links.clear();
     return;

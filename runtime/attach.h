@@ -13,6 +13,8 @@ namespace scry {
 struct Attachments {
   std::vector<BpfLinkPtr> links;
   std::vector<bpf_link*> iterators;  // iter: links (owned by `links`), run once after BEGIN
+  // Watchpoints on function arguments, attached while running: (setup probe, address), link.
+  std::vector<std::pair<std::pair<uint32_t, uint64_t>, BpfLinkPtr>> watched;
   // Detaching a tracepoint waits for an RCU grace period (about 70 ms here); done one by one,
   // 360 probes take 26 s. Many threads detaching at once share those grace periods.
   void detach_all();
@@ -28,6 +30,13 @@ struct Attachments {
 // error, as long as some probe attaches: each such probe's message is added to `skipped`.
 bool attach_probes(bpf_object* obj, const Manifest& m, int pid, bool warn_only, Attachments& out,
                    std::string& error, std::vector<std::string>& skipped);
+
+// watchpoint:FUNC+argN: attaches the watchpoint that setup probe `setup` arms on `addr` in
+// process `pid` (once per address). On failure says why in `error`.
+bool arm_watchpoint(bpf_object* obj, const Manifest& m, uint32_t setup, uint64_t addr, int pid, Attachments& out,
+                    std::string& error);
+// unwatch(addr): detaches the watchpoints on `addr`.
+void unwatch(Attachments& out, uint64_t addr);
 
 // Runs the BEGIN or END programs once, in declaration order (BPF_PROG_TEST_RUN).
 bool run_special(bpf_object* obj, const Manifest& m, ProbeKind kind, std::string& error);

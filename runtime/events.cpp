@@ -92,6 +92,15 @@ int handle_record(EventContext& ec, void* data, size_t size) {
         ec.output->helper_error(m.helper_sites[h.id], rc);
       }
       break;
+    case EventType::WatchArm:
+    case EventType::Unwatch:
+      if (size >= sizeof(EventHeader) + 8) {
+        uint64_t addr;
+        std::memcpy(&addr, static_cast<uint8_t*>(data) + sizeof(EventHeader), sizeof addr);
+        if (EventType(h.type) == EventType::WatchArm && ec.watch) ec.watch(uint32_t(h.id), addr);
+        if (EventType(h.type) == EventType::Unwatch && ec.unwatch) ec.unwatch(addr);
+      }
+      break;
     case EventType::Exit:
       ec.exit_requested = true;
       return kStopReading;  // nothing after exit() is shown

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -38,6 +39,9 @@ struct EventContext {
     std::vector<MapEntry> entries;
   };
   std::map<uint64_t, Snapshot> snapshots;
+  // watchpoint:FUNC+argN: setup probe `setup` saw `addr`; unwatch(addr). Set by the session.
+  std::function<void(uint32_t setup, uint64_t addr)> watch;
+  std::function<void(uint64_t addr)> unwatch;
 };
 
 // ring_buffer_sample_fn: handles one record. Returns kStopReading (negative, so that libbpf

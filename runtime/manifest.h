@@ -11,7 +11,10 @@
 namespace scry {
 
 enum class ProbeKind { Begin, End, Tracepoint, Interval, Profile, Kprobe, Kretprobe, Uprobe, Uretprobe,
-                       Software, Hardware, RawTracepoint, Fentry, Fexit, Iter, Watchpoint, Usdt };
+                       Software, Hardware, RawTracepoint, Fentry, Fexit, Iter, Watchpoint, Usdt,
+                       // watchpoint:FUNC+argN: a uprobe on FUNC that sends argN's address for scry to
+                       // watch (the Watchpoint probe after it, which is attached then)
+                       WatchpointSetup };
 
 struct ProbeSpec {
   ProbeKind kind = ProbeKind::Begin;
@@ -33,6 +36,8 @@ struct ProbeSpec {
   uint64_t ref_ctr_offset = 0;  // usdt: file offset of the probe's semaphore (0: none)
   uint64_t wp_addr = 0;         // watchpoint: address, length, and mode bits (1 r, 2 w, 4 x)
   uint32_t wp_len = 0, wp_mode = 0;
+  uint32_t wp_arg = 0;          // watchpoint setup: which argument holds the address
+  bool wp_async = false;        // asyncwatchpoint: the process is not stopped while scry attaches
   uint32_t block = 0;           // which of the script's probe blocks this comes from (attach order)
 };
 
@@ -68,6 +73,8 @@ enum class EventType : uint64_t {
   NewPid = 10,  // id: a pid whose user addresses will need names (read its mappings now)
   PrintEntry = 11,  // id: map; one entry of a print() snapshot (PrintEntryRecord)
   HelperError = 12,  // id: helper site (-k, -kk); then the helper's int64 return code
+  WatchArm = 13,     // id: a WatchpointSetup probe; then the u64 address to watch
+  Unwatch = 14,      // then the u64 address whose watchpoints go
 };
 constexpr uint32_t kJoinArgs = 16, kJoinArgLen = 64;
 struct EventHeader {

@@ -63,7 +63,9 @@ struct Child {
   int release_fd = -1;
   bool exited = false;
 
-  bool start(const std::vector<std::string>& argv, std::string& error) {
+  // `trace`: seize it for its exit (not when a watchpoint's setup probe stops it with SIGSTOP
+  // and scry lets it go with SIGCONT: a tracee would stay stopped for its tracer).
+  bool start(const std::vector<std::string>& argv, bool trace, std::string& error) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
       error = std::string("pipe: ") + strerror(errno);
@@ -91,7 +93,7 @@ struct Child {
     release_fd = fds[1];
     // If this fails (scry itself traced, a seccomp policy), names are read when the pid
     // first shows up instead: the command still runs.
-    ptrace(PTRACE_SEIZE, pid, nullptr, (void*)(long)PTRACE_O_TRACEEXIT);
+    if (trace) ptrace(PTRACE_SEIZE, pid, nullptr, (void*)(long)PTRACE_O_TRACEEXIT);
     return true;
   }
   void release() {
@@ -255,7 +257,9 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
 
   Child child;
   std::string error;
-  if (!opts.command.empty() && !child.start(opts.command, error)) {
+  bool stops_target = false;  // watchpoint:FUNC+argN (not async) stops it while attaching
+  for (auto& p : m.probes) stops_target |= p.kind == ProbeKind::WatchpointSetup && !p.wp_async;
+  if (!opts.command.empty() && !child.start(opts.command, !stops_target, error)) {
     out.error(error);
     return 1;
   }
@@ -279,6 +283,14 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     out.attach_error(error, true);
     return 1;
   }
+  // watchpoint:FUNC+argN: the setup probe stopped the process; attach, then let it go on.
+  bool arming = true;  // not once the probes are detached
+  ec.watch = [&](uint32_t setup, uint64_t addr) {
+    std::string why;
+    if (arming && !arm_watchpoint(obj.get(), m, setup, addr, target, attached, why)) out.warning(why);
+    if (setup < m.probes.size() && !m.probes[setup].wp_async && target > 0) kill(target, SIGCONT);
+  };
+  ec.unwatch = [&](uint64_t addr) { unwatch(attached, addr); };
   // Probes skipped by --missing-probes=warn are not attached: not counted.
   size_t listed = probe_count(m);
   if (!opts.quiet) out.attached(listed > skipped.size() ? listed - skipped.size() : 0);
@@ -331,6 +343,9 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     }
   }
   attached.detach_all();
+  arming = false;
+  // A process a watchpoint's setup probe stopped, whose address scry did not read, goes on.
+  if (stops_target && target > 0) kill(target, SIGCONT);
   child.stop();
   // What the probes sent before they were detached is shown (not after exit(), by design);
   // after a signal for half a second at most: it must stop scry however much is waiting.

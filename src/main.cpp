@@ -68,7 +68,8 @@ void usage(FILE* f) {
           "    BPFTRACE_LOG_SIZE        bytes of the verifier's log that -v asks for (1000000)\n"
           "    BPFTRACE_NO_CPP_DEMANGLE 1: C++ names in stacks as the binary spells them\n"
           "\nPROBES:\n");
-  for (const scry::Provider* p : scry::all_providers()) fprintf(f, "    %s\n", p->syntax);
+  for (const scry::Provider* p : scry::all_providers())
+    if (p->syntax) fprintf(f, "    %s\n", p->syntax);
   fprintf(f, "\nBUILTINS:\n");
   for (const scry::Builtin* b : scry::all_builtins())
     if (b->form == scry::Form::Identifier) fprintf(f, "    %-10s %s\n", b->signature, b->doc);

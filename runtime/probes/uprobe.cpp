@@ -15,7 +15,7 @@ bool attach(bpf_program* prog, const ProbeSpec& p, int pid, Attachments& out, st
 }  // namespace
 
 const std::vector<Attacher>& uprobe_attachers() {
-  static const std::vector<Attacher> a = {{{ProbeKind::Uprobe, ProbeKind::Uretprobe}, attach, true}};
+  static const std::vector<Attacher> a = {{{ProbeKind::Uprobe, ProbeKind::Uretprobe, ProbeKind::WatchpointSetup}, attach, true}};
   return a;
 }
 

@@ -3,6 +3,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
 #include "runtime/fd.h"
 #include "runtime/probes/attacher.h"
 
@@ -34,6 +38,30 @@ bool attach(bpf_program* prog, const ProbeSpec& p, int pid, Attachments& out, st
 }
 
 }  // namespace
+
+bool arm_watchpoint(bpf_object* obj, const Manifest& m, uint32_t setup, uint64_t addr, int pid, Attachments& out,
+                    std::string& error) {
+  // The watchpoint is the probe after its setup probe (src/probes/watchpoint.cpp).
+  if (setup + 1 >= m.probes.size() || m.probes[setup + 1].kind != ProbeKind::Watchpoint) return true;
+  for (auto& [key, link] : out.watched)
+    if (key == std::make_pair(setup, addr)) return true;  // watched already
+  ProbeSpec p = m.probes[setup + 1];
+  p.wp_addr = addr;
+  bpf_program* prog = bpf_object__find_program_by_name(obj, p.prog_name.c_str());
+  Attachments one;
+  if (!prog || !attach(prog, p, pid, one, error)) {
+    if (errno == ENOSPC || error.find(strerror(ENOSPC)) != std::string::npos) error = "Failed to attach watchpoint probe. You are out of watchpoint registers.";
+    return false;
+  }
+  out.watched.emplace_back(std::make_pair(setup, addr), std::move(one.links.back()));
+  one.links.clear();
+  return true;
+}
+
+void unwatch(Attachments& out, uint64_t addr) {
+  auto gone = std::remove_if(out.watched.begin(), out.watched.end(), [&](auto& w) { return w.first.second == addr; });
+  out.watched.erase(gone, out.watched.end());  // the links detach as they go
+}
 
 const std::vector<Attacher>& watchpoint_attachers() {
   static const std::vector<Attacher> a = {{{ProbeKind::Watchpoint}, attach, true}};

@@ -221,6 +221,25 @@ const std::vector<Builtin>& output_builtins() {
          cg.b_.CreateRet(cg.i64(0));  // nothing after exit() runs
          return nullptr;
        })},
+      {.name = "unwatch",
+       .form = Form::Statement,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "unwatch(addr)",
+       .doc = "stop the watchpoints on addr (watchpoint:FUNC+argN armed them); takes effect a little later",
+       .type = TYPING([](Sema& s, Expr& e) {
+         Type t = s.check_expr(*e.args[0]);
+         if (t.kind != TypeKind::None && !t.is_int() && !t.is_ptr())
+           s.error(DiagKind::TypeMismatch, e.args[0]->loc, "unwatch() takes an address, not " + t.name());
+         return Type::none();
+       }),
+       .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) -> llvm::Value* {
+         llvm::Value* addr = cg.gen_expr(*e.args[0]);
+         auto* ev = cg.reserve_event(sizeof(EventHeader) + 8, EventType::Unwatch, 0);
+         cg.b_.CreateStore(addr, cg.byte_ptr(ev, sizeof(EventHeader)));
+         cg.submit_event(ev);
+         return nullptr;
+       })},
   };
   return family;
 }

@@ -254,6 +254,7 @@ int run_driver(const DriverOptions& options) {
   Diagnostics diags(opts.filename, opts.source);
   Reporter reporter{out, diags, 0, {}};
   set_target_pid(opts.run.pid);
+  set_target_command(opts.run.command.empty() ? "" : opts.run.command[0]);
 
   // A script compiled before runs from the compile cache: nothing is parsed or compiled.
   // Loading needs root; compiling does not (a script can be checked, listed and dumped by
@@ -264,7 +265,8 @@ int run_driver(const DriverOptions& options) {
   std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size) +
                         " strlen=" + std::to_string(opts.strlen) + " max_probes=" + std::to_string(opts.max_probes) +
                         " max_programs=" + std::to_string(opts.max_programs) +
-                        " pid=" + std::to_string(opts.run.pid) + " k=" + std::to_string(opts.helper_check);  // usdt::NAME: the process's files
+                        " pid=" + std::to_string(opts.run.pid) + " k=" + std::to_string(opts.helper_check) +
+                        " c=" + (opts.run.command.empty() ? "" : opts.run.command[0]);  // usdt::NAME: the process's files
   for (auto& i : opts.includes) changes += " include=" + i;
   for (auto& d : opts.include_dirs) changes += " -I" + d;
   CompileCache cache(use_cache, use_cache ? compile_key(opts.source, opts.filename, opts.params, changes) : "");

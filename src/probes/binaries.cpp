@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -16,6 +17,7 @@ namespace scry {
 namespace {
 
 int g_target_pid = 0;
+std::string g_target_command;
 
 bool same_file(const std::string& a, const std::string& b) {
   struct stat sa, sb;
@@ -38,6 +40,20 @@ bool is_regular(const std::string& path) {
 
 void set_target_pid(int pid) { g_target_pid = pid; }
 int target_pid() { return g_target_pid; }
+void set_target_command(const std::string& program) { g_target_command = program; }
+
+std::string target_binary() {
+  if (g_target_pid) return "/proc/" + std::to_string(g_target_pid) + "/exe";
+  if (g_target_command.empty() || g_target_command.find('/') != std::string::npos) return g_target_command;
+  const char* path = getenv("PATH");
+  std::istringstream dirs(path ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + g_target_command;
+    if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
 
 std::vector<std::string> process_binaries(int pid) {
   std::vector<std::string> out;

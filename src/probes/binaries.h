@@ -13,6 +13,12 @@ namespace scry {
 void set_target_pid(int pid);
 int target_pid();
 
+// The -c command's program (its first word), for probes in "the traced program".
+void set_target_command(const std::string& program);
+// The program -p or -c names: -p's /proc/PID/exe, or -c's program found as the shell would
+// (a path, or a name in PATH); "" if neither.
+std::string target_binary();
+
 // The executable files mapped by process `pid`, in the order of its memory map, each as a path
 // this process can open: as the process names it, or, when that path is another file here (the
 // process runs in another mount namespace), through /proc/PID/root.

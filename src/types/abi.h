@@ -52,6 +52,7 @@ enum MapType : int {
 constexpr uint64_t kNoExist = 1;      // BPF_NOEXIST
 constexpr uint64_t kUserStack = 256;  // BPF_F_USER_STACK, for bpf_get_stackid
 constexpr int64_t kErrExist = -17;    // -EEXIST
+constexpr uint64_t kSigStop = 19;     // SIGSTOP: bpf_send_signal stops the process until scry is ready
 
 // x86-64 struct pt_regs: kprobe and uprobe programs get it as their context, perf event
 // programs (profile, software, hardware, watchpoint) as the first member of theirs.

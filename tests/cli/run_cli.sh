@@ -262,6 +262,24 @@ else
   # too): the target's own perf breakpoint on the variable told us so.
   echo "SKIP watchpoint fires on each write: this machine's hardware breakpoints never fire"
 fi
+# watchpoint:FUNC+argN: each address the function gets is watched from the call on (the
+# process waits, stopped, while scry attaches); unwatch() ends it; asyncwatchpoint does not
+# stop the process.
+"$SCRY" -q -c "$TARGET watcharg" -e 'watchpoint:scry_target_bump+arg0:4:w { @[probe] = count(); }' >"$T/wpf" 2>&1
+"$SCRY" -q -c "$TARGET watcharg" -e 'watchpoint:scry_target_bump+arg0:4:w { @n = count(); unwatch(@a); }
+  uprobe:'"$TARGET"':scry_target_bump { @a = arg0; }' >"$T/wpu" 2>&1
+"$SCRY" -q -c "$TARGET watcharg" -e 'asyncwatchpoint:scry_target_bump+arg0:4:w { @async = count(); }' >"$T/wpa" 2>&1
+if "$TARGET" watchself >/dev/null; then
+  check "watchpoint on a function's argument: every write to each address it gets" \
+    grep -qx "@\[watchpoint:$TARGET:scry_target_bump:4:w\]: 5" "$T/wpf"
+  # Each call watches its address again; after the last, unwatch() leaves the final write unseen.
+  check "unwatch() stops watching an address" grep -qx '@n: 4' "$T/wpu"
+  check "asyncwatchpoint: the process is not stopped (a write may be missed)" grep -q '^@async: [1-5]$' "$T/wpa"
+else
+  echo "SKIP watchpoints on function arguments: this machine's hardware breakpoints never fire"
+fi
+"$SCRY" -e 'watchpoint:scry_target_bump+arg0:4:w { }' >/dev/null 2>"$T/wpf.err"
+check "watchpoint on a function's argument without -p/-c says why" grep -q "needs the program to watch: use -p PID or -c CMD" "$T/wpf.err"
 "$SCRY" -e "watchpoint:0x$addr:8:w { @writes = count(); }" >/dev/null 2>"$T/wp.err"
 check "watchpoint without -p/-c says why" grep -q "needs a process to watch: use -p PID or -c CMD" "$T/wp.err"
 

@@ -14,6 +14,7 @@
 //                             which has a semaphore
 //   scry_target usdtloop MS   scry:tick(i, "tock") every 50 ms for MS ms (for -p)
 //   scry_target getppid N P   P processes at once, each calling getppid() N times
+//   scry_target watcharg      scry_target_bump(a), scry_target_bump(b), twice; then *a = 7
 //   scry_target nest          main -> scry_stack_outer -> scry_stack_middle -> scry_stack_inner,
 //                             which calls getppid() (for ustack/kstack: the names are known)
 //   scry_target jit           run getppid() from code made at run time, named in
@@ -67,6 +68,13 @@ long scry_target_cpp(long by);
 // Written 3 times by "watch": a watchpoint on it fires 3 times. The binary is not PIE, so
 // its address (nm) is the address at run time.
 volatile long scry_watched;
+
+// For watchpoint:scry_target_bump+arg0: writes *p once per call. Not in its first instruction:
+// the uprobe that arms the watchpoint runs that one before the process stops (bpftrace's too).
+__attribute__((noipa)) void scry_target_bump(int* p) {
+  __asm__ volatile("nop");
+  (*p)++;
+}
 // Read through uaddr(): an int, so *uaddr("scry_int_value") reads 4 bytes.
 volatile int scry_int_value = -2;
 
@@ -153,6 +161,17 @@ int main(int argc, char** argv) {
     while (wait(NULL) > 0) {}
     return 0;
   }
+  if (argc == 2 && strcmp(argv[1], "watcharg") == 0) {  // bump two ints, twice each
+    int* a = malloc(sizeof(int));
+    int* b = malloc(sizeof(int));
+    for (int i = 0; i < 2; i++) {
+      scry_target_bump(a);
+      scry_target_bump(b);
+    }
+    usleep(200000);  // unwatch() takes effect when scry reads its event
+    *(volatile int*)a = 7;
+    return *a + *b == 11 ? 0 : 1;
+  }
   if (argc == 2 && strcmp(argv[1], "cold") == 0) {
     // A string on a page this process has mapped but never touched: reading it from a
     // plain uprobe fails; a sleepable one can fault it in.
@@ -224,6 +243,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && strcmp(argv[1], "setuid") == 0) return setuid(0);
-  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | nest | jit | watch | watchself | usdt | usdtloop MS | getppid N P | cold\n");
+  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | nest | jit | watch | watchself | usdt | usdtloop MS | getppid N P | watcharg | cold\n");
   return 2;
 }

@@ -134,7 +134,7 @@ TEST_CASE("registry: every builtin has a type rule, every value a printer") {
   }
   for (const Provider* p : all_providers()) {
     INFO(p->name);
-    CHECK(p->expand != nullptr);
+    if (p->syntax) CHECK(p->expand != nullptr);  // one written in scripts (not the watchpoint setup)
     CHECK(!p->kinds.empty());
     for (ProbeKind k : p->kinds) CHECK(&provider_for(k) == p);
   }
