@@ -119,7 +119,7 @@ void print_info(FILE* out, const char* version) {
   uname(&u);
   fprintf(out, "System\n  OS: %s %s %s\n  Arch: %s\n\n", u.sysname, u.release, u.version, u.machine);
   fprintf(out, "Build\n  version: scry %s\n  LLVM: %d\n  unsafe uprobe: no\n  bfd: no\n", version, SCRY_LLVM_MAJOR);
-  fprintf(out, "  libdw (DWARF support): no\n  bcc library path resolution: yes\n\n");
+  fprintf(out, "  libdw (DWARF support): yes\n  bcc library path resolution: yes\n\n");
   fprintf(out, "Kernel helpers\n");
   fprintf(out, "  probe_read_kernel: %s\n  probe_read_kernel_str: %s\n", yn(f.probe_read_kernel),
           yn(f.probe_read_kernel));

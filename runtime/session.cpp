@@ -273,6 +273,13 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   }
 
   install_signal_handlers();
+  // BEGIN runs before any probe is attached, as in bpftrace: what it sets up (@count = 0) is
+  // there before the first event, and no probe fires before it.
+  if (!run_special(obj.get(), m, ProbeKind::Begin, error)) {
+    child.abandon();
+    out.error(error);
+    return 1;
+  }
   Attachments attached;
   int target = opts.pid > 0 ? opts.pid : child.pid;
   std::vector<std::string> skipped;
@@ -295,12 +302,6 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   size_t listed = probe_count(m);
   if (!opts.quiet) out.attached(listed > skipped.size() ? listed - skipped.size() : 0);
   announce_attached(opts.out);
-  if (!run_special(obj.get(), m, ProbeKind::Begin, error)) {
-    attached.detach_all();
-    child.abandon();
-    out.error(error);
-    return 1;
-  }
   child.release();
   // Iterators run once, now; then the run ends as after exit().
   bool iterators_only = !attached.iterators.empty();

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   g++ make cmake pkg-config bison flex          # toolchain and grammar generators
   llvm-19-dev libbpf-dev libelf-dev zlib1g-dev  # compiler back end and BPF loading
+  libdw-dev                                     # DWARF: uprobe arguments by name, user structs
   libclang-19-dev                               # C definitions in scripts (dlopen-ed)
   systemtap-sdt-dev                             # USDT probes in the test target
   libzstd-dev nlohmann-json3-dev catch2         # LLVM's link deps, JSON, unit tests

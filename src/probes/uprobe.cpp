@@ -11,7 +11,16 @@
 
 #include <cstdlib>
 
+#include <map>
+
 #include "runtime/symbols/elf_symbols.h"
+#include "src/sema/sema.h"
+#include "src/types/btf.h"
+#include "src/types/dwarf.h"
+#endif
+#include "src/types/abi.h"
+#ifdef SCRY_CODEGEN
+#include "src/codegen/codegen_internal.h"
 #endif
 
 namespace scry {
@@ -142,12 +151,56 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
   std::vector<std::string> paths = binaries_named(parts[1]);
   if (paths.empty()) return no_binary(ap, parts[1], diags);
   size_t before = out.size();
+  for (auto& path : paths) note_dwarf_binary(path);  // its struct types, for casts
   for (auto& path : paths)
     if (!expand_in<Kind>(ap, path, func, off, paths.size() == 1, out, diags)) return false;
   if (out.size() == before)
     diags.report(DiagKind::NoMatchingProbe, ap.loc,
                  "no function of " + (paths.size() == 1 ? paths[0] : "'" + parts[1] + "'") + " matches '" + func + "'");
   return true;
+}
+
+// The function's parameters from the binary's DWARF (once per probe), nullptr without it.
+const std::vector<DwarfParam>* params_of(const ProbeSpec& spec) {
+  static std::map<std::string, std::optional<std::vector<DwarfParam>>> known;
+  KernelBtf* btf = KernelBtf::get();
+  const std::string& func = spec.func.empty() ? spec.func_display : spec.func;
+  if (!btf || func.empty()) return nullptr;
+  auto [it, fresh] = known.try_emplace(spec.path + ":" + func);
+  if (fresh) it->second = dwarf_params(spec.path, func, *btf);
+  return it->second ? &*it->second : nullptr;
+}
+
+// args.NAME: the function's parameter NAME, typed from DWARF.
+Type args_type(Sema& s, Expr& e) {
+  const ProbeInstance& p = s.probe();
+  Loc name_loc = e.loc;
+  name_loc.col = name_loc.end_col - int(e.str.size()) + 1;
+  const std::vector<DwarfParam>* params = p.spec.kind == ProbeKind::Uprobe ? params_of(p.spec) : nullptr;
+  if (!params) {
+    s.error(DiagKind::ArgsNotAvailable, e.loc,
+            p.spec.kind == ProbeKind::Uprobe
+                ? "args is not available: " + p.spec.path + " has no debug information (DWARF) for this function"
+                : "args is not available in " + std::string(p.spec.kind == ProbeKind::Uretprobe ? "uretprobes" : "this probe"),
+            "argN reads the arguments by position");
+    return Type::none();
+  }
+  std::string names;
+  for (size_t i = 0; i < params->size(); i++) {
+    const DwarfParam& d = (*params)[i];
+    names += (names.empty() ? "" : ", ") + d.name;
+    if (d.name != e.str) continue;
+    if (i >= std::size(abi::pt_regs::kArgs) || (d.type.kind != TypeKind::Integer && d.type.kind != TypeKind::Pointer)) {
+      s.error(DiagKind::UnknownField, name_loc, "argument '" + e.str + "' (" + d.c_type + ") is not in a register scry reads");
+      return Type::none();
+    }
+    e.slot = int(i);
+    Type t = d.type;
+    if (t.kind == TypeKind::Pointer) t.user = true;  // the process's memory
+    return t;
+  }
+  s.error(DiagKind::UnknownField, name_loc, p.spec.name + " has no argument '" + e.str + "'", "its arguments are: " + names);
+  return Type::none();
 }
 
 // uprobe:libc:* lists as uprobe:/lib/.../libc.so.6:*, the binary's functions; a file pattern
@@ -165,12 +218,29 @@ void list(Lister& l) {
   std::string func_pattern = bare || second == std::string::npos ? "*" : full.substr(second + 1);
   for (auto& path : binaries_named(bare ? "" : l.part(1))) {
     auto emit_all = [&] {
-      for (auto& s : read_elf_symbols(path))
-        if (s.is_function) l.emit(kind + ":" + path + ":" + s.name);
+      for (auto& s : read_elf_symbols(path)) {
+        if (!s.is_function) continue;
+        std::string name = kind + ":" + path + ":" + s.name;
+        if (l.verbose() && l.match(name)) l.emit(name, dwarf_param_lines(path, s.name));  // -lv: from DWARF
+        else l.emit(name);
+      }
     };
     if (bare) emit_all();
     else l.with_pattern(kind + ":" + path + ":" + func_pattern, emit_all);
   }
+}
+#endif
+
+#ifdef SCRY_CODEGEN
+// args.NAME: its register (sema put its position in `slot`), cut to its type's size.
+llvm::Value* args_lower(CodeGen& cg, const Expr& e) {
+  auto& b = cg.b_;
+  llvm::Value* v = b.CreateLoad(b.getInt64Ty(), cg.byte_ptr(cg.ctx_arg_, abi::pt_regs::kArgs[e.slot]));
+  if (e.type.is_int() && e.type.size < 8) {
+    auto* narrow = b.CreateTrunc(v, b.getIntNTy(e.type.size * 8));
+    v = e.type.is_signed ? b.CreateSExt(narrow, b.getInt64Ty()) : b.CreateZExt(narrow, b.getInt64Ty());
+  }
+  return v;
 }
 #endif
 
@@ -186,8 +256,13 @@ const std::vector<Provider>& uprobe_providers() {
        .syntax = "uprobe:PATH|LIBRARY:FUNCTION[+OFFSET]",
        .expand = FRONT_SIDE(expand<ProbeKind::Uprobe>),
        .list = FRONT_SIDE(list<ProbeKind::Uprobe>),
+       .describe = FRONT_SIDE([](const ProbeInstance& p) {
+         return dwarf_param_lines(p.spec.path, p.spec.func.empty() ? p.spec.func_display : p.spec.func);
+       }),
+       .args_type = FRONT_SIDE(args_type),
        .arg_type = FRONT_SIDE(register_arg_type),
        .section = PLUGIN_SIDE([](const ProbeSpec&) { return std::string("uprobe"); }),
+       .args_lower = PLUGIN_SIDE(args_lower),
        .arg_lower = PLUGIN_SIDE(register_arg_lower)},
       {.name = "uretprobe",
        .aliases = {"ur"},

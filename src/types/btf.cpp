@@ -1,5 +1,7 @@
 #include "src/types/btf.h"
 
+#include "src/types/dwarf.h"
+
 #include "src/types/kernel_info.h"
 
 #include <bpf/btf.h>
@@ -95,7 +97,37 @@ void KernelBtf::build_index() {
 int32_t KernelBtf::find(const std::string& key) {
   build_index();
   auto it = types_.find(key);
+  if (it != types_.end()) return it->second;
+  // A user program's type a uprobe's script names (struct Foo of its binary): from DWARF.
+  static bool importing = false;
+  if (importing || key.empty()) return -1;
+  importing = true;
+  bool added = import_dwarf_type(key, *this);
+  importing = false;
+  if (!added) return -1;
+  build_index();
+  it = types_.find(key);
   return it == types_.end() ? -1 : it->second;
+}
+
+struct btf* KernelBtf::writable() {
+  if (!base_) extend(btf__new_empty_split(btf_));
+  return btf_;
+}
+
+void KernelBtf::changed() {
+  indexed_ = false;
+  types_.clear();
+  funcs_.clear();
+  enumerators_.clear();
+}
+
+int32_t KernelBtf::lookup(const std::string& key, bool& user_defined) {
+  build_index();
+  auto it = types_.find(key);
+  if (it == types_.end()) return -1;
+  user_defined = base_ && uint32_t(it->second) >= btf__type_cnt(base_);
+  return it->second;
 }
 
 int32_t KernelBtf::skip(int32_t id, bool typedefs) {

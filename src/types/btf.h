@@ -95,6 +95,13 @@ class KernelBtf {
   // Makes `split`, a BTF made with btf__new_empty_split(raw()) that holds the script's own
   // C definitions, the one every lookup reads: script types join the kernel's. Takes ownership.
   void extend(struct btf* split);
+  // Where types of user programs (DWARF, src/types/dwarf.cpp) are added: the script's split
+  // part, made if there is none. Call changed() after adding.
+  struct btf* writable();
+  void changed();
+  // The type named `key` ("struct Foo", a typedef name) and whether the script (or a user
+  // program's DWARF) defined it rather than the kernel; -1 if there is none.
+  int32_t lookup(const std::string& key, bool& user_defined);
 
  private:
   void build_index();
