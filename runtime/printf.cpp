@@ -15,6 +15,8 @@ std::vector<FormatSpec> parse_format(const std::string& fmt, std::string& error)
       i++;
       continue;
     }
+    // A '%' that cannot start a conversion ("100%", "50% of") is text, as in bpftrace.
+    if (i + 1 >= fmt.size() || !std::strchr("-+ #0123456789.hljztdiuxXocspr", fmt[i + 1])) continue;
     FormatSpec s;
     s.start = i;
     size_t j = i + 1;
@@ -78,7 +80,7 @@ std::string format_printf(const PrintfSpec& spec, const uint8_t* data, size_t si
   auto literal = [&](size_t from, size_t to) {
     for (size_t k = from; k < to; k++) {
       out += spec.format[k];
-      if (spec.format[k] == '%') k++;
+      if (spec.format[k] == '%' && k + 1 < to && spec.format[k + 1] == '%') k++;
     }
   };
   for (size_t i = 0; i < specs.size() && i < spec.args.size(); i++) {

@@ -66,6 +66,7 @@ void usage(FILE* f) {
           "    BPFTRACE_MAX_BPF_PROGS   BPF programs a script may compile to (4096)\n"
           "    BPFTRACE_CAT_BYTES_MAX   bytes cat() prints of a file (10240)\n"
           "    BPFTRACE_LOG_SIZE        bytes of the verifier's log that -v asks for (1000000)\n"
+          "    BPFTRACE_STACK_MODE      how kstack/ustack print without a mode: bpftrace, perf, raw\n"
           "    BPFTRACE_NO_CPP_DEMANGLE 1: C++ names in stacks as the binary spells them\n"
           "\nPROBES:\n");
   for (const scry::Provider* p : scry::all_providers())

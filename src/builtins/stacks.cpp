@@ -23,7 +23,7 @@ namespace {
 // kstack(perf), ustack(3), kstack(raw, 10): the mode is a bare word, the frame count a literal.
 Type stack_call_type(Sema& s, Expr& e) {
   TypeKind kind = e.str == "kstack" ? TypeKind::KStack : TypeKind::UStack;
-  StackMode mode = StackMode::Bpftrace;
+  StackMode mode = s.options().default_stack_mode;
   uint32_t frames = kMaxStackFrames;
   for (size_t i = 0; i < e.args.size(); i++) {
     Expr& a = *e.args[i];

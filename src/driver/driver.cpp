@@ -230,6 +230,7 @@ bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stag
   sopts.unsafe = opts.unsafe;
   if (opts.map_size) sopts.map_max_entries = opts.map_size;
   if (opts.strlen) sopts.default_strlen = opts.strlen;
+  sopts.default_stack_mode = opts.stack_mode;
   run_sema(c.prog, c.instances, c.manifest, sopts, diags);
   t.done("sema");
   if (diags.has_errors() || last == Stage::Typed) return !diags.has_errors();
@@ -265,7 +266,7 @@ int run_driver(const DriverOptions& options) {
   std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size) +
                         " strlen=" + std::to_string(opts.strlen) + " max_probes=" + std::to_string(opts.max_probes) +
                         " max_programs=" + std::to_string(opts.max_programs) +
-                        " pid=" + std::to_string(opts.run.pid) + " k=" + std::to_string(opts.helper_check) +
+                        " pid=" + std::to_string(opts.run.pid) + " k=" + std::to_string(opts.helper_check) + " stack_mode=" + std::to_string(int(opts.stack_mode)) +
                         " c=" + (opts.run.command.empty() ? "" : opts.run.command[0]);  // usdt::NAME: the process's files
   for (auto& i : opts.includes) changes += " include=" + i;
   for (auto& d : opts.include_dirs) changes += " -I" + d;

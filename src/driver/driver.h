@@ -21,7 +21,8 @@ struct DriverOptions {
   std::string dump;        // "", "ast", "typed", "ir", "elf"
   bool timings = false;    // -v: per-phase timings
   bool unsafe = false;     // --unsafe
-  uint32_t helper_check = 0;  // -k: 1, -kk: 2 (Manifest::helper_check)
+  uint32_t helper_check = 0;
+  StackMode stack_mode = StackMode::Bpftrace;  // BPFTRACE_STACK_MODE  // -k: 1, -kk: 2 (Manifest::helper_check)
   bool list = false, list_verbose = false;  // -l with a program: list its probes
   uint32_t map_size = 0;   // --map-size (0: the default)
   uint32_t strlen = 0;     // BPFTRACE_STRLEN: bytes str() reads by default (0: 64)

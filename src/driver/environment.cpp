@@ -36,6 +36,16 @@ bool read_environment(DriverOptions& opts, std::string& error) {
   if (!read_number("BPFTRACE_MAX_BPF_PROGS", opts.max_programs, 1, 1u << 30, error)) return false;
   if (!read_number("BPFTRACE_CAT_BYTES_MAX", opts.run.cat_bytes_max, 1, 1u << 30, error)) return false;
   if (!read_number("BPFTRACE_LOG_SIZE", opts.run.log_size, 1, 1u << 30, error)) return false;
+  if (const char* mode = getenv("BPFTRACE_STACK_MODE")) {
+    std::string m = mode;
+    if (m == "bpftrace") opts.stack_mode = StackMode::Bpftrace;
+    else if (m == "perf") opts.stack_mode = StackMode::Perf;
+    else if (m == "raw") opts.stack_mode = StackMode::Raw;
+    else {
+      error = "Env var 'BPFTRACE_STACK_MODE' is not a valid value: '" + m + "' (bpftrace, perf or raw)";
+      return false;
+    }
+  }
   int no_demangle = 0;
   if (!read_number("BPFTRACE_NO_CPP_DEMANGLE", no_demangle, 0, 1, error)) return false;
   opts.run.demangle = !no_demangle;

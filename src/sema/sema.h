@@ -19,6 +19,7 @@ struct SemaOptions {
   std::vector<std::string> params;  // positional parameters $1..$N
   uint32_t map_max_entries = 4096;
   uint32_t default_strlen = 64;
+  StackMode default_stack_mode = StackMode::Bpftrace;  // BPFTRACE_STACK_MODE: kstack/ustack without a mode
 };
 
 bool run_sema(Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest,

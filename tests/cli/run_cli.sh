@@ -201,6 +201,8 @@ check "BPFTRACE_LOG_SIZE too small for the verifier's log: the load fails, named
   sh -c "! BPFTRACE_LOG_SIZE=1 '$SCRY' -ve 'BEGIN { exit(); }' >/dev/null 2>&1 && grep -q 'Error loading program: BEGIN' '$T/logsize.out'"
 "$SCRY" -ve 'BEGIN { exit(); }' >"$T/logsize_ok.out" 2>&1
 check "-v prints each program's verifier log" grep -q "^processed [0-9]* insns" "$T/logsize_ok.out"
+BPFTRACE_STACK_MODE=perf "$SCRY" -q -c "$TARGET nest" -e 'tracepoint:syscalls:sys_enter_getppid /comm == "scry_target"/ { print(ustack(3)); }' >"$T/stackmode.out" 2>&1
+check "BPFTRACE_STACK_MODE: how stacks print without a mode" grep -qE "^	[0-9a-f]+ scry_stack_middle\+[0-9]+ \($TARGET\)$" "$T/stackmode.out"
 BPFTRACE_STRLEN=4 "$SCRY" -q -c "$TARGET open 1 /dev/null" -e 'tracepoint:syscalls:sys_enter_openat /comm == "scry_target" && args.flags == 0/ { printf("%s\n", str(args.filename)); exit(); }' >"$T/strlen.out" 2>&1
 check "BPFTRACE_STRLEN: how much of a string str() reads" grep -qx "/de" "$T/strlen.out"
 BPFTRACE_MAX_PROBES=10 "$SCRY" -e 'tracepoint:syscalls:sys_enter_* { }' >"$T/maxprobes.out" 2>&1

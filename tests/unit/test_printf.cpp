@@ -18,10 +18,13 @@ TEST_CASE("conversions with flags, width, precision and length") {
   CHECK(specs[4].conv == 'c');
 }
 
-TEST_CASE("an unknown conversion is an error") {
+TEST_CASE("an unknown conversion is an error; a % that starts none is text") {
   std::string err;
-  parse_format("%q", err);
-  CHECK(err.find("invalid conversion '%q'") == 0);
+  parse_format("%5q", err);
+  CHECK(err.find("invalid conversion '%5q'") == 0);
+  err.clear();
+  CHECK(parse_format("100%! %q\n", err).empty());
+  CHECK(err.empty());
 }
 
 TEST_CASE("formatting: 32-bit without l, 64-bit with l, strings") {
