@@ -224,6 +224,14 @@ int main(int argc, char** argv) {
     }
   }
   std::vector<std::string> rest(argv + optind, argv + argc);
+  // -c: a program that cannot run is an error now, before anything is compiled or attached.
+  if (!opts.run.command.empty() && !list) {
+    scry::set_target_command(opts.run.command[0]);
+    std::string program = scry::target_binary();
+    if (program.empty() || access(program.c_str(), X_OK) != 0)
+      return fail("failed to run the -c command: '" + opts.run.command[0] +
+                  "' does not exist or is not executable");
+  }
   if (list && !have_program) {
     std::string pattern = rest.empty() ? "" : rest[0];
     // scry -l script.bt: the script's probes

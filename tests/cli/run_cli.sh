@@ -234,11 +234,13 @@ check "not root: one clear line, status 1" \
 dropped=$(sed -n 's/^WARNING: map @ is full: \([0-9]*\) updates dropped.*/\1/p' "$T/full.err" | awk '{ s += $1 } END { print s + 0 }')
 check "a full map is reported with the number of dropped updates" test "${dropped:-0}" = 904
 
-# -c: a command that cannot run ends the trace; scry still exits cleanly.
+# -c: a command that cannot run is an error (as in bpftrace), before anything is attached.
 "$SCRY" -q -c "/nonexistent/cmd" -e 'BEGIN { printf("b\n"); } END { printf("e\n"); }' >"$T/c.out" 2>"$T/c.err"
 rc=$?
-check "-c with a missing command ends the trace" test "$rc" = 0 -a "$(cat "$T/c.out")" = "$(printf 'b\ne')"
-check "-c with a missing command says why" grep -q "cannot run '/nonexistent/cmd'" "$T/c.err"
+check "-c with a missing command is an error before anything runs" test "$rc" = 1 -a ! -s "$T/c.out"
+check "-c with a missing command says why" grep -qx "ERROR: failed to run the -c command: '/nonexistent/cmd' does not exist or is not executable" "$T/c.err"
+"$SCRY" -q -c "no_such_command_in_path" -e 'BEGIN { exit(); }' >/dev/null 2>"$T/c2.err"
+check "-c looks the command up in PATH" grep -q "'no_such_command_in_path' does not exist" "$T/c2.err"
 
 # Listing: patterns, kinds, -lv with arguments, the probes of a script.
 "$SCRY" -l 'tracepoint:syscalls:sys_enter_openat*' >"$T/l1"
