@@ -52,6 +52,7 @@ void usage(FILE* f) {
           "    --unsafe        allow functions that change the system: system(), signal()\n"
           "    --missing-probes=warn|error   a probe that cannot attach: a warning, or (default) an error\n"
           "    --map-size N    entries per map (default 4096; also BPFTRACE_MAP_KEYS_MAX)\n"
+          "    --map-memory SIZE  kernel memory one map may take, N[K|M|G] (default: a quarter of RAM)\n"
           "    --dump=STAGE    print a stage and stop: ast, typed, ir, elf (the BPF object)\n"
           "    --info          what this kernel and this build support (bpftrace's layout)\n"
           "    --usdt-file-activation  USDT semaphores of every process that maps the file (always\n"
@@ -127,7 +128,7 @@ bool read_file(const std::string& path, std::string& out) {
 }
 
 enum LongOption {
-  kDryRun = 256, kNoCache, kUnsafe, kMissingProbes, kMapSize, kDump, kInfo, kInclude, kUsdtFileActivation,
+  kDryRun = 256, kNoCache, kUnsafe, kMissingProbes, kMapSize, kDump, kInfo, kInclude, kUsdtFileActivation, kMapMemory,
 };
 
 }  // namespace
@@ -148,6 +149,7 @@ int main(int argc, char** argv) {
       {"info", no_argument, nullptr, kInfo},
       {"include", required_argument, nullptr, kInclude},
       {"usdt-file-activation", no_argument, nullptr, kUsdtFileActivation},
+      {"map-memory", required_argument, nullptr, kMapMemory},
       {nullptr, 0, nullptr, 0},
   };
   opterr = 0;  // the messages below say it as bpftrace does, with the usage
@@ -214,6 +216,15 @@ int main(int argc, char** argv) {
       // Semaphores of every process that maps the file: what the kernel does anyway for scry,
       // which attaches USDT probes with the semaphore's offset (uprobe ref_ctr_offset).
       case kUsdtFileActivation: break;
+      case kMapMemory: {
+        char* end = nullptr;
+        unsigned long long n = strtoull(v.c_str(), &end, 10);
+        std::string unit = end ? end : "";
+        unsigned long long scale = unit == "" ? 1 : unit == "K" ? 1ull << 10 : unit == "M" ? 1ull << 20 : unit == "G" ? 1ull << 30 : 0;
+        if (end == v.c_str() || !scale || n == 0) return fail("--map-memory takes a size: N, NK, NM or NG bytes");
+        opts.map_memory = n * scale;
+        break;
+      }
       default: {
         const char* bad = optopt ? nullptr : argv[optind - 1];
         std::string what = bad ? std::string(bad) : std::string("-") + char(optopt);

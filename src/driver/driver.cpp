@@ -1,6 +1,9 @@
 #include "src/driver/driver.h"
 
+#include <bpf/libbpf.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <chrono>
 #include <cstdio>
@@ -180,6 +183,17 @@ std::vector<std::string> compile_inputs(const Manifest& m) {
 
 }  // namespace
 
+// A quarter of this machine's memory (/proc/meminfo's MemTotal), 1 GB if it cannot be read.
+static uint64_t default_map_memory() {
+  FILE* f = fopen("/proc/meminfo", "re");
+  unsigned long long kb = 0;
+  if (f) {
+    if (fscanf(f, "MemTotal: %llu kB", &kb) != 1) kb = 0;
+    fclose(f);
+  }
+  return kb ? kb * 1024 / 4 : 1ull << 30;
+}
+
 // bpftrace's limits on attach points and programs, in its words (and variables): `matched`
 // events to attach to, by as many programs as there are instances (one each; syscall
 // tracepoints share).
@@ -231,6 +245,8 @@ bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stag
   if (opts.map_size) sopts.map_max_entries = opts.map_size;
   if (opts.strlen) sopts.default_strlen = opts.strlen;
   sopts.default_stack_mode = opts.stack_mode;
+  sopts.map_memory_budget = opts.map_memory ? opts.map_memory : default_map_memory();
+  sopts.possible_cpus = uint32_t(std::max(1, libbpf_num_possible_cpus()));
   run_sema(c.prog, c.instances, c.manifest, sopts, diags);
   t.done("sema");
   if (diags.has_errors() || last == Stage::Typed) return !diags.has_errors();
@@ -266,7 +282,7 @@ int run_driver(const DriverOptions& options) {
   std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size) +
                         " strlen=" + std::to_string(opts.strlen) + " max_probes=" + std::to_string(opts.max_probes) +
                         " max_programs=" + std::to_string(opts.max_programs) +
-                        " pid=" + std::to_string(opts.run.pid) + " k=" + std::to_string(opts.helper_check) + " stack_mode=" + std::to_string(int(opts.stack_mode)) +
+                        " pid=" + std::to_string(opts.run.pid) + " k=" + std::to_string(opts.helper_check) + " stack_mode=" + std::to_string(int(opts.stack_mode)) + " map_memory=" + std::to_string(opts.map_memory) +
                         " c=" + (opts.run.command.empty() ? "" : opts.run.command[0]);  // usdt::NAME: the process's files
   for (auto& i : opts.includes) changes += " include=" + i;
   for (auto& d : opts.include_dirs) changes += " -I" + d;

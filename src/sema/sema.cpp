@@ -393,6 +393,35 @@ void Sema::set_map_value(Expr& map, const Type& t, const Loc& where) {
   map.type = mi.value;
 }
 
+static std::string human_bytes(uint64_t n) {
+  const char* units[] = {"bytes", "KB", "MB", "GB", "TB"};
+  double v = double(n);
+  int u = 0;
+  while (v >= 1024 && u < 4) v /= 1024, u++;
+  char buf[32];
+  snprintf(buf, sizeof buf, u ? "%.1f %s" : "%.0f %s", v, units[u]);
+  return buf;
+}
+
+// The kernel allocates a hash map's entries when it is created, a per-CPU value once per
+// possible CPU: a map past the budget is refused here, before it can push the machine into
+// its OOM killer.
+void Sema::check_map_memory(const MapSpec& spec, const Loc& at) {
+  if (!opts_.map_memory_budget) return;
+  uint64_t cpus = spec.percpu ? opts_.possible_cpus : 1;
+  uint64_t value = (uint64_t(spec.value.value_size()) + 7) / 8 * 8;
+  uint64_t key = (uint64_t(spec.key.kind == TypeKind::None ? 4 : spec.key.size) + 7) / 8 * 8;
+  uint64_t bytes = uint64_t(spec.max_entries) * (key + value * cpus);
+  if (bytes <= opts_.map_memory_budget) return;
+  error(DiagKind::LimitExceeded, at,
+        spec.name + " would take " + human_bytes(bytes) + " of kernel memory (" + std::to_string(spec.max_entries) +
+            " entries of " + std::to_string(value) + "-byte values" +
+            (cpus > 1 ? " on each of " + std::to_string(cpus) + " CPUs" : "") + "), more than the " +
+            human_bytes(opts_.map_memory_budget) + " a map may take",
+        "raise the limit with --map-memory SIZE (default: a quarter of this machine's memory), or give the map "
+        "fewer entries with --map-size N");
+}
+
 void Sema::finish_maps() {
   for (auto& [name, mi] : maps_) {
     MapSpec& spec = manifest_.maps[mi.id];
@@ -400,6 +429,7 @@ void Sema::finish_maps() {
     spec.value = mi.value;
     spec.max_entries = mi.key.kind == TypeKind::None ? 1 : opts_.map_max_entries;
     spec.percpu = mi.value.is_aggregation();
+    if (mi.value_known) check_map_memory(spec, mi.value_loc);
     if (!mi.value_known && !diags_.has_errors())  // else it follows from an earlier error
       error(DiagKind::UndefinedVariable, mi.key_loc, "map " + name + " is used but never assigned");
   }

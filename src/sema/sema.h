@@ -19,7 +19,11 @@ struct SemaOptions {
   std::vector<std::string> params;  // positional parameters $1..$N
   uint32_t map_max_entries = 4096;
   uint32_t default_strlen = 64;
-  StackMode default_stack_mode = StackMode::Bpftrace;  // BPFTRACE_STACK_MODE: kstack/ustack without a mode
+  StackMode default_stack_mode = StackMode::Bpftrace;
+  // Kernel memory a map may take (its entries are allocated when it is created: per-CPU
+  // values once per possible CPU); 0: no limit.
+  uint64_t map_memory_budget = 0;
+  uint32_t possible_cpus = 1;  // BPFTRACE_STACK_MODE: kstack/ustack without a mode
 };
 
 bool run_sema(Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest,
@@ -72,6 +76,7 @@ class Sema {
   }
 
  private:
+  void check_map_memory(const MapSpec& spec, const Loc& at);
   struct MapInfo {
     int id = -1;
     Type key, value;

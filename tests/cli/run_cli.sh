@@ -187,6 +187,13 @@ check "-kk reports a lookup that finds nothing" grep -qx 'stdin:1:36-40: WARNING
 check "-kk -f json: a helper_error record for a failed read" \
   grep -qE '^\{"type": "helper_error", "helper": "probe_read", "retcode": -[0-9]+, "line": 1, "col": [0-9]+\}$' "$T/k3.json"
 
+# A map whose entries would take more kernel memory than the budget is refused with the size,
+# not created (1,000,000 lhist values on every CPU once started this machine's OOM killer).
+"$SCRY" --dry-run --map-size 1000000 -e 'BEGIN { @[pid] = lhist(1, 0, 1000, 1); }' >/dev/null 2>"$T/mem.err"
+rc=$?
+check "a map past the kernel memory budget is refused, with its size" \
+  sh -c "test $rc = 1 && grep -q '@ would take .* GB of kernel memory (1000000 entries of 8024-byte values on each of [0-9]* CPUs)' '$T/mem.err'"
+
 # bpftrace's environment variables.
 printf 'abcdefgh' >"$T/eight"
 BPFTRACE_CAT_BYTES_MAX=3 "$SCRY" -q -e "BEGIN { cat(\"$T/eight\"); printf(\"|\\n\"); exit(); }" >"$T/catmax.out" 2>&1
