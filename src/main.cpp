@@ -1,9 +1,11 @@
 // The scry command line: bpftrace's options (parsed with getopt_long, so short options combine:
 // -ve), and scry's own.
 #include <getopt.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <wordexp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -133,7 +135,21 @@ enum LongOption {
 
 }  // namespace
 
+// The compiler's passes recurse once per nesting level of the script (up to the limit in
+// src/driver/driver.cpp, about 1 KB of stack a level). The main thread's stack grows on
+// demand up to RLIMIT_STACK, and the kernel leaves at least 128 MB free below it: the limit
+// is raised to that (BEGIN and END must run on the main thread, where pid == tid).
+static void allow_deep_recursion() {
+  rlimit r;
+  const rlim_t want = rlim_t(128) << 20;
+  if (getrlimit(RLIMIT_STACK, &r) != 0 || r.rlim_cur == RLIM_INFINITY || r.rlim_cur >= want) return;
+  r.rlim_cur = r.rlim_max == RLIM_INFINITY ? want : std::min(want, r.rlim_max);
+  setrlimit(RLIMIT_STACK, &r);
+}
+
 int main(int argc, char** argv) {
+  allow_deep_recursion();
+
   scry::DriverOptions opts;
   bool have_program = false, list = false, list_verbose = false;
   std::string out_file;

@@ -105,4 +105,78 @@ void give_each_instance_its_block(Program& prog, const std::vector<BlockUser>& u
   }
 }
 
+namespace {
+
+// The children of a node, for walks that keep their own stack.
+template <typename F>
+void each_child(Expr& e, F f) {
+  for (auto& a : e.args) f(a.get(), nullptr);
+}
+template <typename F>
+void each_child(Stmt& s, F f) {
+  for (Expr* e : {s.target.get(), s.value.get(), s.value2.get()}) f(e, nullptr);
+  for (auto& b : s.body) f(nullptr, b.get());
+  for (auto& b : s.else_body) f(nullptr, b.get());
+}
+
+struct Node {
+  Expr* e;
+  Stmt* s;
+  size_t depth;
+};
+
+}  // namespace
+
+size_t nesting_depth(const Program& p, Loc& deepest) {
+  std::vector<Node> todo;
+  for (auto& probe : p.probes) {
+    if (probe.predicate) todo.push_back({probe.predicate.get(), nullptr, 1});
+    for (auto& s : probe.body) todo.push_back({nullptr, s.get(), 1});
+  }
+  size_t max = 0;
+  while (!todo.empty()) {
+    Node n = todo.back();
+    todo.pop_back();
+    if (!n.e && !n.s) continue;
+    if (n.depth > max) {
+      max = n.depth;
+      deepest = n.e ? n.e->loc : n.s->loc;
+    }
+    auto push = [&](Expr* e, Stmt* s) {
+      if (e || s) todo.push_back({e, s, n.depth + 1});
+    };
+    if (n.e) each_child(*n.e, push);
+    else each_child(*n.s, push);
+  }
+  return max;
+}
+
+void destroy_flat(Program& p) {
+  std::vector<ExprPtr> exprs;
+  std::vector<StmtPtr> stmts;
+  for (auto& probe : p.probes) {
+    if (probe.predicate) exprs.push_back(std::move(probe.predicate));
+    for (auto& s : probe.body) stmts.push_back(std::move(s));
+    probe.body.clear();
+  }
+  // Each node gives up its children before it goes: none is destroyed with a subtree below it.
+  while (!exprs.empty() || !stmts.empty()) {
+    if (!stmts.empty()) {
+      StmtPtr s = std::move(stmts.back());
+      stmts.pop_back();
+      for (ExprPtr* e : {&s->target, &s->value, &s->value2})
+        if (*e) exprs.push_back(std::move(*e));
+      for (Block* b : {&s->body, &s->else_body}) {
+        for (auto& c : *b) stmts.push_back(std::move(c));
+        b->clear();
+      }
+      continue;
+    }
+    ExprPtr e = std::move(exprs.back());
+    exprs.pop_back();
+    for (auto& a : e->args) exprs.push_back(std::move(a));
+    e->args.clear();
+  }
+}
+
 }  // namespace scry

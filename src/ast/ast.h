@@ -117,6 +117,12 @@ ExprPtr make_incdec(std::string op, bool prefix, ExprPtr target, Loc l);
 // its branches may be statements such as printf() (as bpftrace allows).
 StmtPtr make_expr_stmt(ExprPtr e);
 
+// How deeply the program's expressions and statements nest, and the deepest node's place.
+// Iterative: a program too deep for the compiler's recursive passes can still be measured.
+size_t nesting_depth(const Program& p, Loc& deepest);
+// Destroys the program's nodes one by one, without recursion (for a program too deep).
+void destroy_flat(Program& p);
+
 // Deep copies (types and sema's annotations included).
 ExprPtr clone(const Expr& e);
 Block clone(const Block& b);

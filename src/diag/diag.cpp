@@ -23,7 +23,17 @@ Diagnostics::Diagnostics(std::string filename, std::string source)
     : filename_(std::move(filename)), source_(std::move(source)) {}
 
 Diagnostic& Diagnostics::report(DiagKind k, Loc loc, std::string message) {
-  if (diag_severity(k) == Severity::Error) errors_++;
+  bool is_error = diag_severity(k) == Severity::Error;
+  if (is_error) errors_++;
+  // Past the cap the rest are counted, not kept: 20,000 bad attach points must not become
+  // gigabytes of messages.
+  if (diags_.size() >= kMaxDiagnostics) {
+    if (diags_.size() == kMaxDiagnostics)
+      diags_.push_back(Diagnostic{DiagKind::LimitExceeded, Loc{},
+                                  "too many errors: only the first " + std::to_string(kMaxDiagnostics) + " are shown", {}});
+    dropped_ = Diagnostic{k, loc, {}, {}};
+    return dropped_;
+  }
   diags_.push_back(Diagnostic{k, loc, std::move(message), {}});
   return diags_.back();
 }
@@ -47,12 +57,24 @@ std::string Diagnostics::render(const Diagnostic& d) const {
   out += std::string(": ") + sev + ": " + d.message + " [" + diag_id(d.kind) + "]\n";
   if (d.loc.line > 0) {
     std::string text = source_line(d.loc.line);
-    out += text + "\n";
-    // Caret under the first column, tildes to the end of the range on the same line.
-    std::string mark;
     int start = std::max(d.loc.col, 1);
     int end = d.loc.end_line == d.loc.line ? std::max(d.loc.end_col, start) : int(text.size());
     if (end < start) end = start;
+    // A long line is shown around the caret only, "..." for the rest.
+    constexpr int kShown = 160, kBefore = 60;
+    if (int(text.size()) > kShown) {
+      int from = std::max(0, start - 1 - kBefore);
+      int to = std::min(int(text.size()), from + kShown);
+      std::string cut = (from ? "..." : "") + text.substr(size_t(from), size_t(to - from)) +
+                        (to < int(text.size()) ? "..." : "");
+      int shift = (from ? 3 : 0) - from;
+      start += shift;
+      end = std::min(end + shift, int(cut.size()));
+      text = cut;
+    }
+    out += text + "\n";
+    // Caret under the first column, tildes to the end of the range on the same line.
+    std::string mark;
     for (int c = 1; c < start; c++)
       mark += (c - 1 < int(text.size()) && text[c - 1] == '\t') ? '\t' : ' ';
     mark += '^';

@@ -45,6 +45,8 @@ class Diagnostics {
  private:
   std::string filename_, source_;
   std::vector<Diagnostic> diags_;
+  Diagnostic dropped_;  // what report() hands back past the cap
+  static constexpr size_t kMaxDiagnostics = 20;
   int errors_ = 0;
 };
 

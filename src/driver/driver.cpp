@@ -217,6 +217,11 @@ static bool within_limits(const DriverOptions& opts, const Compilation& c, size_
   return true;
 }
 
+// Expressions and blocks nested deeper than this are refused: sema and code generation walk
+// the tree recursively, a few KB of stack per level (src/main.cpp lets the stack grow to
+// 128 MB); bpftrace compiles 5,000 terms of 1+1+...
+constexpr size_t kMaxNesting = 10000;
+
 bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stage last, PhaseTimer* timer) {
   PhaseTimer quiet{false};
   PhaseTimer& t = timer ? *timer : quiet;
@@ -227,6 +232,16 @@ bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stag
   parse_program(source, pc);
   c.prog = std::move(pc.program);
   t.done("parse");
+  // The passes after this one walk the program recursively: a nesting they could not walk
+  // is an error here (the parser itself keeps its stack on the heap).
+  Loc deepest;
+  if (size_t depth = nesting_depth(c.prog, deepest); depth > kMaxNesting) {
+    diags.report(DiagKind::LimitExceeded, deepest,
+                 "the program nests " + std::to_string(depth) + " levels deep, more than the " +
+                     std::to_string(kMaxNesting) + " scry compiles");
+    destroy_flat(c.prog);
+    return false;
+  }
   if (diags.has_errors() || last == Stage::Parse) return !diags.has_errors();
 
   expand_probes(c.prog, c.instances, diags, opts.params);

@@ -4,7 +4,6 @@
 
 #include <cstdarg>
 #include <map>
-#include <regex>
 #include <set>
 
 #include "src/types/btf.h"
@@ -34,21 +33,58 @@ void dump_to_string(void* ctx, const char* fmt, va_list args) {
   *static_cast<std::string*>(ctx) += buf;
 }
 
+// The names in C text, in order: each identifier with the struct/union/enum keyword before
+// it ("" if none), and whether a '{' follows (a definition). A linear scan: a regular
+// expression recursed once per character and overflowed the stack on long names.
+struct TypeName {
+  std::string kw, name;
+  bool defines;
+};
+std::vector<TypeName> type_names(const std::string& s) {
+  std::vector<TypeName> out;
+  std::string kw;
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = (unsigned char)s[i];
+    if (isalpha(c) || c == '_') {
+      size_t j = i;
+      while (j < s.size() && (isalnum((unsigned char)s[j]) || s[j] == '_')) j++;
+      std::string word = s.substr(i, j - i);
+      i = j;
+      if (word == "struct" || word == "union" || word == "enum") {
+        kw = word;
+        continue;
+      }
+      while (j < s.size() && isspace((unsigned char)s[j])) j++;
+      out.push_back({kw, word, !kw.empty() && j < s.size() && s[j] == '{'});
+      kw.clear();
+      continue;
+    }
+    if (isdigit(c)) {
+      while (i < s.size() && (isalnum((unsigned char)s[i]) || s[i] == '_')) i++;
+      kw.clear();
+      continue;
+    }
+    if (!isspace(c)) kw.clear();
+    i++;
+  }
+  return out;
+}
+
 // Declarations, from BTF, of the kernel types the definitions name.
 std::string kernel_prelude(const std::vector<CDefinitionText>& defs, struct btf* kernel) {
   std::string all;
   for (auto& d : defs) all += d.text + "\n";
+  std::vector<TypeName> names = type_names(all);
   std::set<std::string> defined;
-  static const std::regex def_re(R"((struct|union|enum)\s+(\w+)\s*\{)");
-  for (std::sregex_iterator it(all.begin(), all.end(), def_re), end; it != end; ++it)
-    defined.insert((*it)[1].str() + " " + (*it)[2].str());
+  for (auto& n : names)
+    if (n.defines) defined.insert(n.kw + " " + n.name);
   std::string out;
   btf_dump* d = btf_dump__new(kernel, dump_to_string, &out, nullptr);
   if (!d) return out;
-  static const std::regex ref_re(R"(\b(?:(struct|union|enum)\s+)?([A-Za-z_]\w*))");
   std::set<int32_t> dumped;
-  for (std::sregex_iterator it(all.begin(), all.end(), ref_re), end; it != end; ++it) {
-    std::string kw = (*it)[1].str(), name = (*it)[2].str();
+  for (auto& n : names) {
+    const std::string &kw = n.kw, &name = n.name;
     if (defined.count(kw + " " + name)) continue;
     int32_t id = -1;
     if (kw == "struct") id = btf__find_by_name_kind(kernel, name.c_str(), BTF_KIND_STRUCT);

@@ -194,6 +194,28 @@ rc=$?
 check "a map past the kernel memory budget is refused, with its size" \
   sh -c "test $rc = 1 && grep -q '@ would take .* GB of kernel memory (1000000 entries of 8024-byte values on each of [0-9]* CPUs)' '$T/mem.err'"
 
+# Front-end limits: no input crashes or floods. The passes after parsing recurse once per
+# nesting level (10,000 at most, a located error past it); diagnostics stop after 20, and a
+# long source line is shown around the caret only.
+python3 -c "print('BEGIN { @ = ' + '+'.join(['1'] * 5000) + '; exit(); }')" >"$T/terms.bt"
+check "5,000 terms of 1+1+... compile and add up (bpftrace runs them)" sh -c "'$SCRY' -q '$T/terms.bt' | grep -qx '@: 5000'"
+python3 -c "print('BEGIN { ' + 'if (1) { ' * 7000 + '@x = 1;' + ' }' * 7000 + ' exit(); }')" >"$T/ifs.bt"
+check "7,000 nested if blocks compile" sh -c "'$SCRY' -q '$T/ifs.bt' | grep -qx '@x: 1'"
+python3 -c "print('BEGIN { @ = ' + '!' * 8000 + '1; exit(); }')" >"$T/nots.bt"
+check "8,000 chained ! compile" sh -c "'$SCRY' -q '$T/nots.bt' | grep -qx '@: 1'"
+python3 -c "print('struct ' + 'a' * 30000 + ' { int x; } BEGIN { exit(); }')" >"$T/longname.bt"
+check "a struct with a 30,000-character name compiles" "$SCRY" -q "$T/longname.bt"
+python3 -c "print('BEGIN { @ = ' + '!' * 10000 + '1; exit(); }')" >"$T/deep.bt"
+"$SCRY" --dry-run "$T/deep.bt" >/dev/null 2>"$T/deep.err"
+rc=$?
+check "nesting past 10,000 levels is a located error, not a crash" \
+  sh -c "test $rc = 1 && grep -q '^$T/deep.bt:1:[0-9]*: error: the program nests 10002 levels deep, more than the 10000 scry compiles' '$T/deep.err'"
+check "a long source line is shown around the caret" sh -c "test \$(sed -n 2p '$T/deep.err' | wc -c) -lt 200"
+python3 -c "print(','.join('bad:probe%d' % i for i in range(20000)) + ' { }')" >"$T/bad.bt"
+"$SCRY" --dry-run "$T/bad.bt" >/dev/null 2>"$T/bad.err"
+check "20,000 bad attach points: 20 errors and a note that the rest are not shown" \
+  sh -c "test \$(grep -c ': error: ' '$T/bad.err') = 21 && grep -q 'too many errors: only the first 20 are shown' '$T/bad.err' && test \$(wc -c <'$T/bad.err') -lt 20000"
+
 # bpftrace's environment variables.
 printf 'abcdefgh' >"$T/eight"
 BPFTRACE_CAT_BYTES_MAX=3 "$SCRY" -q -e "BEGIN { cat(\"$T/eight\"); printf(\"|\\n\"); exit(); }" >"$T/catmax.out" 2>&1
