@@ -23,7 +23,8 @@ struct RunOptions {
   bool warn_missing = false;  // --missing-probes=warn
   size_t cat_bytes_max = 10240;  // BPFTRACE_CAT_BYTES_MAX: what cat() prints of a file, at most
   uint32_t log_size = 1000000;   // BPFTRACE_LOG_SIZE: bytes of the verifier's log that -v asks for
-  bool demangle = true;          // BPFTRACE_NO_CPP_DEMANGLE=1: C++ names in stacks as in the binary
+  bool demangle = true;
+  bool truncate_out = false;     // -o FILE: emptied once the program has loaded, not before          // BPFTRACE_NO_CPP_DEMANGLE=1: C++ names in stacks as in the binary
 };
 
 // Returns the process exit code. Load failures are returned in `load_error` (exit code 1)

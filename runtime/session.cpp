@@ -219,6 +219,10 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   BpfObjectPtr obj = load_object(elf, LoadOptions{opts.verbose, opts.log_size}, load_error);
   if (!obj) return 1;
   if (opts.dry_run) return 0;
+  if (opts.truncate_out && ftruncate(fileno(opts.out), 0) != 0) {
+    load_error.message = std::string("cannot empty the output file: ") + strerror(errno);
+    return 1;
+  }
 
   Output& out = *opts.output;
   EventContext ec;

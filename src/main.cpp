@@ -1,6 +1,8 @@
 // The scry command line: bpftrace's options (parsed with getopt_long, so short options combine:
 // -ve), and scry's own.
+#include <fcntl.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <wordexp.h>
@@ -127,6 +129,25 @@ bool read_file(const std::string& path, std::string& out) {
   ss << f.rdbuf();
   out = ss.str();
   return true;
+}
+
+// -o FILE, opened without truncating it (scry does that once the program has loaded). In a
+// directory others may write to (/tmp), a symbolic link is not followed: root must not be led
+// into writing over another file.
+FILE* open_output_file(const std::string& path, std::string& error) {
+  std::string dir = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+  struct stat st;
+  int flags = O_WRONLY | O_CREAT | O_CLOEXEC;
+  if (stat(dir.c_str(), &st) == 0 && (st.st_mode & (S_IWOTH | S_IWGRP))) flags |= O_NOFOLLOW;
+  int fd = open(path.c_str(), flags, 0644);
+  if (fd < 0) {
+    error = errno == ELOOP ? "cannot write '" + path + "': it is a symbolic link in a directory others can write to"
+                           : "cannot write '" + path + "': " + strerror(errno);
+    return nullptr;
+  }
+  FILE* f = fdopen(fd, "w");
+  if (!f) close(fd);
+  return f;
 }
 
 enum LongOption {
@@ -273,7 +294,13 @@ int main(int argc, char** argv) {
           return fail("invalid character '" + std::string(1, ch) + "' in the probe pattern '" + pattern + "'");
       scry::set_target_pid(opts.run.pid);  // -l -p: the process's uprobes and USDT probes too
       size_t n = scry::list_probes(pattern, list_verbose || opts.timings, stdout);
-      return n ? 0 : 1;
+      if (n) return 0;
+      // Nothing listed: say so, and why when it is permission (tracefs is root's).
+      std::string why = "no probe matches '" + pattern + "'";
+      if (access("/sys/kernel/tracing", R_OK | X_OK) != 0 && errno == EACCES)
+        why += " (this user may not read /sys/kernel/tracing: tracepoints are listed for root)";
+      fprintf(stderr, "%s\n", why.c_str());
+      return 1;
     }
   } else if (!have_program && !rest.empty()) {
     std::string path = rest[0];
@@ -302,8 +329,10 @@ int main(int argc, char** argv) {
   std::string env_error;
   if (!scry::read_environment(opts, env_error)) return fail(env_error);
   if (!out_file.empty()) {
-    opts.run.out = fopen(out_file.c_str(), "w");
-    if (!opts.run.out) return fail("cannot write '" + out_file + "': " + strerror(errno));
+    std::string error;
+    opts.run.out = open_output_file(out_file, error);
+    if (!opts.run.out) return fail(error);
+    opts.run.truncate_out = true;  // once the program has loaded: a failed compile keeps the file
   }
   // Before anything is written: -B decides how the output stream is buffered. "line" (the
   // default) is a full buffer that the event loop flushes after each batch of events and

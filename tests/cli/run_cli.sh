@@ -194,6 +194,18 @@ rc=$?
 check "a map past the kernel memory budget is refused, with its size" \
   sh -c "test $rc = 1 && grep -q '@ would take .* GB of kernel memory (1000000 entries of 8024-byte values on each of [0-9]* CPUs)' '$T/mem.err'"
 
+# -o FILE: emptied only once the program has loaded (a script with an error leaves the file as
+# it was); a symbolic link in a directory others can write to is not followed.
+echo "before" >"$T/o.txt"
+"$SCRY" -o "$T/o.txt" -e 'BEGIN { nosuchfunction(); }' 2>/dev/null
+check "-o: a script that does not compile leaves the file alone" grep -qx before "$T/o.txt"
+"$SCRY" -q -o "$T/o.txt" -e 'BEGIN { printf("after\n"); exit(); }'
+check "-o: the file holds the output, and only it" test "$(head -1 "$T/o.txt")" = after
+mkdir -p "$T/open" && chmod 1777 "$T/open" && ln -sf "$T/o.txt" "$T/open/link"
+"$SCRY" -o "$T/open/link" -e 'BEGIN { exit(); }' >/dev/null 2>"$T/olink.err"
+check "-o: a symbolic link in a directory others can write to is refused" \
+  sh -c "grep -q 'is a symbolic link in a directory others can write to' '$T/olink.err' && grep -qx after '$T/o.txt'"
+
 # Front-end limits: no input crashes or floods. The passes after parsing recurse once per
 # nesting level (10,000 at most, a located error past it); diagnostics stop after 20, and a
 # long source line is shown around the caret only.
@@ -282,8 +294,13 @@ check "-l lists a binary's functions" sh -c "'$SCRY' -l 'uprobe:$TARGET:scry_tar
 check "-l without a kind matches every kind" sh -c "'$SCRY' -l 'sys_enter_openat' | grep -qx 'tracepoint:syscalls:sys_enter_openat'"
 "$SCRY" -l -e 'tracepoint:syscalls:sys_enter_openat*, interval:s:1 { }' >"$T/l3"
 check "-l -e lists the script's probes" test "$(cat "$T/l3")" = "$(printf 'tracepoint:syscalls:sys_enter_openat\ntracepoint:syscalls:sys_enter_openat2\ninterval:s:1')"
-"$SCRY" -l 'nosuchprobe*' >/dev/null
+"$SCRY" -l 'nosuchprobe*' >/dev/null 2>"$T/nomatch.err"
 check "-l with no match exits 1" test $? = 1
+check "-l with no match says so" grep -qx "no probe matches 'nosuchprobe\*'" "$T/nomatch.err"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$SCRY" -l 'tracepoint:syscalls:sys_enter_openat' >/dev/null 2>"$T/nobody.err"
+if [ "$(stat -c %a /sys/kernel/tracing 2>/dev/null)" = 700 ]; then
+  check "-l as a user who may not read tracefs says so" grep -q "may not read /sys/kernel/tracing" "$T/nobody.err"
+fi
 
 # watchpoint: a hardware breakpoint on a variable of the -c process fires on each write.
 addr=$(nm "$TARGET" | awk '$3 == "scry_watched" { print $1 }')
