@@ -149,6 +149,7 @@ struct Manifest {
   // -k (1): failed map updates and deletes are reported at run time; -kk (2): also map
   // lookups that find nothing and failed memory reads. Read by code generation.
   uint32_t helper_check = 0;
+  bool needs_unsafe = false;  // uses system() or signal(): runs only with --unsafe
   std::vector<HelperSite> helper_sites;
   // Files the compiler read besides the script (cgroupid() paths; uprobe binaries are in
   // `probes`): the compile cache checks them. Not used at run time.

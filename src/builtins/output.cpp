@@ -43,6 +43,7 @@ Type formatted_type(Sema& s, Expr& e) {
     s.error(DiagKind::UnsafeNeeded, e.loc, "system() can harm the system: run scry with --unsafe to allow it");
     return Type::none();
   }
+  if (e.str == "system") s.manifest().needs_unsafe = true;
   s.check_printf(e);
   return Type::none();
 }

@@ -18,6 +18,7 @@ Type signal_type(Sema& s, Expr& e) {
     s.error(DiagKind::UnsafeNeeded, e.loc, "signal() can harm the system: run scry with --unsafe to allow it");
     return Type::none();
   }
+  s.manifest().needs_unsafe = true;
   Expr& a = *e.args[0];
   if (a.kind == ExprKind::Str) {
     static const struct {

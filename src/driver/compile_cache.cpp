@@ -135,6 +135,12 @@ CompileCache::CompileCache(bool enabled, const std::string& key) : enabled_(enab
 
 std::optional<CachedProgram> CompileCache::lookup() {
   if (!enabled_) return std::nullopt;
+  // An entry is loaded into the kernel: only a plain file of this user's that no one else
+  // can write to counts.
+  struct stat st;
+  if (lstat(path_.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+      (st.st_mode & (S_IWGRP | S_IWOTH)))
+    return std::nullopt;
   std::string data = read_file(path_);
   uint64_t json_size;
   if (data.size() < sizeof kMagic + 8 || memcmp(data.data(), kMagic, sizeof kMagic) != 0) return std::nullopt;

@@ -302,7 +302,11 @@ int run_driver(const DriverOptions& options) {
   for (auto& i : opts.includes) changes += " include=" + i;
   for (auto& d : opts.include_dirs) changes += " -I" + d;
   CompileCache cache(use_cache, use_cache ? compile_key(opts.source, opts.filename, opts.params, changes) : "");
-  if (auto hit = cache.lookup()) {
+  auto hit = cache.lookup();
+  // A cached program that runs commands or sends signals runs only when this run allows it,
+  // whatever the entry says (the key has the flag; a planted entry must not be a root shell).
+  if (hit && hit->manifest.needs_unsafe && !opts.unsafe) hit.reset();
+  if (hit) {
     t.done("cache hit");
     for (auto& w : hit->warnings) out.diagnostic(w);
     int rc = run_compiled(opts, diags, reporter, hit->elf, hit->manifest, t);

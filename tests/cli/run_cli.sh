@@ -506,6 +506,13 @@ check "cache: a script whose strings are not UTF-8 is kept byte for byte" \
   sh -c "hit x2 2>/dev/null; grep -q 'cache hit' '$T/x2.err' && cmp -s '$T/x1.out' '$T/x2.out' && grep -q \$(printf 'a\\377b') '$T/x2.out'"
 check "cache: a uprobe script is a hit while its binary stays the same" hit u2
 check "cache: a changed uprobe binary is a miss" sh -c "! grep -q 'cache hit' '$T/u3.err'"
+# An entry others could have written is not trusted (it would be loaded into the kernel).
+"$SCRY" -e 'BEGIN { printf("mode\n"); exit(); }' >/dev/null 2>&1
+"$SCRY" -v -e 'BEGIN { printf("mode\n"); exit(); }' >/dev/null 2>"$T/m1.err"
+chmod 666 "$T"/cache/*.entry
+"$SCRY" -v -e 'BEGIN { printf("mode\n"); exit(); }' >/dev/null 2>"$T/m2.err"
+check "cache: an entry others can write to is not used" \
+  sh -c "grep -q 'cache hit' '$T/m1.err' && ! grep -q 'cache hit' '$T/m2.err'"
 # The code generator (LLVM) is a plugin: a cache hit never maps it; compiling without it is
 # an error that says so.
 "$SCRY" -e 'interval:ms:300 { exit(); }' >/dev/null 2>&1
