@@ -3,6 +3,9 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -137,6 +140,15 @@ void print_info(FILE* out, const char* version) {
   fprintf(out, "  hardware: %s\n  kfunc: %s\n", yn(f.hardware), yn(f.kfunc));
   fprintf(out, "  iter:task: %s\n  iter:task_file: %s\n", yn(f.iter_task), yn(f.iter_task_file));
   fprintf(out, "  kprobe_multi: %s\n", yn(f.kprobe_multi));
+}
+
+bool has_bpf_privileges() {
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2] = {};
+  if (syscall(SYS_capget, &header, data) != 0) return geteuid() == 0;
+  auto has = [&](int cap) { return (data[cap / 32].effective >> (cap % 32)) & 1; };
+  constexpr int kSysAdmin = 21, kPerfmon = 38, kBpf = 39;  // linux/capability.h
+  return has(kSysAdmin) || (has(kBpf) && has(kPerfmon));
 }
 
 }  // namespace scry

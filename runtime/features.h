@@ -33,4 +33,8 @@ bool kernel_has_kprobes();
 // The `--info` report.
 void print_info(FILE* out, const char* version);
 
+// Whether this process may load and attach BPF tracing programs: CAP_BPF and CAP_PERFMON in
+// its effective set, or CAP_SYS_ADMIN (root has all three).
+bool has_bpf_privileges();
+
 }  // namespace scry

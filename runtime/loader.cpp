@@ -1,5 +1,7 @@
 #include "runtime/loader.h"
 
+#include "runtime/features.h"
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -118,7 +120,7 @@ BpfObjectPtr load_object(const std::vector<uint8_t>& elf, const LoadOptions& lo,
     err.message = std::string("the kernel refused to load the BPF program: ") + strerror(-rc);
     // The kernel refuses a log buffer under 128 bytes and fails a load whose log overflows.
     err.log_too_small = lo.verbose && (rc == -ENOSPC || (rc == -EINVAL && lo.log_size < 128));
-    if (rc == -EPERM && geteuid() != 0) err.message += " (scry needs root: CAP_BPF and CAP_PERFMON)";
+    if (rc == -EPERM && !has_bpf_privileges()) err.message += " (scry needs CAP_BPF and CAP_PERFMON, or root)";
     explain_verifier_log(log, err);
     if (err.log.empty()) err.log = log;
     return nullptr;

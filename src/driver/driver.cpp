@@ -12,6 +12,7 @@
 #include "grammar/parse_context.h"
 #include "src/builtins/builtin.h"
 #include "src/codegen/codegen.h"
+#include "runtime/features.h"
 #include "src/driver/compile_cache.h"
 #include "src/diag/diag.h"
 #include "src/preprocess/preprocess.h"
@@ -291,7 +292,7 @@ int run_driver(const DriverOptions& options) {
   // A script compiled before runs from the compile cache: nothing is parsed or compiled.
   // Loading needs root; compiling does not (a script can be checked, listed and dumped by
   // anyone), but the compile cache is root's.
-  bool root = geteuid() == 0;
+  bool root = has_bpf_privileges();  // root, or CAP_BPF and CAP_PERFMON
   // A program compiled for another kernel (SCRY_KERNEL_ROOT) is never cached.
   bool use_cache = opts.cache && opts.dump.empty() && !opts.list && root && !getenv("SCRY_KERNEL_ROOT");
   std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size) +
@@ -340,7 +341,7 @@ int run_driver(const DriverOptions& options) {
   }
 
   if (!root) {
-    out.error("scry must run as root to load BPF programs (CAP_BPF, CAP_PERFMON)");
+    out.error("scry needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs: run it as root");
     return 1;
   }
   cache.store({code.elf, manifest, reporter.warnings}, compile_inputs(manifest));
