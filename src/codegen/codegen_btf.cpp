@@ -62,11 +62,13 @@ llvm::Value* CodeGen::read_typed(llvm::Value* addr, const Type& t, bool user, ui
 
 llvm::Value* CodeGen::gen_cast(const Expr& e) {
   llvm::Value* v = gen_expr(*e.args[0]);
-  const Type& to = e.type;
-  if (!to.is_int() || to.size == 8) return v;
-  // Narrowing integer casts truncate, then extend by the target's signedness.
-  auto* narrow = b_.CreateTrunc(v, b_.getIntNTy(to.size * 8));
-  return to.is_signed ? b_.CreateSExt(narrow, b_.getInt64Ty()) : b_.CreateZExt(narrow, b_.getInt64Ty());
+  return fit_int(v, e.type);  // narrowing integer casts truncate, then extend
+}
+
+llvm::Value* CodeGen::fit_int(llvm::Value* v, const Type& t) {
+  if (!t.is_int() || t.size >= 8) return v;
+  auto* narrow = b_.CreateTrunc(v, b_.getIntNTy(t.size * 8));
+  return t.is_signed ? b_.CreateSExt(narrow, b_.getInt64Ty()) : b_.CreateZExt(narrow, b_.getInt64Ty());
 }
 
 llvm::Value* CodeGen::gen_deref_index(const Expr& e) {

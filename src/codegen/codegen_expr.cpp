@@ -58,11 +58,7 @@ void CodeGen::store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const
     return;
   }
   // Integers and probe ids: v is already an i64; a narrower integer is cut to its size.
-  if (to.is_int() && to.size < 8) {
-    auto* narrow = b_.CreateTrunc(v, b_.getIntNTy(to.size * 8));
-    v = to.is_signed ? b_.CreateSExt(narrow, b_.getInt64Ty()) : b_.CreateZExt(narrow, b_.getInt64Ty());
-  }
-  b_.CreateStore(v, dst);
+  b_.CreateStore(fit_int(v, to), dst);
 }
 
 // A tuple's element: integers take their own size there, as in a C struct.
@@ -300,12 +296,7 @@ llvm::Value* CodeGen::gen_field(const Expr& e) {
 
 llvm::Value* CodeGen::btf_arg(int slot, const Type& t) {
   // tp_btf and fentry/fexit contexts are arrays of u64 arguments.
-  llvm::Value* v = b_.CreateLoad(b_.getInt64Ty(), byte_ptr(ctx_arg_, 8 * uint64_t(slot)));
-  if (t.is_int() && t.size < 8) {
-    auto* narrow = b_.CreateTrunc(v, b_.getIntNTy(t.size * 8));
-    v = t.is_signed ? b_.CreateSExt(narrow, b_.getInt64Ty()) : b_.CreateZExt(narrow, b_.getInt64Ty());
-  }
-  return v;
+  return fit_int(b_.CreateLoad(b_.getInt64Ty(), byte_ptr(ctx_arg_, 8 * uint64_t(slot))), t);
 }
 
 llvm::Value* CodeGen::gen_args_field(const Expr& e) {

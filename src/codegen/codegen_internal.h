@@ -115,6 +115,9 @@ class CodeGen {
   llvm::Value* to_bool(llvm::Value* v);
   // Stores value `v` of type `from` into `dst` laid out as `to` (ints widen, strings pad).
   void store_as(llvm::Value* dst, llvm::Value* v, const Type& from, const Type& to);
+  // An i64 cut to integer type t's size and extended back by its signedness (other types and
+  // 64-bit integers as they are): casts, narrow arguments, narrow stores.
+  llvm::Value* fit_int(llvm::Value* v, const Type& t);
   // A tuple element (integers at their own size) stored and loaded (an i64).
   void store_element(llvm::Value* dst, llvm::Value* v, const Type& from, const Type& to);
   llvm::Value* load_element(llvm::Value* src, const Type& t);

@@ -22,7 +22,7 @@ llvm::Value* CodeGen::reserve_event(uint32_t size, EventType type, uint64_t id) 
 void CodeGen::check_helper(llvm::Value* rc, const char* helper, uint32_t level, bool pointer) {
   if (manifest_.helper_check < level) return;
   uint32_t site = uint32_t(manifest_.helper_sites.size());
-  manifest_.helper_sites.push_back({helper, loc_.line, loc_.col, loc_.end_col, ""});
+  manifest_.helper_sites.push_back({helper, loc_.line, loc_.col, loc_.end_col, "", ""});  // file, source: the driver
   auto* failed = llvm::BasicBlock::Create(ctx_, "helper.failed", fn_);
   auto* done = llvm::BasicBlock::Create(ctx_, "helper.ok", fn_);
   b_.CreateCondBr(pointer ? b_.CreateIsNull(rc) : b_.CreateICmpSLT(rc, i64(0)), failed, done);

@@ -234,13 +234,7 @@ void list(Lister& l) {
 #ifdef SCRY_CODEGEN
 // args.NAME: its register (sema put its position in `slot`), cut to its type's size.
 llvm::Value* args_lower(CodeGen& cg, const Expr& e) {
-  auto& b = cg.b_;
-  llvm::Value* v = b.CreateLoad(b.getInt64Ty(), cg.byte_ptr(cg.ctx_arg_, abi::pt_regs::kArgs[e.slot]));
-  if (e.type.is_int() && e.type.size < 8) {
-    auto* narrow = b.CreateTrunc(v, b.getIntNTy(e.type.size * 8));
-    v = e.type.is_signed ? b.CreateSExt(narrow, b.getInt64Ty()) : b.CreateZExt(narrow, b.getInt64Ty());
-  }
-  return v;
+  return cg.fit_int(cg.b_.CreateLoad(cg.b_.getInt64Ty(), cg.byte_ptr(cg.ctx_arg_, abi::pt_regs::kArgs[e.slot])), e.type);
 }
 #endif
 

@@ -120,11 +120,7 @@ llvm::Value* arg_lower(CodeGen& cg, const Expr& e) {
     cg.probe_read(tmp, a.size, addr, true);
     v = b.CreateLoad(i64ty, tmp);
   }
-  if (a.size < 8) {
-    auto* narrow = b.CreateTrunc(v, b.getIntNTy(a.size * 8));
-    v = a.is_signed ? b.CreateSExt(narrow, i64ty) : b.CreateZExt(narrow, i64ty);
-  }
-  return v;
+  return cg.fit_int(v, Type::integer(a.size, a.is_signed));
 }
 #endif
 

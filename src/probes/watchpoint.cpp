@@ -51,7 +51,6 @@ bool expand_function(const AttachPoint& ap, const std::vector<std::string>& part
     if (!s.is_function || fnmatch(func.c_str(), s.name.c_str(), 0) != 0) continue;
     ProbeInstance setup;
     setup.spec.kind = ProbeKind::WatchpointSetup;
-    setup.spec.listed = true;
     setup.spec.path = binary;
     setup.spec.func = s.name;
     setup.spec.wp_arg = arg;
@@ -145,6 +144,7 @@ const std::vector<Provider>& watchpoint_providers() {
        .section = PLUGIN_SIDE([](const ProbeSpec&) { return std::string("perf_event"); })},
       // Not written in scripts: the uprobe that arms a watchpoint on a function's argument.
       {.name = "watchpoint setup",
+       .aliases = {},
        .kinds = {ProbeKind::WatchpointSetup},
        .regs_context = true,
        .user_space = true,
