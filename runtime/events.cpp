@@ -21,6 +21,7 @@ void print_snapshot(EventContext& ec, uint64_t generation) {
   EventContext::Snapshot s = std::move(it->second);
   ec.snapshots.erase(it);
   const MapSpec& spec = ec.manifest->maps[s.map_id];
+  if (spec.bucketed) s.entries = group_buckets(spec, std::move(s.entries));
   ec.output->map(spec, std::move(s.entries), s.top, s.div);
   if (s.lost)
     ec.output->warning("print(" + spec.name + ") is missing " + std::to_string(s.lost) + " of its " +
@@ -115,7 +116,7 @@ int handle_record(EventContext& ec, void* data, size_t size) {
     case EventType::PrintEntry: {
       if (h.id >= m.maps.size()) break;
       const MapSpec& spec = m.maps[h.id];
-      uint32_t ks = spec.key_size(), vs = spec.value.value_size();
+      uint32_t ks = spec.bpf_key_size(), vs = spec.bpf_value_size();
       PrintEntryLayout at = print_entry_layout(ks, vs);
       if (size < at.size) break;
       PrintEntryRecord r;

@@ -48,7 +48,16 @@ struct MapSpec {
   Type value;
   uint32_t max_entries = 0;
   bool percpu = false;   // aggregations keep one value per CPU, summed when read
+  // hist/lhist/llhist: the BPF map has one entry per (key, bucket) in use, a u64 count per CPU,
+  // as bpftrace keeps them: kernel memory grows with the buckets used, not with every bucket
+  // of every key (an lhist of 1,000 buckets would take 8 KB per key per CPU). User space puts
+  // each key's buckets back together (group_buckets) into `value`, an array of counts.
+  bool bucketed = false;
   uint32_t key_size() const { return key.kind == TypeKind::None ? 8 : key.size; }
+  // The BPF map's own key and value: for a bucketed map, the key padded to 8 bytes then the
+  // u64 bucket index; the value a u64.
+  uint32_t bpf_key_size() const { return bucketed ? (key_size() + 7) / 8 * 8 + 8 : key_size(); }
+  uint32_t bpf_value_size() const { return bucketed ? 8 : value.value_size(); }
 };
 
 // A stack trace map: kstack/ustack values of up to `frames` frames are ids in it.

@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 
 #include <cstring>
+#include <map>
 
 namespace scry {
 
@@ -15,7 +16,7 @@ static uint64_t get64(const uint8_t* p) {
 static void put64(uint8_t* p, uint64_t v) { std::memcpy(p, &v, 8); }
 
 std::vector<uint8_t> fold_percpu(const MapSpec& spec, const uint8_t* raw, int ncpus) {
-  uint32_t vs = spec.value.value_size();
+  uint32_t vs = spec.bpf_value_size();
   uint32_t stride = (vs + 7) / 8 * 8;
   std::vector<uint8_t> out(vs, 0);
   const Type& t = spec.value;
@@ -35,17 +36,34 @@ std::vector<uint8_t> fold_percpu(const MapSpec& spec, const uint8_t* raw, int nc
         break;
       }
       default:
-        // Counts, sums, {count, total} and buckets: add word by word.
+        // Counts, sums, {count, total} and a bucket's count: add word by word.
         for (uint32_t off = 0; off + 8 <= vs; off += 8) put64(out.data() + off, get64(out.data() + off) + get64(v + off));
     }
   }
   return out;
 }
 
+std::vector<MapEntry> group_buckets(const MapSpec& spec, std::vector<MapEntry> raw) {
+  uint32_t ks = spec.key_size(), index_at = spec.bpf_key_size() - 8, nb = spec.value.buckets();
+  std::map<std::vector<uint8_t>, std::vector<uint8_t>> by_key;
+  for (auto& e : raw) {
+    if (e.key.size() < index_at + 8 || e.value.size() < 8) continue;
+    uint64_t bucket = get64(e.key.data() + index_at);
+    if (bucket >= nb) continue;
+    auto& value = by_key[std::vector<uint8_t>(e.key.begin(), e.key.begin() + ks)];
+    value.resize(8 * size_t(nb));
+    put64(value.data() + 8 * bucket, get64(value.data() + 8 * bucket) + get64(e.value.data()));
+  }
+  std::vector<MapEntry> out;
+  out.reserve(by_key.size());
+  for (auto& [key, value] : by_key) out.push_back({key, std::move(value)});
+  return out;
+}
+
 std::vector<MapEntry> read_map(int fd, const MapSpec& spec) {
   std::vector<MapEntry> out;
-  uint32_t ks = spec.key_size();
-  uint32_t vs = spec.value.value_size();
+  uint32_t ks = spec.bpf_key_size();
+  uint32_t vs = spec.bpf_value_size();
   int ncpus = spec.percpu ? libbpf_num_possible_cpus() : 1;
   std::vector<uint8_t> key(ks), next(ks), raw(size_t((vs + 7) / 8 * 8) * ncpus);
   void* prev = nullptr;
@@ -60,7 +78,7 @@ std::vector<MapEntry> read_map(int fd, const MapSpec& spec) {
     key = next;
     prev = key.data();
   }
-  return out;
+  return spec.bucketed ? group_buckets(spec, std::move(out)) : out;
 }
 
 std::vector<uint64_t> read_drops(int fd, size_t slots) {

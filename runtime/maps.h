@@ -17,6 +17,10 @@ struct MapEntry {
 // CPUs that saw a value, avg/stats counts and totals added, histogram buckets added.
 std::vector<MapEntry> read_map(int fd, const MapSpec& spec);
 
+// A bucketed map's entries, one per (key, bucket), put together: one entry per key whose value
+// is its array of bucket counts.
+std::vector<MapEntry> group_buckets(const MapSpec& spec, std::vector<MapEntry> raw);
+
 // Folds the per-CPU slots of one raw value (for unit tests; read_map uses it).
 std::vector<uint8_t> fold_percpu(const MapSpec& spec, const uint8_t* raw, int ncpus);
 

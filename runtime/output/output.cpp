@@ -42,8 +42,8 @@ class TextOutput : public Output {
   }
   void map_full(const MapSpec& spec, uint64_t dropped, uint64_t) override {
     fflush(out_);
-    fprintf(stderr, "WARNING: map %s is full: %llu updates dropped (it holds %u entries)\n", spec.name.c_str(),
-            (unsigned long long)dropped, spec.max_entries);
+    fprintf(stderr, "WARNING: map %s is full: %llu updates dropped (it holds %u entries%s)\n", spec.name.c_str(),
+            (unsigned long long)dropped, spec.max_entries, spec.bucketed ? ", one per key and bucket in use" : "");
   }
   void attach_error(const std::string& message, bool fatal) override {
     fatal ? error(message) : warning(message);

@@ -91,6 +91,7 @@ Type has_key_type(Sema& s, Expr& e) {
     s.error(DiagKind::BadArgType, m.loc, "has_key() needs a map, without a key");
     return Type::none();
   }
+  if (s.refuse_histogram(m, "has_key()")) return Type::none();
   m.args.push_back(std::move(e.args[1]));
   s.use_map_key(m);
   e.args[1] = std::move(m.args.back());
@@ -192,7 +193,7 @@ llvm::Value* lower_hist(CodeGen& cg, const Expr& e, const Expr* map) {
   }
   auto* idx = b.CreateSelect(b.CreateICmpSLT(op.value, cg.i64(0)), cg.i64(0),
                              b.CreateSelect(b.CreateICmpEQ(op.value, cg.i64(0)), cg.i64(1), b.CreateAdd(n, cg.i64(2))));
-  cg.hist_increment(*map, op.key, idx, op.value);
+  cg.hist_increment(*map, op.key, idx);
   return nullptr;
 }
 
@@ -207,7 +208,7 @@ llvm::Value* lower_lhist(CodeGen& cg, const Expr& e, const Expr* map) {
   auto* idx =
       b.CreateSelect(b.CreateICmpSLT(v, cg.i64(uint64_t(t.lmin))), cg.i64(0),
                      b.CreateSelect(b.CreateICmpSGE(v, cg.i64(uint64_t(t.lmax))), cg.i64(t.buckets() - 1), lin));
-  cg.hist_increment(*map, op.key, idx, v);
+  cg.hist_increment(*map, op.key, idx);
   return nullptr;
 }
 
@@ -219,7 +220,7 @@ llvm::Value* lower_llhist(CodeGen& cg, const Expr& e, const Expr* map) {
   llvm::Value* idx = cg.i64(0);
   for (size_t i = 0; i < bounds.size(); i++)
     idx = b.CreateSelect(b.CreateICmpSGE(op.value, cg.i64(bounds[i])), cg.i64(i + 1), idx);
-  cg.hist_increment(*map, op.key, idx, op.value);
+  cg.hist_increment(*map, op.key, idx);
   return nullptr;
 }
 
@@ -300,7 +301,7 @@ const std::vector<Builtin>& map_builtins() {
        .signature = "len(@m)",
        .doc = "number of elements of a map",
        .type = TYPING([](Sema& s, Expr& e) {
-         if (!s.check_map_arg(e, 0, false)) return Type::none();
+         if (!s.check_map_arg(e, 0, false) || s.refuse_histogram(*e.args[0], "len()")) return Type::none();
          return Type::integer(8, false);
        }),
        .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) -> llvm::Value* {

@@ -404,7 +404,7 @@ void CodeGen::gen_for_map(const Stmt& s) {
       valp = alloca_bytes(spec.value.value_size(), "merged");
       zero_bytes(valp, spec.value.value_size());
       for_each_cpu_value(uint32_t(m.map_id), keyp, valp,
-                         [&](llvm::Value* v, llvm::Value* d) { merge_percpu(d, v, spec.value); });
+                         [&](llvm::Value* v, llvm::Value* d) { merge_percpu(d, v, spec); });
     }
     store_var(*s.value2, s.value2->type.is_buffer() ? valp : b_.CreateLoad(b_.getInt64Ty(), valp), vt);
   }

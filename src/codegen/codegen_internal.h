@@ -143,9 +143,14 @@ class CodeGen {
     const Type* type;
   };
   AggregationOperands aggregation_operands(const Expr& map, const Expr& call);
-  // Adds 1 to bucket `idx` (and v to the sum) of a histogram value, inserting a zeroed value
-  // first when the key is new.
-  void hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx, llvm::Value* v);
+  // Adds 1 to bucket `idx` of the histogram of `key` (MapSpec::bucketed: the entry of the key
+  // and the bucket, inserted when it is new).
+  void hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx);
+  // A bucketed map's key: `key` padded, then the u64 bucket index (0 here).
+  llvm::Value* bucket_key(const MapSpec& spec, llvm::Value* key);
+  // delete(@h[key]) of a histogram: the entry of every bucket, in a bpf_loop.
+  void delete_buckets(uint32_t map_id, llvm::Value* bkey);
+  std::map<uint32_t, llvm::Function*> delete_cbs_;  // by map id
   // Looks up `key` in map `id`; on a hit runs `update(ptr)` in place, on a miss inserts the
   // value that `init(buf)` writes into a stack buffer of `init_size` bytes (a full map is
   // counted as a drop). When another CPU inserts the key first, the insert fails (it would
@@ -187,7 +192,7 @@ class CodeGen {
   // codegen_snapshot.cpp: print(@m) copies the map into the ring buffer as it is now
   void gen_print_map(const Expr& call);
   llvm::Function* snapshot_callback(uint32_t map_id);
-  void merge_percpu(llvm::Value* dst, llvm::Value* src, const Type& t);
+  void merge_percpu(llvm::Value* dst, llvm::Value* src, const MapSpec& spec);
   // Runs body(CPU c's value, dst) for every CPU's value of `key` in per-CPU map `map_id`, in
   // a bpf_loop callback (the verifier checks the body once, however many CPUs there are).
   void for_each_cpu_value(uint32_t map_id, llvm::Value* key, llvm::Value* dst,
@@ -259,7 +264,6 @@ class CodeGen {
   llvm::GlobalVariable* ringbuf_ = nullptr;
   bool ringbuf_output_ = false;  // a program sends more than exit() through the ring buffer
   llvm::GlobalVariable* drops_ = nullptr;
-  llvm::GlobalVariable* zeros_ = nullptr;    // one all-zero value, to insert big values
   llvm::GlobalVariable* globals_ = nullptr;
   // Long string literals in .rodata, by (text, size).
   std::map<std::pair<std::string, uint32_t>, llvm::GlobalVariable*> rodata_strings_;
@@ -267,7 +271,6 @@ class CodeGen {
   std::map<uint32_t, llvm::GlobalVariable*> stacks_;  // by depth, created when kstack/ustack are used
   llvm::GlobalVariable* user_pids_ = nullptr;  // pids already reported to the runtime (NewPid)
   llvm::Function* len_cb_ = nullptr;          // the callback len() iterates with
-  uint32_t zeros_size_ = 8;
   std::vector<llvm::BasicBlock*> event_done_;
   std::vector<LoopTargets> loops_;  // open "event lost" blocks
 };

@@ -5,9 +5,6 @@
 
 namespace scry {
 
-namespace {
-}
-
 llvm::GlobalVariable* CodeGen::define_map(const std::string& name, int type, uint32_t max_entries,
                                           uint32_t key_size, uint32_t value_size) {
   auto* gv = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getPtrTy(), 4), false,
@@ -44,16 +41,14 @@ void CodeGen::describe_map(llvm::GlobalVariable* gv, int type, uint32_t max_entr
 
 void CodeGen::define_maps() {
   for (auto& m : manifest_.maps) {
-    zeros_size_ = std::max(zeros_size_, m.value.value_size());
     int type = m.percpu ? kPercpuHash : kHash;
-    maps_.push_back(define_map(m.bpf_name, type, m.max_entries ? m.max_entries : 1, m.key_size(),
-                               m.value.value_size()));
+    maps_.push_back(define_map(m.bpf_name, type, m.max_entries ? m.max_entries : 1, m.bpf_key_size(),
+                               m.bpf_value_size()));
   }
   // Described (sized) at the end, once it is known what the programs send through it.
   ringbuf_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getPtrTy(), 4), false,
                                      llvm::GlobalValue::ExternalLinkage, nullptr, manifest_.ringbuf_map);
   drops_ = define_map(manifest_.drops_map, kPercpuArray, 1 + manifest_.maps.size(), 4, 8);
-  zeros_ = define_map("zeros", kArray, 1, 4, zeros_size_);
   // The globals: u64 slots in .bss, which the programs read and write as memory (no helper
   // call); libbpf makes it an array map with one element. Its BTF comes from this debug info.
   auto* ty = llvm::ArrayType::get(b_.getInt64Ty(), kGlobalSlots);
@@ -217,57 +212,48 @@ CodeGen::AggregationOperands CodeGen::aggregation_operands(const Expr& map, cons
   return ops;
 }
 
-void CodeGen::hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx, llvm::Value* v) {
-  auto* i64ty = b_.getInt64Ty();
-  uint32_t nb = manifest_.maps[map.map_id].value.buckets();
-  // Insert a zeroed value on a miss (from the all-zero map: too big for the stack).
-  auto* p0 = call_helper(kMapLookup, b_.getPtrTy(), {maps_[map.map_id], key});
-  auto* miss = llvm::BasicBlock::Create(ctx_, "hist.miss", fn_);
-  auto* have = llvm::BasicBlock::Create(ctx_, "hist.have", fn_);
-  auto* done = llvm::BasicBlock::Create(ctx_, "hist.done", fn_);
-  auto* start = b_.GetInsertBlock();
-  b_.CreateCondBr(b_.CreateIsNull(p0), miss, have);
-  b_.SetInsertPoint(miss);
-  auto* zkey = alloca_bytes(4, "zkey");
-  b_.CreateStore(b_.getInt32(0), zkey);
-  auto* zp = call_helper(kMapLookup, b_.getPtrTy(), {zeros_, zkey});
-  auto* zok = llvm::BasicBlock::Create(ctx_, "hist.zero", fn_);
-  b_.CreateCondBr(b_.CreateIsNull(zp), done, zok);
-  b_.SetInsertPoint(zok);
-  auto* rc = call_helper(kMapUpdate, i64ty, {maps_[map.map_id], key, zp, i64(abi::kNoExist)});
-  auto* full = llvm::BasicBlock::Create(ctx_, "hist.full", fn_);
-  auto* relook = llvm::BasicBlock::Create(ctx_, "hist.relookup", fn_);
-  // EEXIST means another CPU inserted it first: fine. Any other error: the map is full.
-  b_.CreateCondBr(b_.CreateAnd(b_.CreateICmpSLT(rc, i64(0)), b_.CreateICmpNE(rc, i64(uint64_t(abi::kErrExist)))), full, relook);
-  b_.SetInsertPoint(full);
-  count_drop(drop_slot_for_map(map.map_id));
-  b_.CreateBr(done);
-  b_.SetInsertPoint(relook);
-  auto* p1 = call_helper(kMapLookup, b_.getPtrTy(), {maps_[map.map_id], key});
-  b_.CreateBr(have);
-  b_.SetInsertPoint(have);
-  auto* p = b_.CreatePHI(b_.getPtrTy(), 2);
-  p->addIncoming(p0, start);
-  p->addIncoming(p1, relook);
-  auto* inc = llvm::BasicBlock::Create(ctx_, "hist.inc", fn_);
-  auto* inb = llvm::BasicBlock::Create(ctx_, "hist.inbounds", fn_);
-  b_.CreateCondBr(b_.CreateIsNull(p), done, inb);
-  b_.SetInsertPoint(inb);
-  idx = opaque(idx);  // bound for the verifier, kept even where LLVM knows idx < nb
-  b_.CreateCondBr(b_.CreateICmpULT(idx, i64(nb)), inc, done);
-  b_.SetInsertPoint(inc);
-  auto* slot = b_.CreateGEP(i64ty, p, idx);
-  b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64ty, slot), i64(1)), slot);
-  auto* sum = byte_ptr(p, 8 * uint64_t(nb));  // for JSON's "sum"
-  b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64ty, sum), v), sum);
-  b_.CreateBr(done);
-  b_.SetInsertPoint(done);
+void CodeGen::hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx) {
+  // The map's key is (the key, the bucket): each bucket in use is an entry of its own.
+  const MapSpec& spec = manifest_.maps[map.map_id];
+  auto* bkey = bucket_key(spec, key);
+  b_.CreateStore(idx, byte_ptr(bkey, spec.bpf_key_size() - 8));
+  upsert(map.map_id, bkey, 8,
+         [&](llvm::Value* p) { b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), p), i64(1)), p); },
+         [&](llvm::Value* buf) { b_.CreateStore(i64(1), buf); });
+}
+
+llvm::Value* CodeGen::bucket_key(const MapSpec& spec, llvm::Value* key) {
+  auto* bkey = alloca_bytes(spec.bpf_key_size(), "bucketkey");
+  zero_bytes(bkey, spec.bpf_key_size());  // padding is part of a hash key
+  copy_bytes(bkey, key, spec.key_size());
+  return bkey;
 }
 
 void CodeGen::gen_delete(const Expr& map, const Loc& call) {
   auto* key = gen_map_key(map);
   set_loc(call);  // -k names the delete() call
+  const MapSpec& spec = manifest_.maps[map.map_id];
+  if (spec.bucketed) return delete_buckets(map.map_id, bucket_key(spec, key));
   check_helper(call_helper(kMapDelete, b_.getInt64Ty(), {maps_[map.map_id], key}), "map_delete_elem", 1);
+}
+
+// delete(@h[key]) of a histogram deletes the entry of each bucket: a bpf_loop over the buckets
+// (an lhist may have 1,000), whose callback writes the index into the key on the caller's stack.
+void CodeGen::delete_buckets(uint32_t map_id, llvm::Value* bkey) {
+  const MapSpec& spec = manifest_.maps[map_id];
+  llvm::Function*& cb = delete_cbs_[map_id];
+  if (!cb) {
+    cb = make_callback("scry_delete_buckets" + std::to_string(map_id), 0, true);
+    llvm::DebugLoc here = b_.getCurrentDebugLocation();
+    FunctionState saved = enter_callback(cb);
+    b_.SetCurrentDebugLocation(llvm::DILocation::get(ctx_, here ? here.getLine() : 0, 0, sp_));
+    llvm::Value* k = cb->getArg(1);
+    b_.CreateStore(cb->getArg(0), byte_ptr(k, spec.bpf_key_size() - 8));
+    call_helper(kMapDelete, b_.getInt64Ty(), {maps_[map_id], k});
+    b_.CreateRet(i64(0));
+    leave_callback(saved);
+  }
+  call_helper(kLoop, b_.getInt64Ty(), {i64(spec.value.buckets()), cb, bkey, i64(0)});
 }
 
 }  // namespace scry

@@ -18,8 +18,9 @@ namespace {
 constexpr uint32_t kCtxGeneration = 0, kCtxSent = 8, kCtxLost = 16, kCtxSize = 24;
 }  // namespace
 
-void CodeGen::merge_percpu(llvm::Value* dst, llvm::Value* src, const Type& t) {
+void CodeGen::merge_percpu(llvm::Value* dst, llvm::Value* src, const MapSpec& spec) {
   auto* i64ty = b_.getInt64Ty();
+  const Type& t = spec.value;
   if (t.kind == TypeKind::Min || t.kind == TypeKind::Max) {
     // {value, seen}: the smallest (largest) value among the CPUs that saw one.
     auto* sv = b_.CreateLoad(i64ty, src);
@@ -34,8 +35,8 @@ void CodeGen::merge_percpu(llvm::Value* dst, llvm::Value* src, const Type& t) {
     b_.CreateStore(b_.CreateSelect(take, i64(1), dseen), byte_ptr(dst, 8));
     return;
   }
-  // Counts, sums, {count, total}, buckets: word by word.
-  for (uint32_t off = 0; off + 8 <= t.value_size(); off += 8) {
+  // Counts, sums, {count, total}, a bucket's count: word by word.
+  for (uint32_t off = 0; off + 8 <= spec.bpf_value_size(); off += 8) {
     auto* d = byte_ptr(dst, off);
     b_.CreateStore(b_.CreateAdd(b_.CreateLoad(i64ty, d), b_.CreateLoad(i64ty, byte_ptr(src, off))), d);
   }
@@ -79,7 +80,8 @@ llvm::Function* CodeGen::snapshot_callback(uint32_t map_id) {
   llvm::Value* key = cb->getArg(1);
   llvm::Value* value = cb->getArg(2);
   llvm::Value* ctx = cb->getArg(3);
-  uint32_t ks = spec.key_size(), vs = spec.value.value_size();
+  // A bucketed map sends an entry per bucket (the runtime puts each key's buckets together).
+  uint32_t ks = spec.bpf_key_size(), vs = spec.bpf_value_size();
   PrintEntryLayout at = print_entry_layout(ks, vs);
   ringbuf_output_ = true;
   auto* rec = call_helper(kRingbufReserve, b_.getPtrTy(), {ringbuf_, i64(at.size), i64(0)});
@@ -102,7 +104,7 @@ llvm::Function* CodeGen::snapshot_callback(uint32_t map_id) {
   } else {
     // The callback sees this CPU's value only: every CPU's is looked up and merged.
     zero_bytes(dst, vs);
-    for_each_cpu_value(map_id, key, dst, [&](llvm::Value* v, llvm::Value* d) { merge_percpu(d, v, spec.value); });
+    for_each_cpu_value(map_id, key, dst, [&](llvm::Value* v, llvm::Value* d) { merge_percpu(d, v, spec); });
   }
   call_helper(kRingbufSubmit, b_.getVoidTy(), {rec, i64(0)});
   auto* sent = byte_ptr(ctx, kCtxSent);
@@ -122,7 +124,7 @@ llvm::Function* CodeGen::clear_callback(uint32_t map_id, bool zero) {
   FunctionState saved = enter_callback(cb);
   b_.SetCurrentDebugLocation(llvm::DILocation::get(ctx_, 0, 0, sp_));
   llvm::Value* key = cb->getArg(1);
-  uint32_t vs = spec.value.value_size();
+  uint32_t vs = spec.bpf_value_size();
   if (!zero) {
     call_helper(kMapDelete, b_.getInt64Ty(), {maps_[map_id], key});  // the element just visited
   } else if (!spec.percpu) {

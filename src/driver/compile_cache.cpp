@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -78,26 +80,46 @@ DiagnosticRecord diagnostic_from(const json& j) {
   return d;
 }
 
+// All of a file opened in the cache directory (no symbolic link followed).
+std::string read_fd(int fd) {
+  std::string out;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, size_t(n));
+  return out;
+}
+
 // Keeps the cache small: the entries used least recently go first, and temporary files a
-// killed scry left behind.
-void evict(const std::string& dir) {
-  DIR* d = opendir(dir.c_str());
-  if (!d) return;
+// killed scry left behind. Names are looked at through the directory's fd, never a path.
+void evict(int dir_fd) {
+  int fd = dup(dir_fd);
+  DIR* d = fd >= 0 ? fdopendir(fd) : nullptr;
+  if (!d) {
+    if (fd >= 0) close(fd);
+    return;
+  }
+  rewinddir(d);
   std::vector<std::pair<time_t, std::string>> entries;
   time_t now = time(nullptr);
   while (dirent* e = readdir(d)) {
-    std::string name = e->d_name, path = dir + "/" + name;
+    std::string name = e->d_name;
     struct stat st;
-    if (lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
     bool tmp = name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0;
-    if (tmp && now - st.st_mtime > 3600) unlink(path.c_str());
+    if (tmp && now - st.st_mtime > 3600) unlinkat(dir_fd, name.c_str(), 0);
     if (name.size() < 6 || name.compare(name.size() - 6, 6, ".entry") != 0) continue;
-    entries.push_back({st.st_mtime, path});
+    entries.push_back({st.st_mtime, name});
   }
   closedir(d);
   if (entries.size() <= kMaxEntries) return;
   std::sort(entries.begin(), entries.end());
-  for (size_t i = 0; i < entries.size() - kMaxEntries / 2; i++) unlink(entries[i].second.c_str());
+  for (size_t i = 0; i < entries.size() - kMaxEntries / 2; i++) unlinkat(dir_fd, entries[i].second.c_str(), 0);
+}
+
+// Only this user's plain files and directories that no one else can write to are trusted: an
+// entry is loaded into the kernel, and may run system() with --unsafe.
+bool trusted(const struct stat& st, mode_t type) {
+  return (st.st_mode & S_IFMT) == type && st.st_uid == geteuid() && !(st.st_mode & (S_IWGRP | S_IWOTH));
 }
 
 }  // namespace
@@ -120,28 +142,24 @@ CompileCache::CompileCache(bool enabled, const std::string& key) : enabled_(enab
   const char* off = getenv("SCRY_CACHE");
   if (off && (!strcmp(off, "off") || !strcmp(off, "0"))) enabled_ = false;
   const char* dir = getenv("SCRY_CACHE_DIR");
-  dir_ = dir && *dir ? dir : "/var/cache/scry";
-  if (enabled_ && mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) enabled_ = false;
-  // Programs from the cache are loaded into the kernel: only a directory no one else can
-  // write to is trusted.
+  std::string path = dir && *dir ? dir : "/var/cache/scry";
+  if (enabled_ && mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) enabled_ = false;
+  // Opened once, not followed if it is a symbolic link, and checked through the fd: every
+  // name below is relative to it (*at() calls), so the directory cannot be swapped after.
+  if (enabled_) dir_fd_.reset(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   struct stat st;
-  if (enabled_ && (lstat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-                   (st.st_mode & (S_IWGRP | S_IWOTH))))
-    enabled_ = false;
+  if (enabled_ && (!dir_fd_.valid() || fstat(dir_fd_.get(), &st) != 0 || !trusted(st, S_IFDIR))) enabled_ = false;
   char name[32];
-  snprintf(name, sizeof name, "%016llx", (unsigned long long)fnv1a(key_));
-  path_ = dir_ + "/" + name + ".entry";
+  snprintf(name, sizeof name, "%016llx.entry", (unsigned long long)fnv1a(key_));
+  name_ = name;
 }
 
 std::optional<CachedProgram> CompileCache::lookup() {
   if (!enabled_) return std::nullopt;
-  // An entry is loaded into the kernel: only a plain file of this user's that no one else
-  // can write to counts.
+  UniqueFd fd(openat(dir_fd_.get(), name_.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
   struct stat st;
-  if (lstat(path_.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-      (st.st_mode & (S_IWGRP | S_IWOTH)))
-    return std::nullopt;
-  std::string data = read_file(path_);
+  if (!fd.valid() || fstat(fd.get(), &st) != 0 || !trusted(st, S_IFREG)) return std::nullopt;
+  std::string data = read_fd(fd.get());
   uint64_t json_size;
   if (data.size() < sizeof kMagic + 8 || memcmp(data.data(), kMagic, sizeof kMagic) != 0) return std::nullopt;
   memcpy(&json_size, data.data() + sizeof kMagic, 8);
@@ -161,7 +179,7 @@ std::optional<CachedProgram> CompileCache::lookup() {
   } catch (const json::exception&) {
     return std::nullopt;
   }
-  utimensat(AT_FDCWD, path_.c_str(), nullptr, 0);  // used now: kept longer
+  futimens(fd.get(), nullptr);  // used now: kept longer
   return p;
 }
 
@@ -183,26 +201,28 @@ void CompileCache::store(const CachedProgram& p, const std::vector<std::string>&
     return;
   }
   uint64_t size = head.size();
-  // Written whole to a new temporary file, then renamed: a reader sees all of an entry or none.
-  std::string tmp = path_ + ".XXXXXX.tmp";
-  int fd = mkstemps(tmp.data(), 4);
+  // Written whole to a new temporary file (a name no one else has: O_EXCL), then renamed: a
+  // reader sees all of an entry or none.
+  std::string tmp = name_ + "." + std::to_string(getpid()) + "." + std::to_string(time(nullptr)) + ".tmp";
+  int fd = openat(dir_fd_.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) return;
   FILE* f = fdopen(fd, "wb");
   if (!f) {
     close(fd);
-    unlink(tmp.c_str());
+    unlinkat(dir_fd_.get(), tmp.c_str(), 0);
     return;
   }
   bool ok = fwrite(kMagic, sizeof kMagic, 1, f) == 1 && fwrite(&size, 8, 1, f) == 1 &&
             fwrite(head.data(), 1, head.size(), f) == head.size() &&
             fwrite(p.elf.data(), 1, p.elf.size(), f) == p.elf.size();
   ok = fclose(f) == 0 && ok;
-  if (!ok || rename(tmp.c_str(), path_.c_str()) != 0) unlink(tmp.c_str());
-  evict(dir_);
+  if (!ok || renameat(dir_fd_.get(), tmp.c_str(), dir_fd_.get(), name_.c_str()) != 0)
+    unlinkat(dir_fd_.get(), tmp.c_str(), 0);
+  evict(dir_fd_.get());
 }
 
 void CompileCache::drop() {
-  if (enabled_) unlink(path_.c_str());
+  if (enabled_) unlinkat(dir_fd_.get(), name_.c_str(), 0);
 }
 
 }  // namespace scry

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/fd.h"
 #include "runtime/manifest.h"
 #include "runtime/output/output.h"
 
@@ -27,7 +28,9 @@ struct CachedProgram {
 class CompileCache {
  public:
   // The cache in SCRY_CACHE_DIR, else /var/cache/scry; disabled (every lookup a miss, stores
-  // dropped) when `enabled` is false, SCRY_CACHE=off, or the directory cannot be made.
+  // dropped) when `enabled` is false, SCRY_CACHE=off, or the directory cannot be made, is a
+  // symbolic link, is not this user's or others can write to it. An entry file is used only
+  // if it is this user's and no one else can write to it.
   CompileCache(bool enabled, const std::string& key);
   std::optional<CachedProgram> lookup();
   // `inputs`: files the compile read, checked on every later hit.
@@ -36,7 +39,8 @@ class CompileCache {
 
  private:
   bool enabled_;
-  std::string dir_, key_, path_;
+  UniqueFd dir_fd_;  // the cache directory, opened once
+  std::string key_, name_;
 };
 
 // The key for a script: everything but the inputs files (see above).

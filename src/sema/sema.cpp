@@ -160,6 +160,7 @@ void Sema::check_stmt(Stmt& s) {
         error(DiagKind::BadOperand, m.loc, "map " + m.str + " has no keys to iterate over");
         break;
       }
+      if (refuse_histogram(m, "a for loop")) break;
       auto outer = vars_;
       vars_.clear();
       if (mi.key_known) assign_var(*s.target, mi.key, s.loc);
@@ -409,8 +410,8 @@ static std::string human_bytes(uint64_t n) {
 void Sema::check_map_memory(const MapSpec& spec, const Loc& at) {
   if (!opts_.map_memory_budget) return;
   uint64_t cpus = spec.percpu ? opts_.possible_cpus : 1;
-  uint64_t value = (uint64_t(spec.value.value_size()) + 7) / 8 * 8;
-  uint64_t key = (uint64_t(spec.key.kind == TypeKind::None ? 4 : spec.key.size) + 7) / 8 * 8;
+  uint64_t value = (uint64_t(spec.bpf_value_size()) + 7) / 8 * 8;
+  uint64_t key = (uint64_t(spec.bpf_key_size()) + 7) / 8 * 8;
   uint64_t bytes = uint64_t(spec.max_entries) * (key + value * cpus);
   if (bytes <= opts_.map_memory_budget) return;
   error(DiagKind::LimitExceeded, at,
@@ -427,8 +428,10 @@ void Sema::finish_maps() {
     MapSpec& spec = manifest_.maps[mi.id];
     spec.key = mi.key;
     spec.value = mi.value;
-    spec.max_entries = mi.key.kind == TypeKind::None ? 1 : opts_.map_max_entries;
     spec.percpu = mi.value.is_aggregation();
+    spec.bucketed = mi.value.is_histogram();
+    // A histogram without keys has an entry per bucket: it can never be full.
+    spec.max_entries = mi.key.kind != TypeKind::None ? opts_.map_max_entries : spec.bucketed ? mi.value.buckets() : 1;
     if (mi.value_known) check_map_memory(spec, mi.value_loc);
     if (!mi.value_known && !diags_.has_errors())  // else it follows from an earlier error
       error(DiagKind::UndefinedVariable, mi.key_loc, "map " + name + " is used but never assigned");

@@ -58,6 +58,9 @@ class Sema {
   void positional_as_string(Expr& e);
   bool check_map_arg(Expr& call, size_t i, bool allow_keys);
   void use_map_key(Expr& map);
+  // len(), has_key() and for loops see a map's entries one by one; a histogram's entries are
+  // its buckets (MapSpec::bucketed): refused, true if `map` is one.
+  bool refuse_histogram(const Expr& map, const std::string& what);
   // A whole struct, union or array used as a value (stored, printed, a key): false, with an
   // error, if it is incomplete or bigger than kMaxWholeValue.
   bool check_whole_value(const Type& t, const Loc& where);

@@ -237,6 +237,14 @@ bool Sema::check_map_arg(Expr& call, size_t i, bool allow_keys) {
   return true;
 }
 
+bool Sema::refuse_histogram(const Expr& map, const std::string& what) {
+  MapInfo& mi = map_info(map);
+  if (!mi.value_known || !mi.value.is_histogram()) return false;
+  error(DiagKind::BadOperand, map.loc,
+        what + " cannot be used on " + map.str + ", which holds " + mi.value.name() + "(): a histogram's entries are its buckets");
+  return true;
+}
+
 // str($1) is the parameter's text even when it is a number, and str($1 + N) its text from
 // byte N on (as in bpftrace): the parameter becomes a string literal.
 void Sema::positional_as_string(Expr& e) {

@@ -170,7 +170,7 @@ uint32_t Type::value_size() const {
     case TypeKind::Stats: return abi::agg::kAvgSize;
     case TypeKind::Hist:
     case TypeKind::LHist:
-    case TypeKind::LLHist: return 8 * buckets() + 8;  // the buckets, then the sum of the values
+    case TypeKind::LLHist: return 8 * buckets();  // as user space holds it (see MapSpec::bucketed)
     case TypeKind::Stddev: return abi::agg::kStddevSize;
     case TypeKind::Integer:
     case TypeKind::Pointer:

@@ -84,6 +84,7 @@ struct Type {
   }
   bool is_str() const { return kind == TypeKind::String; }
   bool is_aggregation() const { return kind >= TypeKind::Count; }
+  bool is_histogram() const { return kind == TypeKind::Hist || kind == TypeKind::LHist || kind == TypeKind::LLHist; }
   // Number of u64 buckets for hist/lhist values.
   uint32_t buckets() const;
   // Bytes one CPU's slot of a map value occupies (aggregations are per-CPU).

@@ -189,10 +189,24 @@ check "-kk -f json: a helper_error record for a failed read" \
 
 # A map whose entries would take more kernel memory than the budget is refused with the size,
 # not created (1,000,000 lhist values on every CPU once started this machine's OOM killer).
-"$SCRY" --dry-run --map-size 1000000 -e 'BEGIN { @[pid] = lhist(1, 0, 1000, 1); }' >/dev/null 2>"$T/mem.err"
+"$SCRY" --dry-run --map-size 16777216 --map-memory 256M -e 'BEGIN { @[pid] = lhist(1, 0, 1000, 1); }' >/dev/null 2>"$T/mem.err"
 rc=$?
 check "a map past the kernel memory budget is refused, with its size" \
-  sh -c "test $rc = 1 && grep -q '@ would take .* GB of kernel memory (1000000 entries of 8024-byte values on each of [0-9]* CPUs)' '$T/mem.err'"
+  sh -c "test $rc = 1 && grep -q '@ would take [0-9.]* [MG]B of kernel memory (16777216 entries of 8-byte values on each of [0-9]* CPUs), more than the 256.0 MB' '$T/mem.err'"
+# A histogram's map holds a u64 per (key, bucket) in use and CPU, as bpftrace's does: an lhist
+# of 1,002 buckets no longer takes 8 KB per key and CPU (4096 keys: 64 MB here, 2 GB at 64
+# CPUs). Both tracers' maps for the same script, as the kernel counts them (bpftool):
+# scry's takes no more than bpftrace's.
+hist_mem='BEGIN { @lh[pid] = lhist(1, 0, 1000, 1); system("bpftool -j map show > '"$T"'/MAPS.json"); exit(); }'
+"$SCRY" --unsafe -e "${hist_mem/MAPS/scry_maps}" >/dev/null 2>&1
+bpftrace --unsafe -e "${hist_mem/MAPS/bpftrace_maps}" >/dev/null 2>&1
+memlock() {  # memlock FILE NAME: the bytes_memlock of the map called NAME
+  /usr/bin/python3 -c 'import json,sys; print(sum(m.get("bytes_memlock", 0) for m in json.load(open(sys.argv[1])) if m.get("name") == sys.argv[2]))' "$1" "$2"
+}
+scry_mem=$(memlock "$T/scry_maps.json" map0)  # the script's one map
+bt_mem=$(memlock "$T/bpftrace_maps.json" AT_lh)
+check "an lhist's kernel memory: scry ${scry_mem:-?} bytes, bpftrace ${bt_mem:-?} bytes" \
+  sh -c "test '${scry_mem:-0}' -gt 0 && test '${bt_mem:-0}' -gt 0 && test '$scry_mem' -le '$bt_mem'"
 
 # -o FILE: emptied only once the program has loaded (a script with an error leaves the file as
 # it was); a symbolic link in a directory others can write to is not followed.
@@ -517,6 +531,37 @@ chmod 666 "$T"/cache/*.entry
 "$SCRY" -v -e 'BEGIN { printf("mode\n"); exit(); }' >/dev/null 2>"$T/m2.err"
 check "cache: an entry others can write to is not used" \
   sh -c "grep -q 'cache hit' '$T/m1.err' && ! grep -q 'cache hit' '$T/m2.err'"
+# A planted entry (its key that of a safe run, its program the --unsafe one, calling system())
+# is refused: a cached program that uses system() or signal() runs only with --unsafe given on
+# this run. The script then compiles, and fails for want of --unsafe.
+# First, that planting works: the entry of a program without system(), planted the same way,
+# is a hit.
+rm -f "$T"/cache/*.entry
+"$SCRY" --unsafe -e 'BEGIN { printf("safe\n"); exit(); }' >/dev/null 2>&1
+/usr/bin/python3 "$(dirname "$0")/plant_cache_entry.py" "$T/cache" "$T"/cache/*.entry >/dev/null
+"$SCRY" -v -e 'BEGIN { printf("safe\n"); exit(); }' >"$T/plant0.out" 2>"$T/plant0.err"
+check "cache: a planted entry of a program without system() is a hit (planting works)" \
+  sh -c "grep -q 'cache hit' '$T/plant0.err' && grep -qx safe '$T/plant0.out'"
+rm -f "$T"/cache/*.entry
+plant='BEGIN { system("touch '"$T"'/planted"); exit(); }'
+"$SCRY" --unsafe -e "$plant" >/dev/null 2>&1
+rm -f "$T/planted"
+planted=$(/usr/bin/python3 "$(dirname "$0")/plant_cache_entry.py" "$T/cache" "$T"/cache/*.entry)
+"$SCRY" -v -e "$plant" >/dev/null 2>"$T/plant.err"
+rc=$?
+check "cache: a planted entry that runs system() is not run without --unsafe" \
+  sh -c "test -s '$planted' && test $rc = 1 && test ! -e '$T/planted' && ! grep -q 'cache hit' '$T/plant.err' && grep -q 'unsafe' '$T/plant.err'"
+"$SCRY" -v --unsafe -e "$plant" >/dev/null 2>"$T/plant2.err"
+check "cache: the --unsafe run itself is still a hit" sh -c "grep -q 'cache hit' '$T/plant2.err' && test -e '$T/planted'"
+# Another user's entry, and a cache directory that is a symbolic link, are not used.
+chown 65534 "$T"/cache/*.entry
+"$SCRY" -v --unsafe -e "$plant" >/dev/null 2>"$T/plant3.err"
+check "cache: an entry owned by another user is not used" sh -c "! grep -q 'cache hit' '$T/plant3.err'"
+mkdir -p "$T/realcache" && chmod 700 "$T/realcache" && ln -s "$T/realcache" "$T/linkcache"
+SCRY_CACHE_DIR="$T/linkcache" "$SCRY" -e 'BEGIN { printf("link\n"); exit(); }' >/dev/null 2>&1
+SCRY_CACHE_DIR="$T/linkcache" "$SCRY" -v -e 'BEGIN { printf("link\n"); exit(); }' >/dev/null 2>"$T/link.err"
+check "cache: a cache directory that is a symbolic link is not used" \
+  sh -c "! grep -q 'cache hit' '$T/link.err' && test -z \"\$(ls '$T/realcache')\""
 # The code generator (LLVM) is a plugin: a cache hit never maps it; compiling without it is
 # an error that says so.
 "$SCRY" -e 'interval:ms:300 { exit(); }' >/dev/null 2>&1

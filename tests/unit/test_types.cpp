@@ -47,7 +47,7 @@ TEST_CASE("aggregation value sizes") {
   CHECK(Type::aggregation(TypeKind::Count).value_size() == 8);
   CHECK(Type::aggregation(TypeKind::Avg).value_size() == 16);
   // The buckets, then the sum of the values (for JSON output).
-  CHECK(Type::aggregation(TypeKind::Hist).value_size() == 8 * kLog2Buckets + 8);
+  CHECK(Type::aggregation(TypeKind::Hist).value_size() == 8 * kLog2Buckets);
   Type l = Type::lhist(0, 100, 10);
   CHECK(l.buckets() == 12);  // below min, 10 in range, at or above max
   CHECK_FALSE(l.compatible(Type::lhist(0, 100, 5)));
