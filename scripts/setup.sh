@@ -16,6 +16,7 @@ PACKAGES=(
   util-linux gawk                               # setpriv and awk for the CLI tests
   python3-distutils                             # bpftrace's test engine (tests/compat) imports it
   python-is-python3                             # some of its tests pipe into `python`
+  clang-19 libclang-rt-19-dev                   # the sanitizer lane: ASan, UBSan, libFuzzer
 )
 
 missing=()
