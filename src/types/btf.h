@@ -92,8 +92,12 @@ class KernelBtf {
 
   // The BTF every lookup reads (the kernel's, or the kernel's plus the script's types).
   struct btf* raw() { return btf_; }
-  // Makes `split`, a BTF made with btf__new_empty_split(raw()) that holds the script's own
-  // C definitions, the one every lookup reads: script types join the kernel's. Takes ownership.
+  // The kernel's BTF alone, without the types of any script.
+  struct btf* kernel_only() { return base_ ? base_ : btf_; }
+  // Makes `split`, a BTF made with btf__new_empty_split(kernel_only()) that holds the script's
+  // own C definitions, the one every lookup reads: script types join the kernel's, and replace
+  // those of a script compiled before in this process (freed: `split` is not built on them).
+  // Takes ownership.
   void extend(struct btf* split);
   // Where types of user programs (DWARF, src/types/dwarf.cpp) are added: the script's split
   // part, made if there is none. Call changed() after adding.

@@ -238,7 +238,7 @@ bool add_c_definitions(const std::vector<CDefinitionText>& defs, KernelBtf& kbtf
                       "C definitions in scripts need libclang (Debian package libclang1-19), which is not installed"});
     return false;
   }
-  struct btf* kernel = kbtf.raw();
+  struct btf* kernel = kbtf.kernel_only();
   std::string source = kernel_prelude(defs, kernel);
   for (auto& d : defs) source += "#line " + std::to_string(d.line) + " \"script\"\n" + d.text + "\n";
   CXUnsavedFile file{"scry_definitions.c", source.c_str(), (unsigned long)source.size()};

@@ -98,6 +98,22 @@ TEST_CASE("sema: BTF-typed raw tracepoint arguments and struct members") {
   CHECK(contains(t, ":: int32"));
 }
 
+TEST_CASE("sema: scripts with C definitions compiled one after another in one process") {
+  FAKE_KERNEL_OR_SKIP();
+  // Each script's types replace the last one's (found by the fuzzer: the second script's types
+  // were built on the first's, which were then freed; the sanitizer lane reads such memory).
+  for (int round = 0; round < 3; round++) {
+    std::string field = "f" + std::to_string(round);
+    auto r = compile_script("struct s { int a; long " + field + "; }; struct opaque; BEGIN { $p = (struct s *)0; @ = $p->" +
+                                field + "; $t = (struct task_struct *)0; @c = $t->comm; }",
+                            Stage::Typed);
+    INFO(r.errors);
+    CHECK(r.ok);
+    auto bad = compile_script("struct s2 { int a; }; BEGIN { $p = (struct s *)0; @ = $p->" + field + "; }", Stage::Typed);
+    CHECK(!bad.ok);  // struct s of the script before is gone
+  }
+}
+
 TEST_CASE("sema: diagnostics name what exists") {
   FAKE_KERNEL_OR_SKIP();
   auto r = compile_script("tracepoint:syscalls:sys_enter_openat { @ = args->nope; }", Stage::Typed);
