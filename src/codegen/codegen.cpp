@@ -97,6 +97,15 @@ llvm::Value* CodeGen::scratch_bytes(uint32_t size, bool pooled) {
   }
   uint32_t off = scratch_size_now_;
   scratch_size_now_ += (size + 7) / 8 * 8;
+  // The scratch map's value is per-CPU memory, which the kernel allocates in units of at most
+  // 32 KB: a bigger value fails the load with a bare E2BIG, so it is a located error here.
+  if (scratch_size_now_ > kScratchMax && !scratch_reported_) {
+    scratch_reported_ = true;
+    diags_.report(DiagKind::LimitExceeded, loc_,
+                  "this probe needs more than " + std::to_string(kScratchMax / 1024) +
+                      " KB for its strings and buffers at once, the most a BPF per-CPU value holds")
+        .notes.push_back("use shorter strings (str(x, N), shorter literals) or fewer of them per probe");
+  }
   scratch_max_ = std::max(scratch_max_, scratch_size_now_);
   llvm::IRBuilder<> eb(entry->getTerminator());
   auto* p = eb.CreateGEP(b_.getInt8Ty(), scratch_base_, eb.getInt64(off));
@@ -482,7 +491,7 @@ bool CodeGen::run(const std::vector<ProbeInstance>& instances) {
     diags_.report(DiagKind::VerifierRejected, Loc{}, "internal error: invalid IR: " + os.str());
     return false;
   }
-  return true;
+  return !diags_.has_errors();  // limits found while generating (scratch_bytes)
 }
 
 extern "C" __attribute__((visibility("default"))) bool scry_generate(

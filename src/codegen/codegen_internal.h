@@ -225,6 +225,8 @@ class CodeGen {
   llvm::Value* byte_ptr(llvm::Value* base, uint64_t offset);
   void set_loc(const Loc& l);
   Loc loc_;  // the script location of the code being generated (set_loc)
+  static constexpr uint32_t kScratchMax = 32768;  // bytes of big buffers one probe may use at once
+  bool scratch_reported_ = false;
   // -k/-kk (manifest_.helper_check >= level): reports a failed helper call at run time, at the
   // current location: `rc` < 0, or for a lookup (`pointer`) a null result (reported as 0).
   void check_helper(llvm::Value* rc, const char* helper, uint32_t level, bool pointer = false);
