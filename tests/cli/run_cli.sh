@@ -200,10 +200,11 @@ check "a map past the kernel memory budget is refused, with its size" \
 hist_mem='BEGIN { @lh[pid] = lhist(1, 0, 1000, 1); system("bpftool -j map show > '"$T"'/MAPS.json"); exit(); }'
 "$SCRY" --unsafe -e "${hist_mem/MAPS/scry_maps}" >/dev/null 2>&1
 bpftrace --unsafe -e "${hist_mem/MAPS/bpftrace_maps}" >/dev/null 2>&1
-memlock() {  # memlock FILE NAME: the bytes_memlock of the map called NAME
-  /usr/bin/python3 -c 'import json,sys; print(sum(m.get("bytes_memlock", 0) for m in json.load(open(sys.argv[1])) if m.get("name") == sys.argv[2]))' "$1" "$2"
+memlock() {  # memlock FILE NAME: the bytes_memlock of the map called NAME with 16-byte keys
+  /usr/bin/python3 -c 'import json,sys; print(sum(m.get("bytes_memlock", 0) for m in json.load(open(sys.argv[1]))
+                     if m.get("name") == sys.argv[2] and m.get("bytes_key") == 16))' "$1" "$2"
 }
-scry_mem=$(memlock "$T/scry_maps.json" map0)  # the script's one map
+scry_mem=$(memlock "$T/scry_maps.json" map0)  # the script's one map: (pid, bucket) keys
 bt_mem=$(memlock "$T/bpftrace_maps.json" AT_lh)
 check "an lhist's kernel memory: scry ${scry_mem:-?} bytes, bpftrace ${bt_mem:-?} bytes" \
   sh -c "test '${scry_mem:-0}' -gt 0 && test '${bt_mem:-0}' -gt 0 && test '$scry_mem' -le '$bt_mem'"
@@ -225,6 +226,12 @@ check "-o: a symbolic link in a directory others can write to is refused" \
 # long source line is shown around the caret only.
 python3 -c "print('BEGIN { @ = ' + '+'.join(['1'] * 5000) + '; exit(); }')" >"$T/terms.bt"
 check "5,000 terms of 1+1+... compile and add up (bpftrace runs them)" sh -c "'$SCRY' -q '$T/terms.bt' | grep -qx '@: 5000'"
+check "--dump=ast of 5,000 terms prints the whole tree" sh -c "test \$('$SCRY' --dump=ast '$T/terms.bt' | wc -l) -gt 10000"
+python3 -c "print('\\n'.join('interval:s:%d { @[%d] = count(); }' % (i + 1, i) for i in range(2000)))" >"$T/probes2000.bt"
+check "2,000 probes compile (into one BPF object of 2,000 programs)" \
+  sh -c "'$SCRY' --dump=elf '$T/probes2000.bt' | head -c 4 | grep -q ELF"
+python3 -c "print('BEGIN { printf(\"' + 'a' * 100000 + '\\\\n\"); exit(); }')" >"$T/bigliteral.bt"
+check "a 100 KB printf literal prints whole" sh -c "test \$('$SCRY' -q '$T/bigliteral.bt' | head -1 | wc -c) = 100001"
 python3 -c "print('BEGIN { ' + 'if (1) { ' * 7000 + '@x = 1;' + ' }' * 7000 + ' exit(); }')" >"$T/ifs.bt"
 check "7,000 nested if blocks compile" sh -c "'$SCRY' -q '$T/ifs.bt' | grep -qx '@x: 1'"
 python3 -c "print('BEGIN { @ = ' + '!' * 8000 + '1; exit(); }')" >"$T/nots.bt"
