@@ -62,10 +62,24 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
                    "Offset outside the function bounds ('" + func + "' size is " + std::to_string(size) + ")");
       return false;
     }
+  // Probing these could crash the kernel, which refuses them (bpftrace does too).
+  if (!has_wildcard(func) && kernel().kprobe_blacklisted(func)) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc,
+                 "kernel function '" + func + "' is in the kernel's kprobe blacklist: probing it could crash the kernel");
+    return false;
+  }
   std::vector<std::string> funcs;
   if (has_wildcard(func)) {
-    for (auto& f : kernel_functions())
-      if (fnmatch(func.c_str(), f.c_str(), 0) == 0 && !(ret && banned_return_probe(f))) funcs.push_back(f);
+    // Over the functions the kernel lets one trace: kallsyms also has init functions freed
+    // after boot (vfs_caches_init), inlined-away names and blacklisted ones, which fail to attach.
+    // Compiler-made copies (".part.0", ".isra.0", ".cold") are left out unless the pattern
+    // names one, as bpftrace leaves them out.
+    const auto& traceable = kernel().traceable_functions();
+    bool dotted = func.find('.') != std::string::npos;
+    for (auto& f : traceable.empty() ? kernel_functions() : traceable)
+      if ((dotted || f.find('.') == std::string::npos) && fnmatch(func.c_str(), f.c_str(), 0) == 0 &&
+          !(ret && banned_return_probe(f)))
+        funcs.push_back(f);
     if (funcs.empty()) {
       // Optimised-away variants (".constprop.*", ".isra.*") often do not exist: not fatal.
       diags.report(DiagKind::NoMatchingProbe, ap.loc, "no kernel function matches '" + func + "'");

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "runtime/symbols/kallsyms.h"
@@ -63,6 +64,32 @@ class RootedKernel : public KernelInfo {
   }
 
   const std::vector<std::string>& functions() override { return symbols().functions(); }
+
+  const std::vector<std::string>& traceable_functions() override {
+    if (!traceable_loaded_) {
+      traceable_loaded_ = true;
+      std::ifstream f(tracing() + "/available_filter_functions");
+      std::string line;
+      while (std::getline(f, line)) {
+        std::string name = line.substr(0, line.find_first_of(" \t"));  // "func [module]"
+        if (!name.empty() && !kprobe_blacklisted(name)) traceable_.push_back(name);
+      }
+      std::sort(traceable_.begin(), traceable_.end());
+      traceable_.erase(std::unique(traceable_.begin(), traceable_.end()), traceable_.end());
+    }
+    return traceable_;
+  }
+
+  bool kprobe_blacklisted(const std::string& name) override {
+    if (!blacklist_loaded_) {
+      blacklist_loaded_ = true;
+      // "0xSTART-0xEND\tname", in debugfs (mounted at /sys/kernel/debug, or not at all).
+      std::ifstream f(root_ + "/sys/kernel/debug/kprobes/blacklist");
+      std::string range, fn;
+      while (f >> range >> fn) blacklist_.insert(fn);
+    }
+    return blacklist_.count(name) > 0;
+  }
   uint64_t symbol_address(const std::string& name) override { return symbols().address(name); }
   uint64_t function_size(const std::string& name) override { return symbols().function_size(name); }
 
@@ -86,6 +113,9 @@ class RootedKernel : public KernelInfo {
   std::vector<std::string> tracepoints_;
   std::map<std::string, std::shared_ptr<TracepointFormat>> formats_;
   std::unique_ptr<Kallsyms> kallsyms_;
+  bool traceable_loaded_ = false, blacklist_loaded_ = false;
+  std::vector<std::string> traceable_;
+  std::set<std::string> blacklist_;
 };
 
 std::unique_ptr<KernelInfo>& current() {

@@ -29,6 +29,12 @@ class KernelInfo {
                                                               const std::string& event) = 0;
   // Text symbols of the kernel itself (not of modules), sorted and unique: what kprobes name.
   virtual const std::vector<std::string>& functions() = 0;
+  // Functions ftrace can attach to (tracefs available_filter_functions, modules' too), minus
+  // those kprobes refuse (debugfs kprobes/blacklist), sorted and unique: what a kprobe
+  // wildcard expands over. Empty when tracefs does not say (then functions() is used).
+  virtual const std::vector<std::string>& traceable_functions() = 0;
+  // Whether kprobes refuse `name` (in the kernel's kprobe blacklist: probing it could crash).
+  virtual bool kprobe_blacklisted(const std::string& name) = 0;
   // A symbol's address (functions and data); 0 if there is none.
   virtual uint64_t symbol_address(const std::string& name) = 0;
   // Bytes from a function's start to the next symbol's; 0 if not known.

@@ -1,7 +1,8 @@
 // Writes a fake kernel into a directory laid out as / is (src/types/kernel_info.h): a small BTF
 // with the types, functions and raw tracepoints the compiler's tests use, the tracepoint
-// formats beside this file (copied from a real kernel) and a kallsyms. With SCRY_KERNEL_ROOT
-// naming it, scry compiles for this kernel: without the machine's, and without root.
+// formats beside this file (copied from a real kernel), a kallsyms, the traceable functions and
+// a kprobe blacklist. With SCRY_KERNEL_ROOT naming it, scry compiles for this kernel: without
+// the machine's, and without root.
 //
 // usage: make_fake_kernel SOURCE_DIR OUT_DIR
 #include <bpf/btf.h>
@@ -135,6 +136,10 @@ int main(int argc, char** argv) {
   for (auto& e : events) avail << e << "\n";
   avail.close();
   if (!copy_into(src / "kallsyms", out / "proc/kallsyms")) return 1;
+  // What kprobe wildcards expand over: the functions ftrace can attach to, minus the kernel's
+  // kprobe blacklist (in debugfs).
+  if (!copy_into(src / "available_filter_functions", out / "sys/kernel/tracing/available_filter_functions")) return 1;
+  if (!copy_into(src / "kprobes_blacklist", out / "sys/kernel/debug/kprobes/blacklist")) return 1;
   // Readable by anyone: the tests that use it run scry without root.
   for (auto& p : fs::recursive_directory_iterator(out))
     chmod(p.path().c_str(), p.is_directory() ? 0755 : 0644);

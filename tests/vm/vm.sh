@@ -1,0 +1,110 @@
+#!/bin/bash
+# A VM with Debian 12's own kernel, for what this machine's kernel refuses (kprobes, fentry,
+# kprobe_multi, module BTF). QEMU emulates it (TCG: this host's KVM cannot run a stock
+# kernel); its root is this machine's / read-only over 9p under a tmpfs overlay, so scry's
+# build runs there unchanged.
+#
+#   vm.sh prepare CACHE          the kernel package linux-image-amd64 names (apt-get download,
+#                                unpacked, never installed) and an initramfs of busybox-static
+#                                and the modules 9p and overlayfs need, in CACHE
+#   vm.sh run CACHE OUT SCRIPT   boots it and runs SCRIPT (a shell script on this machine) as
+#                                root inside, with /sys, tracefs and bpffs of the VM's kernel;
+#                                its output goes to OUT/log, its exit status to OUT/rc, the
+#                                console to OUT/console. Exits with SCRIPT's status (124 if the
+#                                VM did not finish within VM_TIMEOUT seconds, default 1200).
+# Exit status 77 (and a line saying why) when QEMU or the kernel package cannot be had.
+set -euo pipefail
+
+MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache
+         9pnet 9pnet_virtio 9p overlay)
+
+skip() { echo "vm: SKIP: $*"; exit 77; }
+
+prepare() {
+  local cache=$1
+  command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
+  [ -x /bin/busybox ] || skip "busybox-static is not installed"
+  mkdir -p "$cache"
+  local pkg
+  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
+  [ -n "$pkg" ] || skip "apt knows no kernel package for linux-image-amd64"
+  if [ ! -s "$cache/$pkg.ok" ]; then
+    rm -rf "$cache/kernel" "$cache"/*.deb
+    (cd "$cache" && apt-get download "$pkg" >/dev/null 2>&1) || skip "apt-get download $pkg failed"
+    dpkg-deb -x "$cache"/"$pkg"_*.deb "$cache/kernel"
+    rm -f "$cache"/*.deb
+    echo "$pkg" >"$cache/$pkg.ok"
+  fi
+  local release=${pkg#linux-image-}
+  local kdir="$cache/kernel/lib/modules/$release"
+  # The initramfs: busybox, the modules in load order, and /init.
+  local ird="$cache/initramfs"
+  rm -rf "$ird" && mkdir -p "$ird/bin" "$ird/modules"
+  cp /bin/busybox "$ird/bin/busybox"
+  for m in "${MODULES[@]}"; do
+    local ko
+    ko=$(find "$kdir" -name "$m.ko" | head -1)
+    [ -n "$ko" ] || skip "module $m is not in $pkg"
+    cp "$ko" "$ird/modules/"
+  done
+  printf '%s\n' "${MODULES[@]}" >"$ird/modules/order"
+  cat >"$ird/init" <<'EOF'
+#!/bin/busybox sh
+b=/bin/busybox
+$b mkdir -p /proc /sys /dev /host /up /root
+$b mount -t proc proc /proc
+$b mount -t sysfs sys /sys
+$b mount -t devtmpfs dev /dev
+for m in $($b cat /modules/order); do $b insmod /modules/$m.ko || echo "vm: insmod $m failed"; done
+$b mount -t 9p -o trans=virtio,version=9p2000.L,ro host /host || echo "vm: no 9p root"
+$b mount -t tmpfs -o size=1g tmpfs /up
+$b mkdir -p /up/upper /up/work
+$b mount -t overlay overlay -o lowerdir=/host,upperdir=/up/upper,workdir=/up/work /root || echo "vm: no overlay"
+$b mkdir -p /root/vmout
+$b mount -t 9p -o trans=virtio,version=9p2000.L out /root/vmout || echo "vm: no 9p out"
+for d in proc sys dev; do $b mount --move /$d /root/$d; done
+$b chroot /root /bin/sh -c '
+  mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+  mount -t debugfs nodev /sys/kernel/debug 2>/dev/null
+  mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+  mount -t tmpfs tmpfs /tmp
+  mount -t tmpfs tmpfs /run
+  mount -t tmpfs tmpfs /var/cache
+  hostname scry-vm
+  cd /vmout
+  sh /vmout/script.sh >/vmout/log 2>&1
+  echo $? >/vmout/rc
+  sync'
+$b poweroff -f
+EOF
+  chmod +x "$ird/init"
+  (cd "$ird" && find . | /bin/busybox cpio -o -H newc 2>/dev/null | gzip -1) >"$cache/initramfs.gz"
+  cp "$cache/kernel/boot/vmlinuz-$release" "$cache/vmlinuz"
+  echo "vm: prepared $pkg in $cache"
+}
+
+run() {
+  local cache=$1 out=$2 script=$3
+  [ -s "$cache/vmlinuz" ] && [ -s "$cache/initramfs.gz" ] || prepare "$cache" >/dev/null
+  mkdir -p "$out"
+  rm -f "$out/rc" "$out/log" "$out/console"
+  cp "$script" "$out/script.sh"
+  local rc=0
+  timeout "${VM_TIMEOUT:-1200}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
+    -kernel "$cache/vmlinuz" -initrd "$cache/initramfs.gz" \
+    -append "console=ttyS0 panic=-1 quiet loglevel=3" \
+    -fsdev local,id=host,path=/,security_model=none,readonly=on,multidevs=remap \
+    -device virtio-9p-pci,fsdev=host,mount_tag=host \
+    -fsdev local,id=out,path="$out",security_model=none,multidevs=remap \
+    -device virtio-9p-pci,fsdev=out,mount_tag=out \
+    -display none -monitor none -serial file:"$out/console" -no-reboot || rc=$?
+  [ $rc = 124 ] && { echo "vm: the VM did not finish in ${VM_TIMEOUT:-1200} s"; return 124; }
+  [ -s "$out/rc" ] || { echo "vm: the script did not run; the console says:"; tail -20 "$out/console"; return 1; }
+  return "$(cat "$out/rc")"
+}
+
+case "${1:-}" in
+  prepare) prepare "$2" ;;
+  run) run "$2" "$3" "$4" ;;
+  *) echo "usage: vm.sh prepare CACHE | vm.sh run CACHE OUT SCRIPT"; exit 2 ;;
+esac
