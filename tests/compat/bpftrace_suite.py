@@ -2,6 +2,7 @@
 """bpftrace 0.17's own runtime test suite, run against scry: a test lane.
 
 usage: bpftrace_suite.py SCRY [--filter PATTERN] [--list FILE] [--write-list FILE] [--keep]
+                        [--only-kinds KINDS]
 
 The tests are bpftrace's tests/runtime from Debian 12's `bpftrace` source package, fetched once
 through apt (a private deb-src list; the machine's apt configuration is not touched) into
@@ -376,6 +377,9 @@ def main():
     ap.add_argument("--write-list", help="write the failing tests to this file (keeps known reasons)")
     ap.add_argument("--log", help="where the engine's log goes (default: a file in /tmp, printed)")
     ap.add_argument("--keep", action="store_true", help="keep the work dir")
+    ap.add_argument("--only-kinds", default="",
+                    help="run only the tests that attach one of these probe kinds (kprobe,kfunc): the VM lane's share; "
+                         "the others count as skipped")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bpftrace-suite: must run as root")
@@ -393,10 +397,13 @@ def main():
         lacks, _ = kernel_lacks(scry)
         tests = load_tests(work)
         missing = {}
+        only = [k for k in args.only_kinds.split(",") if k]
         for t in tests:
             kind = needs_missing_kind(t, work, lacks)
             if kind:
                 missing["%s.%s" % (t.suite, t.name)] = "this kernel cannot attach %s probes" % kind
+            elif only and not needs_missing_kind(t, work, only):
+                missing["%s.%s" % (t.suite, t.name)] = "not in this run: it attaches no %s probe" % "/".join(only)
         say("%s, %d tests, against %s; this kernel lacks: %s" %
             (os.path.basename(tree), len(tests), scry, ", ".join(lacks) or "nothing"))
         log_path = args.log

@@ -67,9 +67,7 @@ $b chroot /root /bin/sh -c '
   mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
   mount -t debugfs nodev /sys/kernel/debug 2>/dev/null
   mount -t bpf bpf /sys/fs/bpf 2>/dev/null
-  mount -t tmpfs tmpfs /tmp
   mount -t tmpfs tmpfs /run
-  mount -t tmpfs tmpfs /var/cache
   hostname scry-vm
   cd /vmout
   sh /vmout/script.sh >/vmout/log 2>&1
