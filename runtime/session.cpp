@@ -287,7 +287,10 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   Attachments attached;
   int target = opts.pid > 0 ? opts.pid : child.pid;
   std::vector<std::string> skipped;
-  bool attached_ok = attach_probes(obj.get(), m, target, opts.warn_missing, attached, error, skipped);
+  // A BEGIN that called exit() ends the run before any probe is attached (as in bpftrace: a
+  // probe that could not attach is then no error).
+  bool begin_exited = exit_flagged(globals_fd, globals_size);
+  bool attached_ok = begin_exited || attach_probes(obj.get(), m, target, opts.warn_missing, attached, error, skipped);
   for (auto& s : skipped) out.attach_error(s, false);
   if (!attached_ok) {
     child.abandon();
@@ -306,7 +309,8 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   size_t listed = probe_count(m);
   if (!opts.quiet) out.attached(listed > skipped.size() ? listed - skipped.size() : 0);
   announce_attached(opts.out);
-  child.release();
+  if (begin_exited) child.abandon();  // the -c command never runs
+  else child.release();
   // Iterators run once, now; then the run ends as after exit().
   bool iterators_only = !attached.iterators.empty();
   if (iterators_only && !attached.run_iterators(error)) out.error(error);

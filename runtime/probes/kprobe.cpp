@@ -19,7 +19,10 @@ bool attach(bpf_program* prog, const ProbeSpec& p, int, Attachments& out, std::s
 }  // namespace
 
 const std::vector<Attacher>& kprobe_attachers() {
-  static const std::vector<Attacher> a = {{{ProbeKind::Kprobe, ProbeKind::Kretprobe}, attach, true}};
+  // kprobes on one function run newest first (the kernel adds each to the head of the list);
+  // kretprobes oldest first: their entry halves, newest first, push return instances that
+  // the return trampoline then pops last in, first out.
+  static const std::vector<Attacher> a = {{{ProbeKind::Kprobe}, attach, true}, {{ProbeKind::Kretprobe}, attach, false}};
   return a;
 }
 

@@ -182,6 +182,16 @@ bool CodeGen::uses_stacks(const Probe& p) {
 
 static std::string section_for(const ProbeSpec& s) { return provider_for(s.kind).section(s); }
 
+// A program's name: its index, then the last part of its probe's name ("p3_ksys_read",
+// "p0_BEGIN"), so that `bpftool prog` (which shows the first 15 characters) says what each
+// program traces. Unique by the index; [A-Za-z0-9_] only, as the kernel requires.
+std::string CodeGen::program_name(const ProbeSpec& spec, size_t index) {
+  std::string last = spec.name.substr(spec.name.rfind(':') == std::string::npos ? 0 : spec.name.rfind(':') + 1);
+  std::string out = "p" + std::to_string(index) + "_";
+  for (char c : last.substr(0, 24)) out += isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
+
 void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   const Probe& probe = prog_.probes[inst.probe_index];
   inst_ = &inst;
@@ -190,7 +200,7 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   pool_.clear();
   pool_used_.clear();
   ProbeSpec spec = inst.spec;
-  spec.prog_name = "probe" + std::to_string(index);
+  spec.prog_name = program_name(spec, index);
   auto* fty = llvm::FunctionType::get(b_.getInt64Ty(), {b_.getPtrTy()}, false);
   auto* fn = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, spec.prog_name, mod_.get());
   fn_ = fn;

@@ -45,6 +45,7 @@ class CodeGen {
   // the verifier checks callbacks by their prototype.
   // With `loop`, a bpf_loop callback instead: (u64 index, ctx).
   llvm::Function* make_callback(const std::string& name, int line, bool loop = false);
+  static std::string program_name(const ProbeSpec& spec, size_t index);
   // Code generation moves into a callback and back: what belongs to the function being
   // generated is saved on entering the callback and restored on leaving it.
   struct LoopTargets { llvm::BasicBlock* brk; llvm::BasicBlock* cont; };

@@ -16,9 +16,19 @@ bool Lister::wants(const std::string& provider) const {
   return fnmatch(first.c_str(), provider.c_str(), 0) == 0;
 }
 
+std::string Lister::shown_name(const std::string& name, const std::vector<const char*>& aliases) const {
+  if (wants(name)) return name;
+  for (const char* a : aliases)
+    if (wants(a)) return a;
+  return "";
+}
+
 bool Lister::match(const std::string& name) const { return fnmatch(pattern_.c_str(), name.c_str(), 0) == 0; }
 
-void Lister::emit(const std::string& name, const std::vector<std::string>& args) {
+void Lister::emit(const std::string& given, const std::vector<std::string>& args) {
+  std::string name = given;
+  if (rename_from_ != rename_to_ && name.compare(0, rename_from_.size() + 1, rename_from_ + ":") == 0)
+    name = rename_to_ + name.substr(rename_from_.size());
   if (!match(name)) return;
   fprintf(out_, "%s\n", name.c_str());
   if (verbose_)
@@ -33,8 +43,12 @@ std::string Lister::part(size_t i) const {
 
 size_t list_probes(const std::string& pattern, bool verbose, FILE* out) {
   Lister l(pattern, verbose, out);
-  for (const Provider* p : all_providers())
-    if (p->list && l.wants(p->name)) p->list(l);
+  for (const Provider* p : all_providers()) {
+    std::string shown = p->list ? l.shown_name(p->name, p->aliases) : "";
+    if (shown.empty()) continue;
+    l.rename(p->name, shown);
+    p->list(l);
+  }
   return l.count();
 }
 

@@ -14,6 +14,12 @@ class Lister {
   Lister(std::string pattern, bool verbose, FILE* out);
   // Whether the pattern's first part can match this provider's name ("*" or none: all).
   bool wants(const std::string& provider) const;
+  // The name a provider's probes are listed under: its own when the pattern's first part
+  // matches it, else the first of its aliases that does (`-l 'kfunc:*'` lists fentry's probes
+  // as kfunc:..., as bpftrace 0.17 names them); "" when none does.
+  std::string shown_name(const std::string& name, const std::vector<const char*>& aliases) const;
+  // While a provider lists: its probes' names start with `from`, printed as `to`.
+  void rename(const std::string& from, const std::string& to) { rename_from_ = from, rename_to_ = to; }
   bool match(const std::string& name) const;
   // Prints `name` if it matches, and with -lv its arguments, indented.
   void emit(const std::string& name, const std::vector<std::string>& args = {});
@@ -33,6 +39,7 @@ class Lister {
 
  private:
   std::string pattern_;
+  std::string rename_from_, rename_to_;
   bool verbose_;
   FILE* out_;
   size_t count_ = 0;

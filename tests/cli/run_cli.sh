@@ -221,6 +221,11 @@ mkdir -p "$T/open" && chmod 1777 "$T/open" && ln -sf "$T/o.txt" "$T/open/link"
 check "-o: a symbolic link in a directory others can write to is refused" \
   sh -c "grep -q 'is a symbolic link in a directory others can write to' '$T/olink.err' && grep -qx after '$T/o.txt'"
 
+# A BEGIN that calls exit(): the -c command never runs.
+rm -f "$T/begin_ran"
+"$SCRY" -c "touch $T/begin_ran" -e 'BEGIN { exit(); } tracepoint:syscalls:sys_enter_openat { }' >/dev/null 2>&1
+check "exit() in BEGIN: the -c command never runs" test ! -e "$T/begin_ran"
+
 # Front-end limits: no input crashes or floods. The passes after parsing recurse once per
 # nesting level (10,000 at most, a located error past it); diagnostics stop after 20, and a
 # long source line is shown around the caret only.

@@ -150,7 +150,8 @@ def install_tracer(scry, work):
 
 def kernel_lacks(scry):
     """Probe kinds `scry --info` says this kernel cannot attach."""
-    info = subprocess.run([scry, "--info"], capture_output=True, text=True, timeout=60).stdout
+    r = subprocess.run([scry, "--info"], capture_output=True, text=True, timeout=60)
+    info = r.stdout + r.stderr  # bpftrace itself prints it on stderr
     lacks = []
     for kind in ("kprobe", "kfunc", "hardware"):
         if not re.search(r"^\s*%s: yes$" % kind, info, re.M):
