@@ -409,7 +409,7 @@ check "usdt on a file pattern attaches in every file that matches (--usdt-file-a
   grep -qx "@\[usdt:$TARGET:scry:ping\]: 1" "$T/glob_usdt.out"
 
 # A probe that cannot attach is an error naming it; --missing-probes=warn makes it a warning.
-"$SCRY" -e 'kprobe:vfs_read { @k = count(); } BEGIN { exit(); }' >/dev/null 2>"$T/k.err"
+"$SCRY" -e 'kprobe:vfs_read { @k = count(); } interval:ms:10 { exit(); }' >/dev/null 2>"$T/k.err"
 rc=$?
 check "a kprobe that cannot attach is an error naming it" \
   sh -c "test $rc = 1 && grep -q 'could not attach kprobe:vfs_read' '$T/k.err' && grep -q 'instead, try: tracepoint:syscalls:sys_enter_read' '$T/k.err'"
