@@ -1,3 +1,5 @@
+#include <cerrno>
+
 #include "runtime/features.h"
 #include "runtime/probes/attacher.h"
 
@@ -7,7 +9,12 @@ namespace {
 
 bool attach(bpf_program* prog, const ProbeSpec& p, int, Attachments& out, std::string& error) {
   LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = p.offset, .retprobe = p.kind == ProbeKind::Kretprobe);
-  if (keep_link(bpf_program__attach_kprobe_opts(prog, p.func.c_str(), &opts), p, out, error)) return true;
+  bpf_link* link = bpf_program__attach_kprobe_opts(prog, p.func.c_str(), &opts);
+  int err = errno;
+  if (keep_link(link, p, out, error)) return true;
+  if (err == EILSEQ && p.offset)  // the kernel's word for "not at an instruction boundary"
+    error = "could not attach " + p.name + ": +" + std::to_string(p.offset) +
+            " is not at the start of an instruction of " + p.func;
   if (!kernel_has_kprobes())
     error +=
         ": this kernel cannot attach kprobes (no kprobe PMU in /sys/bus/event_source/devices and no "

@@ -86,11 +86,17 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
       return true;
     }
   } else {
+    // Modules' functions are in the traceable list, not among kallsyms' kernel functions.
     const auto& all = kernel_functions();
-    if (!all.empty() && !std::binary_search(all.begin(), all.end(), func)) {
+    const auto& traceable = kernel().traceable_functions();
+    bool exists = all.empty() || std::binary_search(all.begin(), all.end(), func);
+    bool can_trace = traceable.empty() ? exists : std::binary_search(traceable.begin(), traceable.end(), func);
+    if (!can_trace) {
       // Not fatal until attaching: --dry-run still compiles and loads the program.
       auto& d = diags.report(DiagKind::MissingFunction, ap.loc,
-                             "kernel function '" + func + "' does not exist here: this probe cannot attach");
+                             "kernel function '" + func + "' " +
+                                 (exists ? "is not traceable (inlined, or marked notrace)" : "does not exist here") +
+                                 ": this probe cannot attach");
       d.notes.push_back("'scry -l \"kprobe:*\"' lists the kernel's functions");
     }
     funcs.push_back(func);
