@@ -4,8 +4,6 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <linux/perf_event.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -147,8 +145,7 @@ bool has_bpf_privileges() {
   __user_cap_data_struct data[2] = {};
   if (syscall(SYS_capget, &header, data) != 0) return geteuid() == 0;
   auto has = [&](int cap) { return (data[cap / 32].effective >> (cap % 32)) & 1; };
-  constexpr int kSysAdmin = 21, kPerfmon = 38, kBpf = 39;  // linux/capability.h
-  return has(kSysAdmin) || (has(kBpf) && has(kPerfmon));
+  return has(CAP_SYS_ADMIN) || (has(CAP_BPF) && has(CAP_PERFMON));
 }
 
 }  // namespace scry

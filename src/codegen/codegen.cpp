@@ -186,7 +186,7 @@ static std::string section_for(const ProbeSpec& s) { return provider_for(s.kind)
 // "p0_BEGIN"), so that `bpftool prog` (which shows the first 15 characters) says what each
 // program traces. Unique by the index; [A-Za-z0-9_] only, as the kernel requires.
 std::string CodeGen::program_name(const ProbeSpec& spec, size_t index) {
-  std::string last = spec.name.substr(spec.name.rfind(':') == std::string::npos ? 0 : spec.name.rfind(':') + 1);
+  std::string last = spec.name.substr(spec.name.rfind(':') + 1);  // npos + 1: all of it
   std::string out = "p" + std::to_string(index) + "_";
   for (char c : last.substr(0, 24)) out += isalnum(static_cast<unsigned char>(c)) ? c : '_';
   return out;

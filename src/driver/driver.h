@@ -21,9 +21,9 @@ struct DriverOptions {
   std::string dump;        // "", "ast", "typed", "ir", "elf"
   bool timings = false;    // -v: per-phase timings
   bool unsafe = false;     // --unsafe
-  uint32_t helper_check = 0;
+  uint32_t helper_check = 0;  // -k: 1, -kk: 2 (Manifest::helper_check)
   StackMode stack_mode = StackMode::Bpftrace;  // BPFTRACE_STACK_MODE
-  uint64_t map_memory = 0;  // --map-memory: kernel memory one map may take (0: a quarter of RAM)  // -k: 1, -kk: 2 (Manifest::helper_check)
+  uint64_t map_memory = 0;  // --map-memory: kernel memory one map may take (0: a quarter of RAM)
   bool list = false, list_verbose = false;  // -l with a program: list its probes
   uint32_t map_size = 0;   // --map-size (0: the default)
   uint32_t strlen = 0;     // BPFTRACE_STRLEN: bytes str() reads by default (0: 64)

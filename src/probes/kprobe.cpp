@@ -69,12 +69,12 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
     return false;
   }
   std::vector<std::string> funcs;
+  const auto& traceable = kernel().traceable_functions();  // empty where tracefs does not say
   if (has_wildcard(func)) {
     // Over the functions the kernel lets one trace: kallsyms also has init functions freed
     // after boot (vfs_caches_init), inlined-away names and blacklisted ones, which fail to attach.
     // Compiler-made copies (".part.0", ".isra.0", ".cold") are left out unless the pattern
     // names one, as bpftrace leaves them out.
-    const auto& traceable = kernel().traceable_functions();
     bool dotted = func.find('.') != std::string::npos;
     for (auto& f : traceable.empty() ? kernel_functions() : traceable)
       if ((dotted || f.find('.') == std::string::npos) && fnmatch(func.c_str(), f.c_str(), 0) == 0 &&
@@ -88,7 +88,6 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
   } else {
     // Modules' functions are in the traceable list, not among kallsyms' kernel functions.
     const auto& all = kernel_functions();
-    const auto& traceable = kernel().traceable_functions();
     bool exists = all.empty() || std::binary_search(all.begin(), all.end(), func);
     bool can_trace = traceable.empty() ? exists : std::binary_search(traceable.begin(), traceable.end(), func);
     if (!can_trace) {
