@@ -90,9 +90,13 @@ std::vector<const ProbeSpec*> attach_order(const Manifest& m) {
 
 }  // namespace
 
-size_t probe_count(const Manifest& m) {
+size_t probe_count(const Manifest& m, bool kprobe_multi) {
   size_t n = 0;
   for (auto& p : m.probes) n += p.listed;
+  // bpftrace counts a kprobe_multi program once, not each function it attaches to.
+  if (kprobe_multi)
+    for (auto& p : m.probes)
+      if (!p.funcs.empty()) n = n - p.funcs.size() + 1;
   return n;
 }
 

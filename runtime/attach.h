@@ -41,7 +41,8 @@ void unwatch(Attachments& out, uint64_t addr);
 // Runs the BEGIN or END programs once, in declaration order (BPF_PROG_TEST_RUN).
 bool run_special(bpf_object* obj, const Manifest& m, ProbeKind kind, std::string& error);
 
-// The number bpftrace shows in "Attaching N probes...".
-size_t probe_count(const Manifest& m);
+// The number bpftrace shows in "Attaching N probes...", where a wildcard's shared kprobe
+// program counts once if it attaches through a kprobe_multi link, else once per function.
+size_t probe_count(const Manifest& m, bool kprobe_multi);
 
 }  // namespace scry

@@ -103,6 +103,9 @@ BpfObjectPtr load_object(const std::vector<uint8_t>& elf, const LoadOptions& lo,
   BpfObjectPtr obj(raw);
   bpf_program* prog;
   bpf_object__for_each_program(prog, raw) bpf_program__set_autoattach(prog, false);
+  for (auto& name : lo.kprobe_multi)
+    if (bpf_program* p = bpf_object__find_program_by_name(raw, name.c_str()))
+      bpf_program__set_expected_attach_type(p, BPF_TRACE_KPROBE_MULTI);
   // -v: each program's verifier log, in a buffer of its own (libbpf prints a failed one; the
   // pages the kernel does not write are never touched).
   std::vector<std::unique_ptr<char[]>> logs;

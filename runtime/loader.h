@@ -36,6 +36,9 @@ struct LoadError {
 struct LoadOptions {
   bool verbose = false;
   uint32_t log_size = 1000000;
+  // Programs (by name) loaded as kprobe_multi programs: a wildcard's shared kprobe program, on
+  // a kernel with kprobe_multi links (the compiled object says only "kprobe").
+  std::vector<std::string> kprobe_multi;
 };
 
 // Opens the ELF object from memory and loads every program and map into the kernel.

@@ -29,6 +29,10 @@ struct ProbeSpec {
   std::string path;             // uprobes: the binary or library
   std::string func;             // kprobes and uprobes: the function to attach to by name
   std::string func_display;     // what `func` prints, when not `func` (uprobes by offset)
+  // kprobes: the kernel functions one program shared by a wildcard's matches attaches to;
+  // `func` is then empty, and each link's attach cookie is the id of that function's probe.
+  std::vector<std::string> funcs;
+  uint32_t funcs_base = 0;      // the probe id of funcs[0] (the next functions follow it)
   uint64_t offset = 0;          // kprobe/uprobe: FUNC+OFFSET
   uint64_t sw_config = 0;       // software: PERF_COUNT_SW_*; hardware: PERF_COUNT_HW_*
   uint64_t sw_period = 0;       // software: events per sample

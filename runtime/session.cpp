@@ -13,8 +13,10 @@
 
 #include "runtime/attach.h"
 #include "runtime/events.h"
+#include "runtime/features.h"
 #include "runtime/maps.h"
 #include "runtime/runtime.h"
+#include "runtime/symbols/kallsyms.h"
 #include "runtime/symbols/user_symbols.h"
 
 namespace scry {
@@ -216,7 +218,10 @@ uint64_t discard_unread(ring_buffer* rb, EventContext& ec) {
 int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOptions& opts,
                 LoadError& load_error) {
   route_libbpf_logs(opts.verbose);
-  BpfObjectPtr obj = load_object(elf, LoadOptions{opts.verbose, opts.log_size}, load_error);
+  LoadOptions lo{opts.verbose, opts.log_size, {}};
+  for (auto& p : m.probes)
+    if (!p.funcs.empty() && kernel_features().kprobe_multi) lo.kprobe_multi.push_back(p.prog_name);
+  BpfObjectPtr obj = load_object(elf, lo, load_error);
   if (!obj) return 1;
   if (opts.dry_run) return 0;
   if (opts.truncate_out && ftruncate(fileno(opts.out), 0) != 0) {
@@ -306,7 +311,8 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   };
   ec.unwatch = [&](uint64_t addr) { unwatch(attached, addr); };
   // Probes skipped by --missing-probes=warn are not attached: not counted.
-  size_t listed = probe_count(m);
+  Kallsyms::programs_loaded();  // with their trampolines, made as they attached
+  size_t listed = probe_count(m, !lo.kprobe_multi.empty());
   if (!opts.quiet) out.attached(listed > skipped.size() ? listed - skipped.size() : 0);
   announce_attached(opts.out);
   if (begin_exited) child.abandon();  // the -c command never runs

@@ -17,7 +17,7 @@ PACKAGES=(
   python3-distutils                             # bpftrace's test engine (tests/compat) imports it
   python-is-python3                             # some of its tests pipe into `python`
   clang-19 libclang-rt-19-dev                   # the sanitizer lane: ASan, UBSan, libFuzzer
-  qemu-system-x86 busybox-static                # the VM lane: a stock kernel under QEMU
+  qemu-system-x86 busybox-static xz-utils       # the VM lane: stock kernels under QEMU
 )
 
 missing=()

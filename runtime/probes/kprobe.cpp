@@ -1,4 +1,5 @@
 #include <cerrno>
+#include <vector>
 
 #include "runtime/features.h"
 #include "runtime/probes/attacher.h"
@@ -7,7 +8,38 @@ namespace scry {
 
 namespace {
 
+// A program shared by a wildcard's functions (ProbeSpec::funcs): one kprobe_multi link where
+// the loader made it a kprobe_multi program (load_object), else a link per function. Either
+// way each function's attach cookie is its probe's id, which `func` and `probe` read.
+bool attach_shared(bpf_program* prog, const ProbeSpec& p, Attachments& out, std::string& error) {
+  bool ret = p.kind == ProbeKind::Kretprobe;
+  std::vector<__u64> cookies;
+  for (size_t i = 0; i < p.funcs.size(); i++) cookies.push_back(p.funcs_base + i);
+  if (bpf_program__expected_attach_type(prog) == BPF_TRACE_KPROBE_MULTI) {
+    std::vector<const char*> syms;
+    for (auto& f : p.funcs) syms.push_back(f.c_str());
+    LIBBPF_OPTS(bpf_kprobe_multi_opts, opts, .syms = syms.data(), .cookies = cookies.data(), .cnt = syms.size(),
+                .retprobe = ret);
+    if (keep_link(bpf_program__attach_kprobe_multi_opts(prog, nullptr, &opts), p, out, error)) return true;
+    error += " (one kprobe_multi link for " + std::to_string(p.funcs.size()) + " functions)";
+    return false;
+  }
+  for (size_t i = 0; i < p.funcs.size(); i++) {
+    LIBBPF_OPTS(bpf_kprobe_opts, opts, .bpf_cookie = cookies[i], .retprobe = ret);
+    bpf_link* link = bpf_program__attach_kprobe_opts(prog, p.funcs[i].c_str(), &opts);
+    ProbeSpec one = p;
+    one.name = (ret ? "kretprobe:" : "kprobe:") + p.funcs[i];
+    if (!keep_link(link, one, out, error)) return false;
+  }
+  return true;
+}
+
 bool attach(bpf_program* prog, const ProbeSpec& p, int, Attachments& out, std::string& error) {
+  if (!p.funcs.empty()) {
+    if (attach_shared(prog, p, out, error)) return true;
+    if (!kernel_has_kprobes()) error += ": this kernel cannot attach kprobes";
+    return false;
+  }
   LIBBPF_OPTS(bpf_kprobe_opts, opts, .offset = p.offset, .retprobe = p.kind == ProbeKind::Kretprobe);
   bpf_link* link = bpf_program__attach_kprobe_opts(prog, p.func.c_str(), &opts);
   int err = errno;

@@ -6,10 +6,20 @@
 
 namespace scry {
 
+namespace {
+bool stale = false;
+}
+
 const Kallsyms& Kallsyms::get() {
-  static Kallsyms k = load("/proc/kallsyms");
+  static bool loaded = false;
+  static Kallsyms k;
+  if (!loaded || stale) k = load("/proc/kallsyms");
+  loaded = true;
+  stale = false;
   return k;
 }
+
+void Kallsyms::programs_loaded() { stale = true; }
 
 Kallsyms Kallsyms::load(const std::string& path) {
   Kallsyms out;

@@ -13,6 +13,10 @@ namespace scry {
 class Kallsyms {
  public:
   static const Kallsyms& get();  // the machine's /proc/kallsyms, loaded on first use
+  // BPF programs were loaded and attached: their symbols and their trampolines' (bpf_prog_*,
+  // bpf_trampoline_*) are new in kallsyms, and kernel stacks through fentry pass through
+  // them. The next get() reads kallsyms again.
+  static void programs_loaded();
   static Kallsyms load(const std::string& path);  // a file in kallsyms' format
   // "vfs_read+187" (with_offset) or "vfs_read"; the address in hex if nothing covers it.
   std::string symbolize(uint64_t addr, bool with_offset) const;

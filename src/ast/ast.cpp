@@ -1,5 +1,7 @@
 #include "src/ast/ast.h"
 
+#include <functional>
+
 namespace scry {
 
 ExprPtr make_expr(ExprKind k, Loc l) { return std::make_unique<Expr>(k, l); }
@@ -149,6 +151,23 @@ size_t nesting_depth(const Program& p, Loc& deepest) {
     else each_child(*n.s, push);
   }
   return max;
+}
+
+bool probe_mentions(const Probe& p, const std::function<bool(const Expr&)>& match) {
+  std::vector<Node> todo;
+  if (p.predicate) todo.push_back({p.predicate.get(), nullptr, 0});
+  for (auto& s : p.body) todo.push_back({nullptr, s.get(), 0});
+  while (!todo.empty()) {
+    Node n = todo.back();
+    todo.pop_back();
+    if (n.e && match(*n.e)) return true;
+    auto push = [&](Expr* e, Stmt* s) {
+      if (e || s) todo.push_back({e, s, 0});
+    };
+    if (n.e) each_child(*n.e, push);
+    else if (n.s) each_child(*n.s, push);
+  }
+  return false;
 }
 
 void destroy_flat(Program& p) {

@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -120,6 +121,8 @@ StmtPtr make_expr_stmt(ExprPtr e);
 // How deeply the program's expressions and statements nest, and the deepest node's place.
 // Iterative: a program too deep for the compiler's recursive passes can still be measured.
 size_t nesting_depth(const Program& p, Loc& deepest);
+// Whether any expression of the probe's predicate or block matches (an iterative walk).
+bool probe_mentions(const Probe& p, const std::function<bool(const Expr&)>& match);
 // Destroys the program's nodes one by one, without recursion (for a program too deep).
 void destroy_flat(Program& p);
 

@@ -62,13 +62,16 @@ const std::vector<Builtin>& probe_builtins() {
        .doc = "the traced function's name",
        .type = TYPING([](Sema& s, Expr& e) {
          const ProbeSpec& spec = s.probe().spec;
-         if ((spec.func.empty() && spec.func_display.empty()) || spec.kind == ProbeKind::Usdt) {
+         if ((spec.func.empty() && spec.func_display.empty() && spec.funcs.empty()) || spec.kind == ProbeKind::Usdt) {
            s.error(DiagKind::ArgsNotAvailable, e.loc, "func is only available in kprobe and uprobe probes");
            return Type::none();
          }
          return Type::special(TypeKind::Func);
        }),
-       .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* { return cg.i64(cg.probe_id_); })},
+       // By the probe's id, which names its function (a shared program's prologue finds it).
+       .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
+         return cg.probe_id_value_ ? cg.probe_id_value_ : cg.i64(cg.probe_id_);
+       })},
       {.name = "args",
        .form = Form::Identifier,
        .signature = "args",

@@ -195,7 +195,6 @@ std::string CodeGen::program_name(const ProbeSpec& spec, size_t index) {
 void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
   const Probe& probe = prog_.probes[inst.probe_index];
   inst_ = &inst;
-  probe_id_ = index;
   vars_.clear();
   pool_.clear();
   pool_used_.clear();
@@ -233,7 +232,12 @@ void CodeGen::gen_probe(const ProbeInstance& inst, size_t index) {
     b_.CreateRet(i64(0));
     b_.SetInsertPoint(run);
   }
+  // A prologue may name probes of its own (a fan-in's syscalls, a shared program's functions):
+  // they come right before this probe in the manifest.
+  size_t named_before = manifest_.probes.size();
   if (const Provider& p = provider_for(inst.spec.kind); p.prologue) p.prologue(*this, inst);
+  if (!spec.funcs.empty()) spec.funcs_base = uint32_t(named_before);
+  probe_id_ = manifest_.probes.size();  // where this probe's spec goes, after those
   if (probe.predicate) {
     set_loc(probe.predicate->loc);
     auto* cond = to_bool(gen_expr(*probe.predicate));

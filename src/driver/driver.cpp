@@ -250,6 +250,7 @@ bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stag
   if (diags.has_errors() || last == Stage::Probes) return !diags.has_errors();
   size_t matched = c.instances.size();
   fan_in_syscalls(c.prog, c.instances);
+  share_kprobe_programs(c.prog, c.instances);
   if (!within_limits(opts, c, matched, diags)) return false;
   std::vector<BlockUser> users;
   for (auto& inst : c.instances) users.push_back({&inst.probe_index, inst.spec.name});

@@ -10,6 +10,7 @@
 
 #include "src/sema/sema.h"
 #include "src/types/btf.h"
+#include "src/types/kernel_info.h"
 #endif
 
 namespace scry {
@@ -38,9 +39,29 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
                  std::string(kname) + " probes need the kernel's BTF (/sys/kernel/btf/vmlinux)");
     return false;
   }
+  // fentry:MODULE:FUNC: the module's functions and types are in its own BTF, split from the
+  // kernel's (modules built with CONFIG_DEBUG_INFO_BTF_MODULES). "vmlinux" is the kernel
+  // itself; a wildcard names the first of the kernel and its modules with a matching function.
+  std::string module = parts.size() == 3 && Kind != ProbeKind::RawTracepoint ? parts[1] : "";
+  if (has_wildcard(module)) {
+    std::string found = kernel().btf_module_with_function(module, name);
+    if (found.empty()) {
+      diags.report(DiagKind::UnknownTracepoint, ap.loc,
+                   "no module matching '" + module + "' has a function matching '" + name + "' in its BTF");
+      return false;
+    }
+    module = found;
+  }
+  bool in_module = !module.empty() && module != "vmlinux";
+  if (std::string error; in_module && !kernel().add_module_btf(module, error)) {
+    diags.report(DiagKind::BadAttachPoint, ap.loc, error);
+    return false;
+  }
   std::vector<std::string> names;
   if (has_wildcard(name)) {
-    for (auto& n : Kind == ProbeKind::RawTracepoint ? raw_tracepoint_names() : kernel_btf_functions())
+    for (auto& n : Kind == ProbeKind::RawTracepoint ? raw_tracepoint_names()
+                   : in_module                     ? btf->module_functions()
+                                                   : kernel_btf_functions())
       if (fnmatch(name.c_str(), n.c_str(), 0) == 0) names.push_back(n);
   } else {
     names.push_back(name);
@@ -57,7 +78,7 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
     ProbeInstance pi;
     pi.spec.kind = Kind;
     pi.spec.func = n;
-    pi.spec.name = std::string(kname) + ":" + n;
+    pi.spec.name = std::string(kname) + ":" + (module.empty() ? "" : module + ":") + n;
     pi.btf_args = f->params;
     pi.has_btf_args = true;
     if (Kind == ProbeKind::Fexit) pi.btf_args.emplace_back("$retval", f->ret);

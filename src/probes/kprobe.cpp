@@ -4,12 +4,15 @@
 #include "src/probes/listing.h"
 #include "src/probes/provider.h"
 #include "src/probes/registers.h"
-#ifndef SCRY_CODEGEN
+#ifdef SCRY_CODEGEN
+#include "src/codegen/codegen_internal.h"
+#else
 #include <fnmatch.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
 #include "src/types/btf.h"
 #include "src/types/kernel_info.h"
@@ -106,6 +109,7 @@ bool expand(const AttachPoint& ap, const std::vector<std::string>& parts, std::v
     pi.spec.func = f;
     pi.spec.offset = off;
     pi.spec.name = std::string(kind) + ":" + f + (off ? "+" + std::to_string(off) : "");
+    if (has_wildcard(func) && !off) pi.pattern = std::string(kind) + ":" + func;
     // Which tracepoints are close, for when it cannot attach: for a function named in full
     // (a wildcard's thousands of matches would each search every tracepoint).
     if (funcs.size() == 1) pi.spec.hint = tracepoint_hint(f, ret);
@@ -130,6 +134,31 @@ void list(Lister& l) {
 }
 #endif
 
+#ifdef SCRY_CODEGEN
+// A shared program's section names the wildcard ("kprobe/vfs_*"): libbpf reads the program
+// type from the prefix; scry attaches it itself.
+std::string section_func(const ProbeSpec& s) {
+  return s.funcs.empty() ? s.func : s.name.substr(s.name.find(':') + 1);
+}
+
+// A program shared by a wildcard's functions: each function's probe is named in the manifest
+// (for `probe` and `func`, never attached by itself), and the attach cookie each link carries
+// is that probe's id (runtime/probes/kprobe.cpp), which tells which function fired.
+void shared_prologue(CodeGen& cg, const ProbeInstance& inst) {
+  if (inst.spec.funcs.empty()) return;
+  const char* kind = inst.spec.kind == ProbeKind::Kretprobe ? "kretprobe:" : "kprobe:";
+  for (auto& f : inst.spec.funcs) {
+    ProbeSpec named;
+    named.kind = inst.spec.kind;
+    named.name = kind + f;
+    named.func = f;
+    named.attach = false;
+    cg.manifest_.probes.push_back(named);
+  }
+  cg.probe_id_value_ = cg.call_helper(kGetAttachCookie, cg.b_.getInt64Ty(), {cg.ctx_arg_});
+}
+#endif
+
 }  // namespace
 
 const std::vector<Provider>& kprobe_providers() {
@@ -142,7 +171,8 @@ const std::vector<Provider>& kprobe_providers() {
        .expand = FRONT_SIDE(expand<ProbeKind::Kprobe>),
        .list = FRONT_SIDE(list<ProbeKind::Kprobe>),
        .arg_type = FRONT_SIDE(register_arg_type),
-       .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "kprobe/" + s.func; }),
+       .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "kprobe/" + section_func(s); }),
+       .prologue = PLUGIN_SIDE(shared_prologue),
        .arg_lower = PLUGIN_SIDE(register_arg_lower)},
       {.name = "kretprobe",
        .aliases = {"kr"},
@@ -152,11 +182,59 @@ const std::vector<Provider>& kprobe_providers() {
        .expand = FRONT_SIDE(expand<ProbeKind::Kretprobe>),
        .list = FRONT_SIDE(list<ProbeKind::Kretprobe>),
        .retval_type = FRONT_SIDE(register_retval_type),
-       .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "kretprobe/" + s.func; }),
+       .section = PLUGIN_SIDE([](const ProbeSpec& s) { return "kretprobe/" + section_func(s); }),
+       .prologue = PLUGIN_SIDE(shared_prologue),
        .retval_lower = PLUGIN_SIDE(register_retval_lower)},
   };
   return providers;
 }
 
 }  // namespace SCRY_BUILTINS_SIDE
+
+#ifndef SCRY_CODEGEN
+void share_kprobe_programs(const Program& prog, std::vector<ProbeInstance>& instances) {
+  // Only the kernel's own functions: kprobe_multi finds symbols in vmlinux alone before 6.3.
+  const auto& vmlinux = kernel_functions();
+  auto shareable = [&](const ProbeInstance& i) {
+    return (i.spec.kind == ProbeKind::Kprobe || i.spec.kind == ProbeKind::Kretprobe) && !i.pattern.empty() &&
+           (vmlinux.empty() || std::binary_search(vmlinux.begin(), vmlinux.end(), i.spec.func));
+  };
+  std::map<std::pair<size_t, std::string>, size_t> members;  // (block, pattern) -> how many
+  for (auto& i : instances)
+    if (shareable(i)) members[{i.probe_index, i.pattern}]++;
+  std::map<size_t, bool> names_probe;  // by block: `probe` needs a program per function
+  std::map<std::pair<size_t, std::string>, size_t> shared;  // -> its index in `out`
+  std::vector<ProbeInstance> out;
+  for (auto& i : instances) {
+    std::pair<size_t, std::string> key{i.probe_index, i.pattern};
+    if (!shareable(i) || members[key] < 2) {
+      out.push_back(i);
+      continue;
+    }
+    auto np = names_probe.find(i.probe_index);
+    if (np == names_probe.end())
+      np = names_probe
+               .emplace(i.probe_index, probe_mentions(prog.probes[i.probe_index], [](const Expr& e) {
+                          return e.kind == ExprKind::Builtin && e.str == "probe";
+                        }))
+               .first;
+    if (np->second) {
+      out.push_back(i);
+      continue;
+    }
+    auto [at, fresh] = shared.emplace(key, out.size());
+    if (fresh) {
+      ProbeInstance s = i;
+      s.spec.name = i.pattern;
+      s.spec.func.clear();
+      s.spec.hint.clear();
+      s.spec.listed = false;  // its functions are, each named in the manifest (shared_prologue)
+      out.push_back(s);
+    }
+    out[at->second].spec.funcs.push_back(i.spec.func);
+  }
+  instances = std::move(out);
+}
+#endif
+
 }  // namespace scry

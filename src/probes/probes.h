@@ -23,6 +23,9 @@ struct ProbeInstance {
   bool has_btf_args = false;
   std::vector<UsdtArg> usdt_args;  // usdt: how to find each argument
   std::string usdt_error;          // usdt: an argument that cannot be decoded
+  // kprobes: the wildcard attach point this probe is one match of ("kprobe:vfs_*"); "" when
+  // the function was named in full. Matches of one wildcard may share a kprobe_multi program.
+  std::string pattern;
   // raw_syscalls fan-in: (system call number, the syscalls: probe's name) this instance covers.
   std::vector<std::pair<int, std::string>> fanin;
 };
@@ -56,5 +59,13 @@ bool parse_u64(const std::string& s, uint64_t& v);
 // $N in attach points are `params` (positional parameters).
 bool expand_probes(const Program& prog, std::vector<ProbeInstance>& out, Diagnostics& diags,
                    const std::vector<std::string>& params = {});
+
+// One program for all of a wildcard's matches (per block and attach point) in place of one
+// program each: it loads once, and attaches to every function in one kprobe_multi link where
+// the kernel has them (one link per function elsewhere); the attach cookie tells which
+// function fired. Not when the block names `probe` (bpftrace then makes a program per
+// function, and its tests count them), and not for modules' functions (kernels before 6.3
+// find kprobe_multi's symbols in vmlinux alone).
+void share_kprobe_programs(const Program& prog, std::vector<ProbeInstance>& instances);
 
 }  // namespace scry

@@ -24,22 +24,6 @@ const std::map<std::string, int>& numbers() {
   return table;
 }
 
-bool reads_args(const Expr& e) {
-  if (e.kind == ExprKind::Builtin && e.str == "args") return true;
-  for (auto& a : e.args)
-    if (reads_args(*a)) return true;
-  return false;
-}
-
-bool block_reads_args(const Block& b) {
-  for (auto& s : b) {
-    for (const Expr* e : {s->target.get(), s->value.get(), s->value2.get()})
-      if (e && reads_args(*e)) return true;
-    if (block_reads_args(s->body) || block_reads_args(s->else_body)) return true;
-  }
-  return false;
-}
-
 }  // namespace
 
 int syscall_number(const std::string& name) {
@@ -55,7 +39,8 @@ void fan_in_syscalls(const Program& prog, std::vector<ProbeInstance>& instances)
     while (j < instances.size() && instances[j].probe_index == instances[i].probe_index) j++;
     const size_t block = instances[i].probe_index;
     const Probe& probe = prog.probes[block];
-    bool uses_args = (probe.predicate && reads_args(*probe.predicate)) || block_reads_args(probe.body);
+    bool uses_args =
+        probe_mentions(probe, [](const Expr& e) { return e.kind == ExprKind::Builtin && e.str == "args"; });
     for (const char* dir : {"sys_enter_", "sys_exit_"}) {
       ProbeInstance fan;
       for (size_t k = i; k < j && !uses_args; k++) {

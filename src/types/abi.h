@@ -34,6 +34,7 @@ enum Helper : int {
   kRingbufSubmit = 132,
   kCopyFromUser = 148,
   kForEachMapElem = 164,
+  kGetAttachCookie = 174,
   kTraceVprintk = 177,
   kLoop = 181,
   kMapLookupPercpuElem = 195,

@@ -5,9 +5,13 @@
 #include "src/types/kernel_info.h"
 
 #include <bpf/btf.h>
+#include <fnmatch.h>
 #include <linux/btf.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <memory>
 
 namespace scry {
@@ -48,10 +52,59 @@ void KernelBtf::extend(struct btf* split) {
   if (!base_) base_ = btf_;
   else btf__free(btf_);
   btf_ = split;
+  module_.clear();
+  own_start_ = 0;
   indexed_ = false;
   types_.clear();
   funcs_.clear();
   enumerators_.clear();
+}
+
+bool KernelBtf::add_module(const std::string& name, const std::string& path, std::string& error) {
+  if (module_ == name) return true;
+  if (!module_.empty()) {
+    error = "one script can probe the functions of one module by BTF (this one already probes " + module_ + "'s)";
+    return false;
+  }
+  if (base_) {
+    error = "scry cannot yet read a module's BTF in a script that defines its own C types";
+    return false;
+  }
+  struct btf* m = btf__parse_split(path.c_str(), btf_);
+  if (!m) {
+    error = "module '" + name + "' has no BTF in /sys/kernel/btf (" + strerror(errno) +
+            "): it is not loaded, or was built without CONFIG_DEBUG_INFO_BTF_MODULES";
+    return false;
+  }
+  // The module's part of `m` stands where the script's own types would: it is kernel, not
+  // script, to every lookup (own_start_), and the script's types follow it in the same split.
+  extend(m);
+  module_ = name;
+  own_start_ = btf__type_cnt(m);
+  return true;
+}
+
+bool KernelBtf::has_function(const char* path, struct btf* kernel, const std::string& pattern) {
+  struct btf* b = path ? btf__parse_split(path, kernel) : kernel;
+  if (!b) return false;
+  bool found = false;
+  for (uint32_t id = path ? btf__type_cnt(kernel) : 1; id < btf__type_cnt(b) && !found; id++) {
+    const btf_type* t = btf__type_by_id(b, id);
+    found = btf_is_func(t) && fnmatch(pattern.c_str(), name_of(b, t->name_off).c_str(), 0) == 0;
+  }
+  if (path) btf__free(b);
+  return found;
+}
+
+std::vector<std::string> KernelBtf::module_functions() {
+  std::vector<std::string> out;
+  for (uint32_t id = base_ ? btf__type_cnt(base_) : 1; id < own_start_; id++) {
+    const btf_type* t = btf__type_by_id(btf_, id);
+    if (btf_is_func(t)) out.push_back(name_of(btf_, t->name_off));
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 uint32_t KernelBtf::type_count() const { return btf__type_cnt(btf_); }
@@ -65,7 +118,7 @@ void KernelBtf::build_index() {
   std::vector<std::pair<std::string, int32_t>> declared;  // forward declarations
   // The script's own types (the split part, after the kernel's) replace the kernel's of the
   // same name; among the kernel's, the first of a name is the one.
-  uint32_t script_types = base_ ? btf__type_cnt(base_) : n;
+  uint32_t script_types = own_start_ ? own_start_ : base_ ? btf__type_cnt(base_) : n;
   auto name_type = [&](std::string key, uint32_t id) {
     if (id >= script_types) types_[key] = int32_t(id);
     else types_.emplace(std::move(key), int32_t(id));
@@ -126,7 +179,7 @@ int32_t KernelBtf::lookup(const std::string& key, bool& user_defined) {
   build_index();
   auto it = types_.find(key);
   if (it == types_.end()) return -1;
-  user_defined = base_ && uint32_t(it->second) >= btf__type_cnt(base_);
+  user_defined = base_ && uint32_t(it->second) >= (own_start_ ? own_start_ : btf__type_cnt(base_));
   return it->second;
 }
 

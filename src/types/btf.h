@@ -99,6 +99,17 @@ class KernelBtf {
   // those of a script compiled before in this process (freed: `split` is not built on them).
   // Takes ownership.
   void extend(struct btf* split);
+  // Adds a kernel module's types (its split BTF at `path`, /sys/kernel/btf/MODULE, on the
+  // kernel's) to those every lookup reads, so that its functions and types are known: the
+  // arguments of fentry:MODULE:FUNC. One module per compilation, and not after the script's
+  // own C definitions (libbpf 1.1 cannot build split BTF on split BTF); false with the
+  // reason otherwise. Adding the module already added does nothing.
+  bool add_module(const std::string& name, const std::string& path, std::string& error);
+  // Whether the BTF at `path` (a module's, split from `kernel`; nullptr: `kernel` itself) has a
+  // function whose name matches the fnmatch() `pattern`.
+  static bool has_function(const char* path, struct btf* kernel, const std::string& pattern);
+  // Functions of the module added (sorted), for fentry:MODULE:* wildcards.
+  std::vector<std::string> module_functions();
   // Where types of user programs (DWARF, src/types/dwarf.cpp) are added: the script's split
   // part, made if there is none. Call changed() after adding.
   struct btf* writable();
@@ -121,6 +132,8 @@ class KernelBtf {
 
   struct btf* btf_;
   struct btf* base_ = nullptr;  // the kernel's BTF, once extended
+  std::string module_;          // the module whose types follow the kernel's in btf_ ("" none)
+  uint32_t own_start_ = 0;      // with a module: the first id of the script's own types
   bool indexed_ = false;
   std::unordered_map<std::string, int32_t> types_;  // "struct X", "union X", "enum X", typedefs
   std::unordered_map<std::string, int32_t> funcs_;

@@ -3,8 +3,11 @@
 #include <bpf/btf.h>
 #include <unistd.h>
 
+#include <fnmatch.h>
+
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -89,6 +92,36 @@ class RootedKernel : public KernelInfo {
       while (f >> range >> fn) blacklist_.insert(fn);
     }
     return blacklist_.count(name) > 0;
+  }
+  bool add_module_btf(const std::string& module, std::string& error) override {
+    KernelBtf* kb = btf();
+    if (!kb) {
+      error = "the kernel has no BTF (/sys/kernel/btf/vmlinux)";
+      return false;
+    }
+    if (module.find('/') != std::string::npos || module.empty() || module[0] == '.') {
+      error = "'" + module + "' is not a module's name";
+      return false;
+    }
+    return kb->add_module(module, root_ + "/sys/kernel/btf/" + module, error);
+  }
+  std::string btf_module_with_function(const std::string& module_pattern,
+                                       const std::string& function_pattern) override {
+    KernelBtf* kb = btf();
+    if (!kb) return "";
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (auto& e : std::filesystem::directory_iterator(root_ + "/sys/kernel/btf", ec))
+      if (e.path().filename() != "vmlinux") names.push_back(e.path().filename());
+    std::sort(names.begin(), names.end());
+    names.insert(names.begin(), "vmlinux");  // the kernel's own functions first
+    for (auto& n : names) {
+      if (fnmatch(module_pattern.c_str(), n.c_str(), 0) != 0) continue;
+      std::string path = root_ + "/sys/kernel/btf/" + n;
+      if (KernelBtf::has_function(n == "vmlinux" ? nullptr : path.c_str(), kb->kernel_only(), function_pattern))
+        return n;
+    }
+    return "";
   }
   uint64_t symbol_address(const std::string& name) override { return symbols().address(name); }
   uint64_t function_size(const std::string& name) override { return symbols().function_size(name); }

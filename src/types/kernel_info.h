@@ -35,6 +35,13 @@ class KernelInfo {
   virtual const std::vector<std::string>& traceable_functions() = 0;
   // Whether kprobes refuse `name` (in the kernel's kprobe blacklist: probing it could crash).
   virtual bool kprobe_blacklisted(const std::string& name) = 0;
+  // Makes a module's BTF (sys/kernel/btf/MODULE) part of btf(): its functions and types;
+  // false with the reason if it cannot be read (see KernelBtf::add_module).
+  virtual bool add_module_btf(const std::string& module, std::string& error) = 0;
+  // The first of "vmlinux" and the modules with BTF (sys/kernel/btf) whose name matches
+  // `module_pattern` and that has a function matching `function_pattern`; "" if none has.
+  virtual std::string btf_module_with_function(const std::string& module_pattern,
+                                               const std::string& function_pattern) = 0;
   // A symbol's address (functions and data); 0 if there is none.
   virtual uint64_t symbol_address(const std::string& name) = 0;
   // Bytes from a function's start to the next symbol's; 0 if not known.

@@ -98,6 +98,26 @@ struct btf* build_btf() {
   return b;
 }
 
+// A module's BTF, split from the kernel's as /sys/kernel/btf/MODULE is: its own struct, and a
+// function taking a pointer to it and a kernel type (fentry:fakemod:fakemod_request).
+struct btf* build_module_btf(struct btf* kernel) {
+  struct btf* m = btf__new_empty_split(kernel);
+  int s32 = btf__find_by_name(kernel, "int");
+  int file = btf__find_by_name_kind(kernel, "file", BTF_KIND_STRUCT);
+  int req = btf__add_struct(m, "fakemod_req", 16);
+  btf__add_field(m, "tag", s32, 0, 0);
+  btf__add_field(m, "len", btf__find_by_name(kernel, "long"), 64, 0);
+  add_function(m, "fakemod_request", s32, {{"req", btf__add_ptr(m, req)}, {"file", btf__add_ptr(m, file)}});
+  add_function(m, "fakemod_reply", s32, {{"req", btf__add_ptr(m, req)}});
+  return m;
+}
+
+void write_btf(struct btf* b, const fs::path& to) {
+  uint32_t size = 0;
+  const void* raw = btf__raw_data(b, &size);
+  std::ofstream(to, std::ios::binary).write(static_cast<const char*>(raw), size);
+}
+
 bool copy_into(const fs::path& from, const fs::path& to) {
   std::error_code ec;
   fs::create_directories(to.parent_path(), ec);
@@ -117,9 +137,10 @@ int main(int argc, char** argv) {
   fs::create_directories(out / "sys/kernel/btf", ec);
 
   struct btf* b = build_btf();
-  uint32_t size = 0;
-  const void* raw = btf__raw_data(b, &size);
-  std::ofstream(out / "sys/kernel/btf/vmlinux", std::ios::binary).write(static_cast<const char*>(raw), size);
+  write_btf(b, out / "sys/kernel/btf/vmlinux");
+  struct btf* m = build_module_btf(b);
+  write_btf(m, out / "sys/kernel/btf/fakemod");
+  btf__free(m);
   btf__free(b);
 
   // Tracepoints: every events/CATEGORY/EVENT/format beside this program's source.

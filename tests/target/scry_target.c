@@ -19,6 +19,11 @@
 //                             which calls getppid() (for ustack/kstack: the names are known)
 //   scry_target jit           run getppid() from code made at run time, named in
 //                             /tmp/perf-PID.map as scry_jit_getppid (as JIT runtimes do)
+//   scry_target tcp PORT      a listener on 127.0.0.1:PORT, a connection to it, "ping" sent
+//                             and "pong" answered, all closed (tcpconnect, tcpaccept, tcplife)
+//   scry_target retransmit PORT  a SYN to a listener whose accept queue is full: the kernel
+//                             drops it, and sends it again a second later (tcpretrans)
+//   scry_target unix          "scry-unix-data" through a UNIX stream socket pair (undump)
 //   scry_target call          call scry_target_add(2, 3), scry_target_greet("world"),
 //                             scry_target_point(&{7, 35, "seven"}) and scry_target_shape()
 //                             (for uprobes)
@@ -27,8 +32,10 @@
 #include <signal.h>
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/sdt.h>
 #include <sys/stat.h>
@@ -96,6 +103,54 @@ __attribute__((noinline)) long scry_target_shape(struct scry_shape* s) { return 
 __attribute__((noinline)) long scry_stack_inner(int n) { return getppid() + n; }
 __attribute__((noinline)) long scry_stack_middle(int n) { return scry_stack_inner(n + 1) + 1; }
 __attribute__((noinline)) long scry_stack_outer(int n) { return scry_stack_middle(n + 1) + 1; }
+
+static int tcp_listener(int port, int backlog, struct sockaddr_in* a) {
+  int l = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+  setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  memset(a, 0, sizeof *a);
+  a->sin_family = AF_INET;
+  a->sin_port = htons((uint16_t)port);
+  a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (l < 0 || bind(l, (struct sockaddr*)a, sizeof *a) != 0 || listen(l, backlog) != 0) return -1;
+  return l;
+}
+
+static int tcp_exchange(int port) {
+  struct sockaddr_in a;
+  int l = tcp_listener(port, 1, &a), c = socket(AF_INET, SOCK_STREAM, 0);
+  if (l < 0 || connect(c, (struct sockaddr*)&a, sizeof a) != 0) return 1;
+  int s = accept(l, NULL, NULL);
+  char buf[4];
+  int ok = write(c, "ping", 4) == 4 && read(s, buf, 4) == 4 && write(s, "pong", 4) == 4 && read(c, buf, 4) == 4;
+  close(c);
+  close(s);
+  close(l);
+  return ok ? 0 : 1;
+}
+
+static int tcp_retransmit(int port) {
+  struct sockaddr_in a;
+  int l = tcp_listener(port, 0, &a), first = socket(AF_INET, SOCK_STREAM, 0);
+  // A backlog of 0 queues one connection; the listener drops the next SYN.
+  if (l < 0 || connect(first, (struct sockaddr*)&a, sizeof a) != 0) return 1;
+  int second = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  connect(second, (struct sockaddr*)&a, sizeof a);
+  usleep(1600 * 1000);  // the first retransmission of the SYN is due after 1 s
+  close(second);
+  close(first);
+  close(l);
+  return 0;
+}
+
+static int unix_exchange(void) {
+  int sv[2];
+  char buf[32];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) return 1;
+  int ok = write(sv[0], "scry-unix-data", 14) == 14 && read(sv[1], buf, sizeof buf) == 14;
+  close(sv[0]);
+  close(sv[1]);
+  return ok ? 0 : 1;
+}
 
 static long long now_ms(void) {
   struct timespec ts;
@@ -243,6 +298,9 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (argc == 2 && strcmp(argv[1], "setuid") == 0) return setuid(0);
-  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | call | nest | jit | watch | watchself | usdt | usdtloop MS | getppid N P | watcharg | cold\n");
+  if (argc == 3 && strcmp(argv[1], "tcp") == 0) return tcp_exchange(atoi(argv[2]));
+  if (argc == 3 && strcmp(argv[1], "retransmit") == 0) return tcp_retransmit(atoi(argv[2]));
+  if (argc == 2 && strcmp(argv[1], "unix") == 0) return unix_exchange();
+  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | tcp PORT | retransmit PORT | unix | call | nest | jit | watch | watchself | usdt | usdtloop MS | getppid N P | watcharg | cold\n");
   return 2;
 }

@@ -1,12 +1,18 @@
 #!/bin/bash
-# Debian's tools whose probes this kernel can attach, run under scry and under bpftrace 0.17
+# Debian's tools whose probes the kernel can attach, run under scry and under bpftrace 0.17
 # with the same trigger (the test target, started with -c): the lines about the target must
 # be the same. Numbers of two or more digits and leading numbers (pids, times) are masked: they
 # differ from run to run; the rest (headers, names, fds, return values, paths) must match.
-# usage: run_tools_live.sh SCRY TARGET
+# The cases are lines of CASES_FILE (default: live_cases.txt beside this script):
+#   TOOL | TARGET ARGUMENTS | LINES
+# where LINES, if given, is an extended regular expression of the other lines to compare (a
+# tool that does not print the target's name: tcpretrans's retransmissions, vfscount's counts);
+# compared lines are sorted when LINES is given (such tools print maps, whose order is a hash's).
+# usage: run_tools_live.sh SCRY TARGET [CASES_FILE]
 set -u
 SCRY="$(realpath "$1")"
 TARGET="$(realpath "$2")"
+CASES_FILE="${3:-$(dirname "$0")/live_cases.txt}"
 T="$(mktemp -d)"
 trap 'rm -rf "$T"' EXIT
 if ! command -v bpftrace >/dev/null; then
@@ -16,26 +22,29 @@ if ! command -v bpftrace >/dev/null; then
 fi
 pass=0
 fail=0
-# tool  | target arguments
-CASES=(
-  "opensnoop.bt|open 3 /dev/null"
-  "statsnoop.bt|stat /dev/null"
-  "execsnoop.bt|sleep 1"
-  "killsnoop.bt|kill"
-  "syncsnoop.bt|sync"
-  "setuids.bt|setuid"
-)
+grep -v '^#' "$CASES_FILE" | grep -v '^ *$' >"$T/cases"
+mapfile -t CASES <"$T/cases"
+trim() { sed -E 's/^ +//; s/ +$//' <<<"$1"; }
+# normalize LINES TRACER: header lines, lines about the target and lines matching LINES, but
+# not the tracer's own (its -c child looks the target up before it is the target: dcsnoop);
+# numbers masked, and runs of spaces squeezed (a masked number's padding differs).
 normalize() {
-  # Header lines and lines about the target; numbers of 2+ digits masked.
-  grep -E '^(Attaching|Tracing|[A-Z]{2,}[ A-Z]*)|scry_target' | sed -E 's/^[0-9]+/N/; s/[0-9]{2,}/N/g; s/[0-9]+\.[0-9]+/N/g'
+  local keep='^(Attaching|Tracing|[A-Z]{2,}[ A-Z]*)|scry_target'
+  [ -n "$1" ] && keep="$keep|$1"
+  grep -E "$keep" | grep -vE "(^|[[:space:]])$2[[:space:]]" |
+    sed -E 's/^[0-9]+/N/; s/[0-9]{2,}/N/g; s/[0-9]+\.[0-9]+/N/g; s/ +/ /g' | { [ -n "$1" ] && sort -u || cat; }
 }
 for c in "${CASES[@]}"; do
-  tool="/usr/sbin/${c%%|*}"
-  args="${c#*|}"
-  name="$(basename "$tool")"
-  timeout 60 bpftrace -c "$TARGET $args" "$tool" 2>/dev/null | normalize >"$T/bpftrace"
-  timeout 60 "$SCRY" -c "$TARGET $args" "$tool" 2>"$T/err" | normalize >"$T/scry"
-  if ! grep -q scry_target "$T/bpftrace"; then
+  IFS='|' read -r tool args lines <<<"$c"
+  name="$(trim "$tool")"
+  tool="/usr/sbin/$name"
+  args="$(trim "$args")"
+  lines="$(trim "${lines:-}")"
+  timeout 120 bpftrace -c "$TARGET $args" "$tool" 2>/dev/null >"$T/bpftrace.raw"
+  timeout 120 "$SCRY" -c "$TARGET $args" "$tool" 2>"$T/err" >"$T/scry.raw"
+  normalize "$lines" bpftrace <"$T/bpftrace.raw" >"$T/bpftrace"
+  normalize "$lines" scry <"$T/scry.raw" >"$T/scry"
+  if ! grep -qE "scry_target${lines:+|$lines}" "$T/bpftrace.raw"; then
     echo "SKIP $name: bpftrace saw no event from the target"
     continue
   fi

@@ -4,9 +4,12 @@
 # kernel); its root is this machine's / read-only over 9p under a tmpfs overlay, so scry's
 # build runs there unchanged.
 #
-#   vm.sh prepare CACHE          the kernel package linux-image-amd64 names (apt-get download,
+#   vm.sh prepare CACHE          the kernel package that VM_KERNEL (a meta-package, default
+#                                linux-image-amd64: Debian 12's 6.1; linux-image-6.12-amd64 is
+#                                its 6.12 from bookworm-security) names (apt-get download,
 #                                unpacked, never installed) and an initramfs of busybox-static
 #                                and the modules 9p and overlayfs need, in CACHE
+#   vm.sh cache-dir META         where the VM of kernel package META is best prepared
 #   vm.sh run CACHE OUT SCRIPT   boots it and runs SCRIPT (a shell script on this machine) as
 #                                root inside, with /sys, tracefs and bpffs of the VM's kernel;
 #                                its output goes to OUT/log, its exit status to OUT/rc, the
@@ -15,8 +18,11 @@
 # Exit status 77 (and a line saying why) when QEMU or the kernel package cannot be had.
 set -euo pipefail
 
+# In load order; those a kernel has built in (or merged into another, as 6.12 merged fscache
+# into netfs) are left out. 6.12 packages them xz-compressed, which busybox's insmod cannot read.
 MODULES=(virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache
          9pnet 9pnet_virtio 9p overlay)
+NEEDED=(9pnet_virtio 9p overlay)
 
 skip() { echo "vm: SKIP: $*"; exit 77; }
 
@@ -26,8 +32,9 @@ prepare() {
   [ -x /bin/busybox ] || skip "busybox-static is not installed"
   mkdir -p "$cache"
   local pkg
-  pkg=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
-  [ -n "$pkg" ] || skip "apt knows no kernel package for linux-image-amd64"
+  local meta=${VM_KERNEL:-linux-image-amd64}
+  pkg=$(apt-cache depends "$meta" 2>/dev/null | sed -n 's/^ *Depends: \(linux-image-[0-9].*\)/\1/p' | head -1)
+  [ -n "$pkg" ] || skip "apt knows no kernel package for $meta"
   if [ ! -s "$cache/$pkg.ok" ]; then
     rm -rf "$cache/kernel" "$cache"/*.deb
     (cd "$cache" && apt-get download "$pkg" >/dev/null 2>&1) || skip "apt-get download $pkg failed"
@@ -41,13 +48,20 @@ prepare() {
   local ird="$cache/initramfs"
   rm -rf "$ird" && mkdir -p "$ird/bin" "$ird/modules"
   cp /bin/busybox "$ird/bin/busybox"
+  : >"$ird/modules/order"
   for m in "${MODULES[@]}"; do
     local ko
-    ko=$(find "$kdir" -name "$m.ko" | head -1)
-    [ -n "$ko" ] || skip "module $m is not in $pkg"
-    cp "$ko" "$ird/modules/"
+    ko=$(find "$kdir" -name "$m.ko" -o -name "$m.ko.xz" | head -1)
+    case "$ko" in
+      *.xz) xz -dc "$ko" >"$ird/modules/$m.ko" ;;
+      ?*) cp "$ko" "$ird/modules/" ;;
+      *) if [[ " ${NEEDED[*]} " == *" $m "* ]] && ! grep -q "/$m.ko$" "$kdir/modules.builtin"; then
+           skip "module $m is not in $pkg"
+         fi
+         continue ;;
+    esac
+    echo "$m" >>"$ird/modules/order"
   done
-  printf '%s\n' "${MODULES[@]}" >"$ird/modules/order"
   cat >"$ird/init" <<'EOF'
 #!/bin/busybox sh
 b=/bin/busybox
@@ -62,6 +76,7 @@ $b mkdir -p /up/upper /up/work
 $b mount -t overlay overlay -o lowerdir=/host,upperdir=/up/upper,workdir=/up/work /root || echo "vm: no overlay"
 $b mkdir -p /root/vmout
 $b mount -t 9p -o trans=virtio,version=9p2000.L out /root/vmout || echo "vm: no 9p out"
+$b ln -s /proc/self/fd /dev/fd
 for d in proc sys dev; do $b mount --move /$d /root/$d; done
 $b chroot /root /bin/sh -c '
   mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
@@ -69,6 +84,7 @@ $b chroot /root /bin/sh -c '
   mount -t bpf bpf /sys/fs/bpf 2>/dev/null
   mount -t tmpfs tmpfs /run
   hostname scry-vm
+  ip link set lo up
   cd /vmout
   sh /vmout/script.sh >/vmout/log 2>&1
   echo $? >/vmout/rc
@@ -101,8 +117,17 @@ run() {
   return "$(cat "$out/rc")"
 }
 
+# Where a kernel's VM is prepared: /var/cache/scry-vm for linux-image-amd64, else
+# /var/cache/scry-vm-RELEASE (linux-image-6.12-amd64: scry-vm-6.12); under $SCRY_VM_CACHE if set.
+cache_dir() {
+  local k=${1#linux-image-}
+  k=${k%amd64}
+  echo "${SCRY_VM_CACHE:-/var/cache}/scry-vm${k:+-${k%-}}"
+}
+
 case "${1:-}" in
+  cache-dir) cache_dir "$2" ;;
   prepare) prepare "$2" ;;
   run) run "$2" "$3" "$4" ;;
-  *) echo "usage: vm.sh prepare CACHE | vm.sh run CACHE OUT SCRIPT"; exit 2 ;;
+  *) echo "usage: vm.sh cache-dir META | vm.sh prepare CACHE | vm.sh run CACHE OUT SCRIPT"; exit 2 ;;
 esac
