@@ -23,6 +23,8 @@
 //                             and "pong" answered, all closed (tcpconnect, tcpaccept, tcplife)
 //   scry_target retransmit PORT  a SYN to a listener whose accept queue is full: the kernel
 //                             drops it, and sends it again a second later (tcpretrans)
+//   scry_target oom CGROUP    a child in the new cgroup v2 CGROUP (32 MiB, no swap) that
+//                             allocates until the kernel's OOM killer kills it (oomkill)
 //   scry_target unix          "scry-unix-data" through a UNIX stream socket pair (undump)
 //   scry_target call          call scry_target_add(2, 3), scry_target_greet("world"),
 //                             scry_target_point(&{7, 35, "seven"}) and scry_target_shape()
@@ -140,6 +142,35 @@ static int tcp_retransmit(int port) {
   close(first);
   close(l);
   return 0;
+}
+
+static int write_file(const char* dir, const char* name, const char* text) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  int fd = open(path, O_WRONLY);
+  int ok = fd >= 0 && write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+  if (fd >= 0) close(fd);
+  return ok;
+}
+
+static int oom_in_cgroup(const char* cgroup) {
+  if (mkdir(cgroup, 0755) != 0 || !write_file(cgroup, "memory.max", "33554432") ||
+      !write_file(cgroup, "memory.swap.max", "0"))
+    return 1;
+  pid_t child = fork();
+  if (child == 0) {
+    char pid[32];
+    snprintf(pid, sizeof pid, "%d", getpid());
+    if (!write_file(cgroup, "cgroup.procs", pid)) _exit(1);
+    for (;;) {  // touched pages, until the cgroup's OOM killer ends it
+      char* p = malloc(1 << 20);
+      if (p) memset(p, 1, 1 << 20);
+    }
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  rmdir(cgroup);
+  return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL ? 0 : 1;
 }
 
 static int unix_exchange(void) {
@@ -301,6 +332,7 @@ int main(int argc, char** argv) {
   if (argc == 3 && strcmp(argv[1], "tcp") == 0) return tcp_exchange(atoi(argv[2]));
   if (argc == 3 && strcmp(argv[1], "retransmit") == 0) return tcp_retransmit(atoi(argv[2]));
   if (argc == 2 && strcmp(argv[1], "unix") == 0) return unix_exchange();
-  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | tcp PORT | retransmit PORT | unix | call | nest | jit | watch | watchself | usdt | usdtloop MS | getppid N P | watcharg | cold\n");
+  if (argc == 3 && strcmp(argv[1], "oom") == 0) return oom_in_cgroup(argv[2]);
+  fprintf(stderr, "usage: scry_target open N PATH | spin MS | sleep MS | stat PATH | sync | kill | setuid | tcp PORT | retransmit PORT | unix | oom CGROUP | call | nest | jit | watch | watchself | usdt | usdtloop MS | getppid N P | watcharg | cold\n");
   return 2;
 }

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Debian's tools whose probes the kernel can attach, run under scry and under bpftrace 0.17
 # with the same trigger (the test target, started with -c): the lines about the target must
-# be the same. Numbers of two or more digits and leading numbers (pids, times) are masked: they
-# differ from run to run; the rest (headers, names, fds, return values, paths) must match.
+# be the same. Numbers of two or more digits and leading and trailing numbers (pids, times,
+# counts) are masked: they differ from run to run; the rest (headers, names, fds, return
+# values, paths) must match.
 # The cases are lines of CASES_FILE (default: live_cases.txt beside this script):
 #   TOOL | TARGET ARGUMENTS | LINES
 # where LINES, if given, is an extended regular expression of the other lines to compare (a
@@ -27,12 +28,13 @@ mapfile -t CASES <"$T/cases"
 trim() { sed -E 's/^ +//; s/ +$//' <<<"$1"; }
 # normalize LINES TRACER: header lines, lines about the target and lines matching LINES, but
 # not the tracer's own (its -c child looks the target up before it is the target: dcsnoop);
-# numbers masked, and runs of spaces squeezed (a masked number's padding differs).
+# leading and trailing numbers (times, counts, durations) and those of two or more digits masked,
+# and runs of spaces squeezed (a masked number's padding differs).
 normalize() {
   local keep='^(Attaching|Tracing|[A-Z]{2,}[ A-Z]*)|scry_target'
   [ -n "$1" ] && keep="$keep|$1"
   grep -E "$keep" | grep -vE "(^|[[:space:]])$2[[:space:]]" |
-    sed -E 's/^[0-9]+/N/; s/[0-9]{2,}/N/g; s/[0-9]+\.[0-9]+/N/g; s/ +/ /g' | { [ -n "$1" ] && sort -u || cat; }
+    sed -E 's/^[0-9]+/N/; s/[0-9]+$/N/; s/[0-9]{2,}/N/g; s/[0-9]+\.[0-9]+/N/g; s/ +/ /g' | { [ -n "$1" ] && sort -u || cat; }
 }
 for c in "${CASES[@]}"; do
   IFS='|' read -r tool args lines <<<"$c"
