@@ -82,6 +82,7 @@ $b chroot /root /bin/sh -c '
   mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
   mount -t debugfs nodev /sys/kernel/debug 2>/dev/null
   mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+  mount -t cgroup2 none /sys/fs/cgroup && echo +memory >/sys/fs/cgroup/cgroup.subtree_control
   mount -t tmpfs tmpfs /run
   hostname scry-vm
   ip link set lo up
