@@ -104,6 +104,28 @@ def gcc(args, what):
     return r.returncode == 0
 
 
+def scale_timeouts(work, scale):
+    """Multiplies every time limit of the work copy (each test's TIMEOUT, the engine's attach
+    and default limits) by `scale`: an emulated guest (the VM lane) runs code 5-20 times slower
+    than hardware, and a cold start there takes longer than some tests' 2 s. A test that hangs
+    still fails, later."""
+    rt = os.path.join(work, "runtime")
+    for name in os.listdir(rt):
+        path = os.path.join(rt, name)
+        if not os.path.isfile(path):
+            continue
+        with open(path) as f:
+            text = f.read()
+        with open(path, "w") as f:
+            f.write(re.sub(r"^(TIMEOUT\s+)(\d+)", lambda m: m.group(1) + str(int(m.group(2)) * scale), text, flags=re.M))
+    runner = os.path.join(rt, "engine", "runner.py")
+    with open(runner) as f:
+        text = f.read()
+    with open(runner, "w") as f:
+        f.write(re.sub(r"^((?:ATTACH|DEFAULT)_TIMEOUT\s*=\s*)(\d+)", lambda m: m.group(1) + str(int(m.group(2)) * scale),
+                       text, flags=re.M))
+
+
 def build_tests(tree, work):
     tests = os.path.join(tree, "tests")
     shutil.copytree(os.path.join(tests, "runtime"), os.path.join(work, "runtime"))
@@ -381,6 +403,8 @@ def main():
     ap.add_argument("--only-kinds", default="",
                     help="run only the tests that attach one of these probe kinds (kprobe,kfunc): the VM lane's share; "
                          "the others count as skipped")
+    ap.add_argument("--timeout-scale", type=int, default=1,
+                    help="multiply every test's time limit by this (the VM lane's emulated guest is slow)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bpftrace-suite: must run as root")
@@ -394,6 +418,8 @@ def main():
     try:
         if not build_tests(tree, work):
             sys.exit("bpftrace-suite: the test programs did not build")
+        if args.timeout_scale > 1:
+            scale_timeouts(work, args.timeout_scale)
         bindir = install_tracer(scry, work)
         lacks, _ = kernel_lacks(scry)
         tests = load_tests(work)
