@@ -27,7 +27,7 @@ bool attach_shared(bpf_program* prog, const ProbeSpec& p, Attachments& out, std:
   for (size_t i = 0; i < p.funcs.size(); i++) {
     LIBBPF_OPTS(bpf_kprobe_opts, opts, .bpf_cookie = cookies[i], .retprobe = ret);
     bpf_link* link = bpf_program__attach_kprobe_opts(prog, p.funcs[i].c_str(), &opts);
-    ProbeSpec one = p;
+    ProbeSpec one;  // names the function in an error (keep_link reads the name alone)
     one.name = (ret ? "kretprobe:" : "kprobe:") + p.funcs[i];
     if (!keep_link(link, one, out, error)) return false;
   }

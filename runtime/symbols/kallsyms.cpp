@@ -7,14 +7,12 @@
 namespace scry {
 
 namespace {
-bool stale = false;
+bool stale = true;  // not read yet, or BPF programs were loaded since
 }
 
 const Kallsyms& Kallsyms::get() {
-  static bool loaded = false;
   static Kallsyms k;
-  if (!loaded || stale) k = load("/proc/kallsyms");
-  loaded = true;
+  if (stale) k = load("/proc/kallsyms");
   stale = false;
   return k;
 }

@@ -202,23 +202,19 @@ void share_kprobe_programs(const Program& prog, std::vector<ProbeInstance>& inst
   std::map<std::pair<size_t, std::string>, size_t> members;  // (block, pattern) -> how many
   for (auto& i : instances)
     if (shareable(i)) members[{i.probe_index, i.pattern}]++;
-  std::map<size_t, bool> names_probe;  // by block: `probe` needs a program per function
+  std::map<size_t, bool> names_probe_cache;  // by block: `probe` needs a program per function
+  auto names_probe = [&](size_t block) {
+    auto [it, fresh] = names_probe_cache.try_emplace(block, false);
+    if (fresh)
+      it->second = probe_mentions(prog.probes[block],
+                                  [](const Expr& e) { return e.kind == ExprKind::Builtin && e.str == "probe"; });
+    return it->second;
+  };
   std::map<std::pair<size_t, std::string>, size_t> shared;  // -> its index in `out`
   std::vector<ProbeInstance> out;
   for (auto& i : instances) {
     std::pair<size_t, std::string> key{i.probe_index, i.pattern};
-    if (!shareable(i) || members[key] < 2) {
-      out.push_back(i);
-      continue;
-    }
-    auto np = names_probe.find(i.probe_index);
-    if (np == names_probe.end())
-      np = names_probe
-               .emplace(i.probe_index, probe_mentions(prog.probes[i.probe_index], [](const Expr& e) {
-                          return e.kind == ExprKind::Builtin && e.str == "probe";
-                        }))
-               .first;
-    if (np->second) {
+    if (!shareable(i) || members[key] < 2 || names_probe(i.probe_index)) {
       out.push_back(i);
       continue;
     }

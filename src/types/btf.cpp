@@ -107,6 +107,8 @@ std::vector<std::string> KernelBtf::module_functions() {
   return out;
 }
 
+uint32_t KernelBtf::own_types_start() const { return own_start_ ? own_start_ : btf__type_cnt(base_); }
+
 uint32_t KernelBtf::type_count() const { return btf__type_cnt(btf_); }
 
 void KernelBtf::build_index() {
@@ -118,7 +120,7 @@ void KernelBtf::build_index() {
   std::vector<std::pair<std::string, int32_t>> declared;  // forward declarations
   // The script's own types (the split part, after the kernel's) replace the kernel's of the
   // same name; among the kernel's, the first of a name is the one.
-  uint32_t script_types = own_start_ ? own_start_ : base_ ? btf__type_cnt(base_) : n;
+  uint32_t script_types = base_ ? own_types_start() : n;
   auto name_type = [&](std::string key, uint32_t id) {
     if (id >= script_types) types_[key] = int32_t(id);
     else types_.emplace(std::move(key), int32_t(id));
@@ -179,7 +181,7 @@ int32_t KernelBtf::lookup(const std::string& key, bool& user_defined) {
   build_index();
   auto it = types_.find(key);
   if (it == types_.end()) return -1;
-  user_defined = base_ && uint32_t(it->second) >= (own_start_ ? own_start_ : btf__type_cnt(base_));
+  user_defined = base_ && uint32_t(it->second) >= own_types_start();
   return it->second;
 }
 

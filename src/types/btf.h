@@ -123,7 +123,9 @@ class KernelBtf {
   int32_t find(const std::string& key);  // key: "struct X", "union X", "enum X" or typedef name
   // Skips const/volatile/restrict/type_tag, and typedefs if `typedefs`.
   int32_t skip(int32_t id, bool typedefs = true);
-  int32_t record_id(const Type& record);  // the struct/union definition a Record refers to
+  int32_t record_id(const Type& record);
+  // Once extended: the first id of the script's own types (after the kernel's and a module's).
+  uint32_t own_types_start() const;  // the struct/union definition a Record refers to
   // Calls fn(record, member index, bit offset from the outermost record) for each named member,
   // flattening anonymous struct/union members; stops and returns true once fn returns true.
   using MemberFn = std::function<bool(const struct btf_type*, uint16_t, uint32_t)>;
