@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -129,6 +130,18 @@ bool read_file(const std::string& path, std::string& out) {
   ss << f.rdbuf();
   out = ss.str();
   return true;
+}
+
+// `scry tools/NAME.bt` where no such file is here: the tools installed with scry, in
+// PREFIX/share/scry/tools beside PREFIX/bin/scry. "" if it is not one of them.
+std::string installed_tool(const std::string& path) {
+  if (path.rfind("tools/", 0) != 0) return "";
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n <= 0) return "";
+  std::string dir(exe, size_t(n));
+  std::string tool = dir.substr(0, dir.rfind('/')) + "/../share/scry/" + path;
+  return access(tool.c_str(), R_OK) == 0 ? tool : "";
 }
 
 // -o FILE, opened without truncating it (scry does that once the program has loaded). In a
@@ -310,7 +323,7 @@ int main(int argc, char** argv) {
       ss << std::cin.rdbuf();
       opts.source = ss.str();
       opts.filename = "stdin";
-    } else if (!read_file(path, opts.source)) {
+    } else if (!read_file(path, opts.source) && !read_file(installed_tool(path), opts.source)) {
       return fail("failed to open file '" + path + "': " + strerror(errno));
     } else {
       opts.filename = path;

@@ -135,7 +135,8 @@ std::string member_text(const Type& t, const Type::Field& f, const uint8_t* p, c
 }  // namespace
 
 std::string format_buffer(const uint8_t* p, uint32_t size, char style) {
-  uint64_t n = size < 8 ? 0 : std::min<uint64_t>(get64(p), size - 8);
+  uint64_t want = size < 8 ? 0 : get64(p);
+  uint64_t n = size < 8 ? 0 : std::min<uint64_t>(want, size - 8);
   std::string out;
   char hex[8];
   for (uint64_t i = 0; i < n; i++) {
@@ -150,6 +151,7 @@ std::string format_buffer(const uint8_t* p, uint32_t size, char style) {
       out += hex;
     }
   }
+  if (want > n) out += "...";  // buf(p, len) of more bytes than it holds: never cut silently
   return out;
 }
 

@@ -82,7 +82,56 @@ void walk(Hierarchy& h) {
   g_walking = nullptr;
 }
 
+bool is_hex_id(const std::string& s) {
+  return s.size() == 64 && s.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+bool ends_with(const std::string& s, const std::string& end) {
+  return s.size() >= end.size() && s.compare(s.size() - end.size(), end.size(), end) == 0;
+}
+
+// "docker-ID64.scope" (systemd's cgroup driver) -> "docker:ID12"; "" if not a container's.
+std::string runtime_scope(const std::string& name) {
+  static const std::pair<const char*, const char*> kRuntimes[] = {
+      {"docker-", "docker"}, {"cri-containerd-", "containerd"}, {"crio-", "crio"}, {"libpod-", "podman"}};
+  if (!ends_with(name, ".scope")) return "";
+  for (auto& [prefix, runtime] : kRuntimes) {
+    std::string p = prefix;
+    if (name.rfind(p, 0) != 0) continue;
+    std::string id = name.substr(p.size(), name.size() - p.size() - 6);
+    if (is_hex_id(id)) return std::string(runtime) + ":" + id.substr(0, 12);
+  }
+  return "";
+}
+
 }  // namespace
+
+std::string container_of_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::istringstream in(path);
+  for (std::string p; std::getline(in, p, '/');)
+    if (!p.empty()) parts.push_back(p);
+  for (size_t i = parts.size(); i-- > 0;) {
+    std::string scope = runtime_scope(parts[i]);
+    if (!scope.empty()) return scope;
+    if (is_hex_id(parts[i])) {  // cgroupfs driver: /docker/ID64, /kubepods/burstable/podUID/ID64
+      std::string under = parts[0] == "kubepods" || parts[0] == "kubepods.slice" ? "kubepods"
+                          : i > 0 && parts[i - 1] == "docker"                    ? "docker"
+                                                                                 : "container";
+      return under + ":" + parts[i].substr(0, 12);
+    }
+  }
+  for (size_t i = parts.size(); i-- > 0;)
+    if (ends_with(parts[i], ".service") || ends_with(parts[i], ".scope") || ends_with(parts[i], ".slice"))
+      return parts[i];
+  return path.empty() ? "/" : path;
+}
+
+std::string container_name(uint64_t id) {
+  std::string unified = cgroup_paths(id, "unified");
+  if (unified.empty()) return "cgroup:" + std::to_string(id);
+  return container_of_path(unified.substr(unified.find(':') + 1));
+}
 
 std::string cgroup_paths(uint64_t id, const std::string& filter) {
   static std::vector<Hierarchy> hierarchies = mounted_hierarchies();

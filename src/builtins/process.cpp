@@ -109,6 +109,18 @@ const std::vector<Builtin>& process_builtins() {
        .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
          return cg.call_helper(kGetCurrentCgroupId, cg.b_.getInt64Ty(), {});
        })},
+      {.name = "container",
+       .form = Form::Identifier,
+       .signature = "container",
+       .doc = "the current task's container (docker:ID, containerd:ID, a systemd unit, or its cgroup)",
+       .type = TYPING([](Sema&, Expr&) { return Type::special_value("container", 8); }),
+       .lower = LOWERING([](CodeGen& cg, const Expr&, const Expr*) -> llvm::Value* {
+         return cg.call_helper(kGetCurrentCgroupId, cg.b_.getInt64Ty(), {});
+       }),
+       .value_kind = "container",
+       .print = PRINTING([](const Type&, const uint8_t* p, const ValueNames&) -> std::string {
+         return container_name(word_at(p));  // named from its cgroup's path when printed
+       })},
       {.name = "cpid",
        .form = Form::Identifier,
        .signature = "cpid",

@@ -29,10 +29,13 @@ Type str_type(Sema& s, Expr& e) {
   s.positional_as_string(*e.args[0]);
   Type t = s.arg(e, 0);
   uint32_t size = s.options().default_strlen;
-  if (e.args.size() == 2) {
-    int64_t len;
-    if (!s.literal_int(*e.args[1], len) || len < 1) {
-      s.error(DiagKind::BadLiteralArg, e.args[1]->loc, "str() length must be a positive integer literal");
+  int64_t len = 0;
+  bool literal = e.args.size() == 2 && s.literal_int(*e.args[1], len);
+  if (e.args.size() == 2 && !literal && s.arg(e, 1).is_int()) {
+    // A length known only at run time (bpftrace's rule): at most BPFTRACE_STRLEN bytes.
+  } else if (e.args.size() == 2) {
+    if (!literal || len < 1) {
+      s.error(DiagKind::BadLiteralArg, e.args[1]->loc, "str() length must be a positive integer");
     } else if (len > kMaxStrLen) {
       s.error(DiagKind::LimitExceeded, e.args[1]->loc,
               "str() length " + std::to_string(len) + " is over the limit of " + std::to_string(kMaxStrLen) + " bytes");
@@ -45,6 +48,28 @@ Type str_type(Sema& s, Expr& e) {
   if (!s.need(e, 0, t.is_int() || t.is_ptr() || t.kind == TypeKind::Array, "a pointer or a string"))
     return Type::none();
   return Type::string(size);
+}
+
+// strcontains and strfind: two strings, searched by a loop of |s| x |sub| steps, which the
+// verifier walks step by step: kept far below its budget of a million instructions.
+Type search_type(Sema& s, Expr& e, Type result) {
+  if (!both_strings(s, e)) return Type::none();
+  if (uint64_t(e.args[0]->type.size) * e.args[1]->type.size > 64 * 1024) {
+    s.error(DiagKind::LimitExceeded, e.loc,
+            std::string(e.str) + "() on strings this long would be too slow for a BPF program",
+            "shorten them with str(x, N)");
+    return Type::none();
+  }
+  return result;
+}
+
+Type substr_type(Sema& s, Expr& e) {
+  s.positional_as_string(*e.args[0]);
+  Type t = s.arg(e, 0);
+  bool ok = s.need(e, 0, t.kind == TypeKind::None || t.is_str(), "a string");
+  for (size_t i = 1; i < e.args.size(); i++) ok = s.need(e, i, s.arg(e, i).is_int(), "an integer") && ok;
+  if (!ok || t.kind == TypeKind::None) return Type::none();
+  return Type::string(t.size);
 }
 
 Type buf_type(Sema& s, Expr& e) {
@@ -60,7 +85,7 @@ Type buf_type(Sema& s, Expr& e) {
     n = uint32_t(v);
   } else if (e.args.size() == 2) {
     if (!s.need(e, 1, s.arg(e, 1).is_int(), "an integer length")) return Type::none();
-    n = 64;  // a length known only at run time reads at most 64 bytes
+    n = s.options().default_strlen;  // a length known only at run time: BPFTRACE_STRLEN at most
   } else if (a.kind == TypeKind::Array) {
     n = std::min<uint32_t>(a.size, 1024);
   } else if (a.is_str()) {
@@ -86,13 +111,26 @@ llvm::Value* lower_str(CodeGen& cg, const Expr& e, const Expr*) {
   uint32_t size = e.type.size;
   auto* buf = cg.alloca_bytes(size, "strbuf");
   cg.zero_bytes(buf, size);
+  // str(p, n) with n known at run time reads n bytes and the NUL, at most the buffer.
+  llvm::Value* want = b.getInt32(size);
+  bool runtime_len = e.args.size() == 2 && e.args[1]->kind != ExprKind::Int;
+  if (runtime_len) {
+    llvm::Value* n = cg.gen_expr(*e.args[1]);
+    n = b.CreateSelect(b.CreateICmpSLT(n, cg.i64(0)), cg.i64(0), n);
+    n = b.CreateAdd(b.CreateSelect(b.CreateICmpULT(n, cg.i64(size - 1)), n, cg.i64(size - 1)), cg.i64(1));
+    want = b.CreateTrunc(cg.bounded(n, size), b.getInt32Ty());
+  }
+  if (arg.type.is_str() && runtime_len) {
+    cg.call_helper(abi::kProbeReadKernelStr, b.getInt64Ty(), {buf, want, v});
+    return buf;
+  }
   if (arg.type.is_str()) {
     cg.copy_bytes(buf, v, std::min(size, arg.type.size));
     b.CreateStore(b.getInt8(0), cg.byte_ptr(buf, size - 1));
     return buf;
   }
   auto* src = b.CreateIntToPtr(v, b.getPtrTy());
-  auto* rc = cg.call_helper(abi::kProbeReadUserStr, b.getInt64Ty(), {buf, b.getInt32(size), src});
+  auto* rc = cg.call_helper(abi::kProbeReadUserStr, b.getInt64Ty(), {buf, want, src});
   auto* retry = llvm::BasicBlock::Create(cg.ctx_, "str.kernel", cg.fn_);
   auto* done = llvm::BasicBlock::Create(cg.ctx_, "str.done", cg.fn_);
   if (cg.user_space_probe() && !cg.inst_uses_stacks_) {
@@ -103,14 +141,14 @@ llvm::Value* lower_str(CodeGen& cg, const Expr& e, const Expr*) {
     b.SetInsertPoint(fault_in);
     auto* one = cg.alloca_bytes(8, "fault");
     cg.call_helper(abi::kCopyFromUser, b.getInt64Ty(), {one, b.getInt32(1), src});
-    auto* rc2 = cg.call_helper(abi::kProbeReadUserStr, b.getInt64Ty(), {buf, b.getInt32(size), src});
+    auto* rc2 = cg.call_helper(abi::kProbeReadUserStr, b.getInt64Ty(), {buf, want, src});
     b.CreateCondBr(b.CreateICmpSLT(rc2, cg.i64(0)), retry, done);
     cg.sleepable_ = true;
   } else {
     b.CreateCondBr(b.CreateICmpSLT(rc, cg.i64(0)), retry, done);
   }
   b.SetInsertPoint(retry);
-  cg.call_helper(abi::kProbeReadKernelStr, b.getInt64Ty(), {buf, b.getInt32(size), src});
+  cg.call_helper(abi::kProbeReadKernelStr, b.getInt64Ty(), {buf, want, src});
   b.CreateBr(done);
   b.SetInsertPoint(done);
   return buf;
@@ -123,7 +161,9 @@ llvm::Value* lower_buf(CodeGen& cg, const Expr& e, const Expr*) {
   cg.zero_bytes(buf, e.type.size);
   llvm::Value* src = cg.gen_expr(*e.args[0]);
   llvm::Value* len = e.args.size() == 2 ? cg.gen_expr(*e.args[1]) : cg.i64(n);
-  b.CreateStore(b.CreateSelect(b.CreateICmpULT(len, cg.i64(n)), len, cg.i64(n)), buf);
+  // The length asked for, even when more than the buffer holds: the printer shows what it
+  // holds and marks the rest as cut ("...").
+  b.CreateStore(b.CreateSelect(b.CreateICmpSLT(len, cg.i64(0)), cg.i64(0), len), buf);
   if (e.args[0]->type.is_str())
     cg.copy_bytes(cg.byte_ptr(buf, 8), src, std::min(n, e.args[0]->type.size));
   else if (src->getType()->isPointerTy() || e.args[0]->type.user || cg.user_space_probe())
@@ -133,56 +173,166 @@ llvm::Value* lower_buf(CodeGen& cg, const Expr& e, const Expr*) {
   return buf;
 }
 
-// strcontains(a, sub): a search loop, i over a and j over sub, both bounded by their sizes.
-llvm::Value* lower_strcontains(CodeGen& cg, const Expr& e, const Expr*) {
+// The index of the first `sub` in `a`, or -1 (strfind, strcontains). The search over a's
+// positions is a bpf_loop, whose callback compares sub at one position (a loop of |sub| steps).
+// The verifier checks the callback until the state it starts from repeats; what the callback
+// keeps from one position to the next therefore lives in scratch map memory, where the
+// verifier follows no values (on the stack, each new value made a state it had not seen). (A plain loop instead made it explore
+// what follows once per position found: a few searches in a row passed its budget of a
+// million instructions.) The callback's context is {a, sub, state}; the state is {result}.
+llvm::Value* gen_find(CodeGen& cg, llvm::Value* a, uint32_t na, llvm::Value* s, uint32_t ns) {
   auto& b = cg.b_;
-  llvm::Value* a = cg.gen_expr(*e.args[0]);
-  llvm::Value* s = cg.gen_expr(*e.args[1]);
-  uint32_t na = e.args[0]->type.size, ns = e.args[1]->type.size;
   auto* i8 = b.getInt8Ty();
   auto* i64ty = b.getInt64Ty();
-  auto* ivar = cg.alloca_bytes(8, "sc.i", false);
-  auto* jvar = cg.alloca_bytes(8, "sc.j", false);
-  auto* result = cg.alloca_bytes(8, "sc.found", false);
-  b.CreateStore(cg.i64(0), ivar);
-  b.CreateStore(cg.i64(0), result);
-  auto mk = [&](const char* n) { return llvm::BasicBlock::Create(cg.ctx_, n, cg.fn_); };
-  auto *outer = mk("sc.outer"), *outer_body = mk("sc.outer.body"), *inner = mk("sc.inner"),
-       *inner_body = mk("sc.inner.body"), *inner_cmp = mk("sc.inner.cmp"), *found = mk("sc.found"),
-       *next_i = mk("sc.next"), *done = mk("sc.done");
-  b.CreateBr(outer);
-  b.SetInsertPoint(outer);  // for i < na while a[i] != 0
-  auto* i = b.CreateLoad(i64ty, ivar);
-  b.CreateCondBr(b.CreateICmpULT(i, cg.i64(na)), outer_body, done);
-  b.SetInsertPoint(outer_body);
+  auto* ctx = cg.alloca_bytes(24, "find.ctx");
+  auto* state = cg.scratch_bytes(8, true);
+  b.CreateStore(a, ctx);
+  b.CreateStore(s, cg.byte_ptr(ctx, 8));
+  b.CreateStore(state, cg.byte_ptr(ctx, 16));
+  b.CreateStore(cg.i64(uint64_t(-1)), state);
+  static uint32_t seq = 0;
+  auto* cb = cg.make_callback("scry_strfind" + std::to_string(seq++), 0, true);
+  llvm::DebugLoc here = b.getCurrentDebugLocation();
+  CodeGen::FunctionState saved = cg.enter_callback(cb);
+  b.SetCurrentDebugLocation(llvm::DILocation::get(cg.ctx_, here ? here.getLine() : 0, 0, cg.sp_));
+  llvm::Value* i = cb->getArg(0);
+  llvm::Value* cctx = cb->getArg(1);
+  llvm::Value* ca = b.CreateLoad(b.getPtrTy(), cctx);
+  llvm::Value* cs = b.CreateLoad(b.getPtrTy(), cg.byte_ptr(cctx, 8));
+  auto mk = [&](const char* n) { return llvm::BasicBlock::Create(cg.ctx_, n, cb); };
+  auto *start = mk("find.start"), *inner = mk("find.inner"), *inner_body = mk("find.body"),
+       *in_a = mk("find.in_a"), *same = mk("find.same"), *found = mk("find.found"), *stop = mk("find.stop"),
+       *next = mk("find.next");
+  auto* jvar = cg.alloca_bytes(8, "find.j", false);
+  b.CreateCondBr(b.CreateICmpULT(i, cg.i64(na)), start, stop);
+  b.SetInsertPoint(start);  // the end of a (its NUL): not found
   b.CreateStore(cg.i64(0), jvar);
-  b.CreateBr(inner);
-  b.SetInsertPoint(inner);  // for j < ns: sub[j] == 0 means a match
+  b.CreateCondBr(b.CreateICmpEQ(b.CreateLoad(i8, b.CreateGEP(i8, ca, i)), b.getInt8(0)), stop, inner);
+  b.SetInsertPoint(inner);  // for j < |sub| until sub's NUL: a match
   auto* j = b.CreateLoad(i64ty, jvar);
   b.CreateCondBr(b.CreateICmpULT(j, cg.i64(ns)), inner_body, found);
   b.SetInsertPoint(inner_body);
-  auto* cs = b.CreateLoad(i8, b.CreateGEP(i8, s, j));
+  auto* c = b.CreateLoad(i8, b.CreateGEP(i8, cs, j));
   auto* ij = b.CreateAdd(i, j);
-  b.CreateCondBr(b.CreateICmpEQ(cs, b.getInt8(0)), found, inner_cmp);
-  b.SetInsertPoint(inner_cmp);
-  auto* cmp_ok = mk("sc.cmp.ok");
-  b.CreateCondBr(b.CreateICmpULT(ij, cg.i64(na)), cmp_ok, done);
-  b.SetInsertPoint(cmp_ok);
-  auto* ca = b.CreateLoad(i8, b.CreateGEP(i8, a, ij));
-  auto* same = mk("sc.same");
-  b.CreateCondBr(b.CreateICmpEQ(ca, cs), same, next_i);
+  b.CreateCondBr(b.CreateICmpEQ(c, b.getInt8(0)), found, in_a);
+  b.SetInsertPoint(in_a);  // sub runs past the end of a: no match here or further on
+  b.CreateCondBr(b.CreateICmpULT(ij, cg.i64(na)), same, stop);
   b.SetInsertPoint(same);
   b.CreateStore(b.CreateAdd(j, cg.i64(1)), jvar);
-  b.CreateBr(inner);
-  b.SetInsertPoint(next_i);  // no match at i; stop at the end of a
-  auto* ai = b.CreateLoad(i8, b.CreateGEP(i8, a, i));
-  b.CreateStore(b.CreateAdd(i, cg.i64(1)), ivar);
-  b.CreateCondBr(b.CreateICmpEQ(ai, b.getInt8(0)), done, outer);
+  b.CreateCondBr(b.CreateICmpEQ(b.CreateLoad(i8, b.CreateGEP(i8, ca, ij)), c), inner, next);
   b.SetInsertPoint(found);
-  b.CreateStore(cg.i64(1), result);
-  b.CreateBr(done);
-  b.SetInsertPoint(done);
-  return b.CreateLoad(i64ty, result);
+  b.CreateStore(i, b.CreateLoad(b.getPtrTy(), cg.byte_ptr(cctx, 16)));
+  b.CreateRet(cg.i64(1));
+  b.SetInsertPoint(stop);
+  b.CreateRet(cg.i64(1));
+  b.SetInsertPoint(next);
+  b.CreateRet(cg.i64(0));
+  cg.leave_callback(saved);
+  cg.call_helper(abi::kLoop, i64ty, {cg.i64(na), cb, ctx, cg.i64(0)});
+  return b.CreateLoad(i64ty, state);
+}
+
+llvm::Value* lower_find(CodeGen& cg, const Expr& e) {
+  llvm::Value* a = cg.gen_expr(*e.args[0]);
+  llvm::Value* s = cg.gen_expr(*e.args[1]);
+  return gen_find(cg, a, e.args[0]->type.size, s, e.args[1]->type.size);
+}
+
+// substr(s, start [, n]): the bytes from start, at most n of them, read by
+// bpf_probe_read_kernel_str from inside the string (it stops at the NUL and ends the copy with
+// one). start is clamped to [0, |s|], n to what is left.
+llvm::Value* lower_substr(CodeGen& cg, const Expr& e, const Expr*) {
+  auto& b = cg.b_;
+  uint32_t size = e.type.size;
+  llvm::Value* s = cg.gen_expr(*e.args[0]);
+  llvm::Value* start = cg.gen_expr(*e.args[1]);
+  llvm::Value* n = e.args.size() == 3 ? cg.gen_expr(*e.args[2]) : cg.i64(size);
+  auto* out = cg.alloca_bytes(size, "substr");
+  cg.zero_bytes(out, size);
+  auto* last = cg.i64(size - 1);
+  start = b.CreateSelect(b.CreateICmpSLT(start, cg.i64(0)), cg.i64(0), start);
+  start = cg.bounded(start, size - 1);
+  n = b.CreateSelect(b.CreateICmpSLT(n, cg.i64(0)), cg.i64(0), n);
+  auto* room = b.CreateSub(last, start);
+  n = b.CreateAdd(b.CreateSelect(b.CreateICmpULT(n, room), n, room), cg.i64(1));  // with the NUL
+  auto* src = b.CreateGEP(b.getInt8Ty(), s, start);
+  cg.call_helper(abi::kProbeReadKernelStr, b.getInt64Ty(), {out, b.CreateTrunc(cg.bounded(n, size), b.getInt32Ty()), src});
+  return out;
+}
+
+// atoi(s): the decimal number at the start of s (after spaces and one sign), 0 if none; the
+// digits stop at the first other byte, or before the value would overflow. A bpf_loop over s,
+// its state in scratch memory as gen_find's. The context is {s, state}; the state is {value,
+// phase}, the value kept signed as it grows.
+llvm::Value* lower_atoi(CodeGen& cg, const Expr& e, const Expr*) {
+  auto& b = cg.b_;
+  uint32_t size = e.args[0]->type.size;
+  auto* i8 = b.getInt8Ty();
+  auto* i64ty = b.getInt64Ty();
+  enum : uint32_t { kValue = 0, kPhase = 8 };
+  enum : uint64_t { kLeading = 0, kPositive = 1, kNegative = 2 };
+  const int64_t kLast = INT64_MAX / 10;  // past it, one more digit overflows; at it, a digit over 7
+  auto* ctx = cg.alloca_bytes(16, "atoi.ctx");
+  auto* state = cg.scratch_bytes(16, true);
+  b.CreateStore(cg.gen_expr(*e.args[0]), ctx);
+  b.CreateStore(state, cg.byte_ptr(ctx, 8));
+  b.CreateStore(cg.i64(0), cg.byte_ptr(state, kValue));
+  b.CreateStore(cg.i64(kLeading), cg.byte_ptr(state, kPhase));
+  static uint32_t seq = 0;
+  auto* cb = cg.make_callback("scry_atoi" + std::to_string(seq++), 0, true);
+  llvm::DebugLoc here = b.getCurrentDebugLocation();
+  CodeGen::FunctionState saved = cg.enter_callback(cb);
+  b.SetCurrentDebugLocation(llvm::DILocation::get(cg.ctx_, here ? here.getLine() : 0, 0, cg.sp_));
+  llvm::Value* i = cb->getArg(0);
+  llvm::Value* cctx = cb->getArg(1);
+  llvm::Value* cstate = b.CreateLoad(b.getPtrTy(), cg.byte_ptr(cctx, 8));
+  auto field = [&](uint32_t off) { return cg.byte_ptr(cstate, off); };
+  auto mk = [&](const char* n) { return llvm::BasicBlock::Create(cg.ctx_, n, cb); };
+  auto *read = mk("atoi.read"), *lead = mk("atoi.lead"), *begin = mk("atoi.begin"), *number = mk("atoi.number"),
+       *negative = mk("atoi.negative"), *positive = mk("atoi.positive"), *stop = mk("atoi.stop"),
+       *next = mk("atoi.next");
+  b.CreateCondBr(b.CreateICmpULT(i, cg.i64(size)), read, stop);
+  b.SetInsertPoint(read);
+  auto* str = b.CreateLoad(b.getPtrTy(), cctx);
+  auto* c = b.CreateZExt(b.CreateLoad(i8, b.CreateGEP(i8, str, i)), i64ty);
+  b.CreateCondBr(b.CreateICmpEQ(b.CreateLoad(i64ty, field(kPhase)), cg.i64(kLeading)), lead, number);
+  b.SetInsertPoint(lead);  // before the number: spaces, then one sign
+  auto* blank = b.CreateOr(b.CreateICmpEQ(c, cg.i64(' ')), b.CreateICmpEQ(c, cg.i64('\t')));
+  b.CreateCondBr(blank, next, begin);
+  b.SetInsertPoint(begin);
+  auto* minus = b.CreateICmpEQ(c, cg.i64('-'));
+  b.CreateStore(b.CreateSelect(minus, cg.i64(kNegative), cg.i64(kPositive)), field(kPhase));
+  b.CreateCondBr(b.CreateOr(minus, b.CreateICmpEQ(c, cg.i64('+'))), next, number);
+  b.SetInsertPoint(number);
+  auto* d = b.CreateSub(c, cg.i64('0'));
+  auto* v = b.CreateLoad(i64ty, field(kValue));
+  auto* digit = mk("atoi.digit");
+  b.CreateCondBr(b.CreateICmpULT(d, cg.i64(10)), digit, stop);
+  b.SetInsertPoint(digit);
+  b.CreateCondBr(b.CreateICmpEQ(b.CreateLoad(i64ty, field(kPhase)), cg.i64(kNegative)), negative, positive);
+  b.SetInsertPoint(negative);
+  auto* more_neg = mk("atoi.more.neg");
+  auto* over_neg = b.CreateOr(b.CreateICmpSLT(v, cg.i64(uint64_t(-kLast))),
+                              b.CreateAnd(b.CreateICmpEQ(v, cg.i64(uint64_t(-kLast))), b.CreateICmpUGT(d, cg.i64(8))));
+  b.CreateCondBr(over_neg, stop, more_neg);
+  b.SetInsertPoint(more_neg);
+  b.CreateStore(b.CreateSub(b.CreateMul(v, cg.i64(10)), d), field(kValue));
+  b.CreateRet(cg.i64(0));
+  b.SetInsertPoint(positive);
+  auto* more_pos = mk("atoi.more.pos");
+  auto* over_pos = b.CreateOr(b.CreateICmpSGT(v, cg.i64(uint64_t(kLast))),
+                              b.CreateAnd(b.CreateICmpEQ(v, cg.i64(uint64_t(kLast))), b.CreateICmpUGT(d, cg.i64(7))));
+  b.CreateCondBr(over_pos, stop, more_pos);
+  b.SetInsertPoint(more_pos);
+  b.CreateStore(b.CreateAdd(b.CreateMul(v, cg.i64(10)), d), field(kValue));
+  b.CreateRet(cg.i64(0));
+  b.SetInsertPoint(next);
+  b.CreateRet(cg.i64(0));
+  b.SetInsertPoint(stop);
+  b.CreateRet(cg.i64(1));
+  cg.leave_callback(saved);
+  cg.call_helper(abi::kLoop, i64ty, {cg.i64(size), cb, ctx, cg.i64(0)});
+  return b.CreateLoad(i64ty, cg.byte_ptr(state, kValue));
 }
 
 }  // namespace
@@ -237,19 +387,39 @@ const std::vector<Builtin>& string_builtins() {
        .max_args = 2,
        .signature = "strcontains(s, sub)",
        .doc = "1 if sub occurs in s",
+       .type = TYPING([](Sema& s, Expr& e) { return search_type(s, e, Type::integer(8, false)); }),
+       .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) -> llvm::Value* {
+         return cg.b_.CreateZExt(cg.b_.CreateICmpSGE(lower_find(cg, e), cg.i64(0)), cg.b_.getInt64Ty());
+       })},
+      {.name = "strfind",
+       .form = Form::Value,
+       .min_args = 2,
+       .max_args = 2,
+       .signature = "strfind(s, sub)",
+       .doc = "the index of the first sub in s, -1 if there is none",
+       .type = TYPING([](Sema& s, Expr& e) { return search_type(s, e, Type::integer(8, true)); }),
+       .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) { return lower_find(cg, e); })},
+      {.name = "substr",
+       .form = Form::Value,
+       .min_args = 2,
+       .max_args = 3,
+       .signature = "substr(s, start [, n])",
+       .doc = "the part of s from index start, at most n bytes of it",
+       .type = TYPING(substr_type),
+       .lower = LOWERING(lower_substr)},
+      {.name = "atoi",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "atoi(s)",
+       .doc = "the decimal number at the start of s (0 if none)",
        .type = TYPING([](Sema& s, Expr& e) {
-         if (!both_strings(s, e))
-           return Type::none();
-         // A search loop of |s| x |sub| steps: keep it far below the verifier's budget.
-         if (uint64_t(e.args[0]->type.size) * e.args[1]->type.size > 64 * 1024) {
-           s.error(DiagKind::LimitExceeded, e.loc,
-                   "strcontains() on strings this long would be too slow for a BPF program",
-                   "shorten them with str(x, N)");
-           return Type::none();
-         }
-         return Type::integer(8, false);
+         s.positional_as_string(*e.args[0]);
+         Type t = s.arg(e, 0);
+         if (t.kind == TypeKind::None || !s.need(e, 0, t.is_str(), "a string")) return Type::none();
+         return Type::integer(8, true);
        }),
-       .lower = LOWERING(lower_strcontains)},
+       .lower = LOWERING(lower_atoi)},
   };
   return family;
 }

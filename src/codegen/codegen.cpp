@@ -54,6 +54,11 @@ llvm::Value* CodeGen::opaque(llvm::Value* v) {
                             {b_.getInt32(seq++), v});
 }
 
+llvm::Value* CodeGen::bounded(llvm::Value* v, uint32_t max) {
+  v = opaque(v);
+  return b_.CreateSelect(b_.CreateICmpUGT(v, i64(max)), i64(max), v);
+}
+
 void CodeGen::begin_function(llvm::Function* fn) {
   // "entry" holds the stack allocations (and, if needed, the scratch map lookup) and
   // branches to "body", where the code starts.
@@ -68,9 +73,15 @@ void CodeGen::begin_function(llvm::Function* fn) {
 }
 
 llvm::Value* CodeGen::scratch_bytes(uint32_t size, bool pooled) {
+  // A pooled buffer (a statement's temporary) is addressed where it is used: an address
+  // computed once at the function's entry stays live through the whole function, and with
+  // only four registers kept across helper calls, each such address costs 8 bytes of stack.
+  // (Its pool keeps the offset.) A variable's buffer, which any later block may use, is
+  // addressed at the entry.
   auto& list = scratch_pool_[size];
   size_t& used = scratch_used_[size];
-  if (pooled && used < list.size()) return list[used++];
+  auto here = [&](llvm::Value* off) { return b_.CreateGEP(b_.getInt8Ty(), scratch_base_, off); };
+  if (pooled && used < list.size()) return here(list[used++]);
   llvm::BasicBlock* entry = &fn_->getEntryBlock();
   if (!scratch_base_) {
     if (!scratch_) scratch_ = new llvm::GlobalVariable(*mod_, llvm::ArrayType::get(b_.getPtrTy(), 4), false,
@@ -107,13 +118,13 @@ llvm::Value* CodeGen::scratch_bytes(uint32_t size, bool pooled) {
         .notes.push_back("use shorter strings (str(x, N), shorter literals) or fewer of them per probe");
   }
   scratch_max_ = std::max(scratch_max_, scratch_size_now_);
-  llvm::IRBuilder<> eb(entry->getTerminator());
-  auto* p = eb.CreateGEP(b_.getInt8Ty(), scratch_base_, eb.getInt64(off));
   if (pooled) {
-    list.push_back(p);
+    list.push_back(b_.getInt64(off));
     used++;
+    return here(b_.getInt64(off));
   }
-  return p;
+  llvm::IRBuilder<> eb(entry->getTerminator());
+  return eb.CreateGEP(b_.getInt8Ty(), scratch_base_, eb.getInt64(off));
 }
 
 llvm::Value* CodeGen::alloca_bytes(uint32_t size, const std::string& name, bool pooled) {

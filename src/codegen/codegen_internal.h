@@ -71,6 +71,9 @@ class CodeGen {
   // verifier (which tracks less than LLVM does: it loses the range of x % n, of x / n...)
   // is kept only if LLVM cannot prove it redundant and remove it.
   llvm::Value* opaque(llvm::Value* v);
+  // An i64 at most `max`, by a check the verifier sees (a helper's size argument, computed at
+  // run time, must be one it can prove fits the buffer).
+  llvm::Value* bounded(llvm::Value* v, uint32_t max);
   uint32_t var_size(const std::string& name) const {
     auto& sizes = prog_.probes[inst_->probe_index].var_sizes;
     auto it = sizes.find(name);
