@@ -18,6 +18,7 @@ PACKAGES=(
   python-is-python3                             # some of its tests pipe into `python`
   clang-19 libclang-rt-19-dev                   # the sanitizer lane: ASan, UBSan, libFuzzer
   qemu-system-x86 busybox-static xz-utils       # the VM lane: stock kernels under QEMU
+  curl wget openssl                             # the tools' tests: TLS clients (OpenSSL, GnuTLS), a certificate
 )
 
 missing=()

@@ -128,6 +128,7 @@ std::string container_of_path(const std::string& path) {
 }
 
 std::string container_name(uint64_t id) {
+  if (id == 0) return "-";  // none: a packet that reached no socket
   std::string unified = cgroup_paths(id, "unified");
   if (unified.empty()) return "cgroup:" + std::to_string(id);
   return container_of_path(unified.substr(unified.find(':') + 1));

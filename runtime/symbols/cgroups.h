@@ -18,7 +18,7 @@ std::string cgroup_paths(uint64_t id, const std::string& filter);
 std::string container_of_path(const std::string& path);
 
 // container_of_path() of the cgroup v2 whose id is `id`; "cgroup:ID" when it is not found
-// (gone before it was printed, or no cgroup v2 mounted).
+// (gone before it was printed, or no cgroup v2 mounted); "-" for 0 (no cgroup).
 std::string container_name(uint64_t id);
 
 }  // namespace scry

@@ -16,6 +16,11 @@ namespace {
 // Identifiers whose value is one 64-bit word made from a helper's result.
 #define WORD_TYPE TYPING([](Sema&, Expr&) { return Type::integer(8, false); })
 
+#ifndef SCRY_CODEGEN
+// `container` and container(id): a cgroup id, named from its cgroup's path when printed.
+std::string print_container(const Type&, const uint8_t* p, const ValueNames&) { return container_name(word_at(p)); }
+#endif
+
 }  // namespace
 
 const std::vector<Builtin>& process_builtins() {
@@ -118,9 +123,20 @@ const std::vector<Builtin>& process_builtins() {
          return cg.call_helper(kGetCurrentCgroupId, cg.b_.getInt64Ty(), {});
        }),
        .value_kind = "container",
-       .print = PRINTING([](const Type&, const uint8_t* p, const ValueNames&) -> std::string {
-         return container_name(word_at(p));  // named from its cgroup's path when printed
-       })},
+       .print = PRINTING(print_container)},
+      {.name = "container",
+       .form = Form::Value,
+       .min_args = 1,
+       .max_args = 1,
+       .signature = "container(cgroup_id)",
+       .doc = "the container of a cgroup v2 id (a socket's: sk->sk_cgrp_data.cgroup->kn->id)",
+       .type = TYPING([](Sema& s, Expr& e) {
+         if (!s.need(e, 0, s.arg(e, 0).is_int(), "a cgroup id")) return Type::none();
+         return Type::special_value("container", 8);
+       }),
+       .lower = LOWERING([](CodeGen& cg, const Expr& e, const Expr*) -> llvm::Value* { return cg.gen_expr(*e.args[0]); }),
+       .value_kind = "container",
+       .print = PRINTING(print_container)},
       {.name = "cpid",
        .form = Form::Identifier,
        .signature = "cpid",

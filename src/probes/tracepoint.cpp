@@ -166,9 +166,10 @@ llvm::Value* args_lower(CodeGen& cg, const Expr& e) {
     cg.call_helper(kProbeReadKernelStr, b.getInt64Ty(), {buf, b.getInt32(e.type.size), src});
     return buf;
   }
-  if (f->type.is_str()) {
-    auto* buf = cg.alloca_bytes(f->size + 1, "field");
-    cg.zero_bytes(buf, f->size + 1);
+  if (f->type.is_str() || f->type.kind == TypeKind::Array) {
+    uint32_t size = f->type.is_str() ? f->size + 1 : f->size;  // a string gets its NUL
+    auto* buf = cg.alloca_bytes(size, "field");
+    cg.zero_bytes(buf, size);
     cg.call_helper(kProbeReadKernel, b.getInt64Ty(), {buf, b.getInt32(f->size), at});
     return buf;
   }

@@ -60,7 +60,12 @@ TracepointFormat parse_tracepoint_format(const std::string& category, const std:
       if (is_char) f.type = Type::string(64);
       else f.supported = false;
     } else if (!array.empty()) {
+      // "__u8 saddr[4]": an array of integers of size / N bytes each (ntop() reads addresses).
+      uint32_t n = uint32_t(std::strtoul(array.c_str() + 1, nullptr, 10));
+      uint32_t elem = n ? f.size / n : 0;
       if (is_char) f.type = Type::string(f.size);
+      else if (n && elem * n == f.size && (elem == 1 || elem == 2 || elem == 4 || elem == 8))
+        f.type = Type::array(Type::integer(elem, is_signed), n);
       else f.supported = false;
     } else if (f.c_type.find('*') != std::string::npos) {
       f.type = Type::integer(8, false);

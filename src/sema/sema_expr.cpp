@@ -104,6 +104,8 @@ Type Sema::check_expr(Expr& e) {
       if (c.kind != TypeKind::None && !c.is_int())
         error(DiagKind::TypeMismatch, e.args[0]->loc, "a condition must be an integer, not " + c.name());
       if (a.kind == TypeKind::None || b.kind == TypeKind::None) return e.type = Type::none();
+      // Values of builtins (ntop()'s addresses, container) when both are of one kind.
+      if (a.kind == TypeKind::Special && a == b) return e.type = a;
       if (!a.compatible(b) || (!a.is_int() && !a.is_str())) {
         error(DiagKind::TypeMismatch, e.loc,
               "both branches of ?: must have the same type, not " + a.name() + " and " + b.name());
