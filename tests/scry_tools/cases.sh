@@ -1,8 +1,7 @@
 # The cases of run.sh: check [VAR=VALUE...] TOOL "COMMAND" [--args "TOOL ARGS"] REGEX...
 # Available: $HTTPS_PORT $HTTP_PORT (the servers), $CA (their certificate), $TARGET (the test
-# target), $PY, $HERE, $CGTEST and $DOCKER_ID (cgroups made for containertop).
-S='[[:space:]]+'
-N='[0-9]+'
+# target), $PY, $HERE, $CGTEST and $DOCKER_ID (cgroups made for containertop); in patterns,
+# $S for spaces and $N for a number.
 
 # --- API calls and payloads --------------------------------------------------------------------
 # curl (OpenSSL: SSL_write/SSL_read): the request's and the answers' plaintext; lines longer than

@@ -70,8 +70,20 @@ def setuid():
 
 
 def finit_module():
-    """finit_module(-1): refused (EBADF) before anything is loaded."""
+    """finit_module(-1): refused (EBADF) before anything is loaded; delete_module of a module
+    that is not loaded (ENOENT)."""
     print(libc.syscall(313, -1, b"", 0), ctypes.get_errno())
+    print(libc.syscall(176, b"scry_no_such_module", 0), ctypes.get_errno())
+
+
+def load_module(path):
+    """Loads the module file at path (finit_module; an .xz file decompressed by the kernel,
+    MODULE_INIT_COMPRESSED_FILE), then removes it (delete_module)."""
+    name = os.path.basename(path).split(".")[0]
+    with open(path, "rb") as f:
+        rc = libc.syscall(313, f.fileno(), b"", 4 if path.endswith(".xz") else 0)
+        print("finit_module", rc, ctypes.get_errno())
+    print("delete_module", libc.syscall(176, name.encode(), 0o4000), ctypes.get_errno())  # O_NONBLOCK
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 # checks its output against regular expressions.
 # With BUILD_DIR, the tools are also run from a tree `cmake --install` made: `scry
 # tools/NAME.bt` from any directory, and their man pages.
+# SCRY_TOOLS_CASES=FILE runs the cases of FILE instead (the VM lane's: tests/vm/tool_cases_scry.sh).
 # usage: run.sh SCRY TARGET [BUILD_DIR]
 set -u
 SCRY="$(realpath "$1")"
@@ -57,6 +58,8 @@ fi
 
 pass=0
 fail=0
+S='[[:space:]]+'  # in the cases' patterns: spaces, a number
+N='[0-9]+'
 # check [VAR=VALUE...] TOOL "COMMAND" [ARGS -- ] REGEX...: runs scry -c COMMAND tools/TOOL ARGS;
 # each REGEX (extended) must match a line of its output, each !REGEX none.
 check() {
@@ -98,7 +101,7 @@ report() {
   fi
 }
 
-. "$HERE/cases.sh"
+. "${SCRY_TOOLS_CASES:-$HERE/cases.sh}"
 
 if [ -n "$BUILD" ]; then
   bad=""

@@ -10,6 +10,8 @@
 #   - Debian's kprobe tools (tool_cases.txt) under both, on triggers the test target makes;
 #   - a program compiled on this machine is not run from the compile cache there
 #     (cross_kernel.sh);
+#   - scry's own tools where this machine's kernel cannot show them (tool_cases_scry.sh:
+#     module loads);
 #   - the tests of bpftrace's own suite that attach kprobes or kfuncs (not_yet_passing_vm.txt
 #     lists those that do not pass yet).
 # Exit status 77 (ctest: skipped) with the reason when QEMU or a kernel package cannot be had.
@@ -32,6 +34,7 @@ mkdir -p "$out"
   printf '%q %q %q || rc=1\n' "$here/diff.sh" "$scry" "$here/diff"
   printf '%q %q %q %q || rc=1\n' "$tests/tools/run_tools_live.sh" "$scry" "$target" "$here/tool_cases.txt"
   printf '%q guest %q %q || rc=1\n' "$here/cross_kernel.sh" "$scry" "$out/cache"
+  printf 'SCRY_TOOLS_CASES=%q %q %q %q || rc=1\n' "$here/tool_cases_scry.sh" "$tests/scry_tools/run.sh" "$scry" "$target"
   # bpftrace's own tests that attach kprobes or kfuncs (skipped on this machine), with their
   # time limits tripled: the guest is emulated, and a cold start there takes seconds.
   printf '/usr/bin/python3 %q %q --only-kinds kprobe,kfunc --timeout-scale 3 --list %q --log /vmout/suite.log >/vmout/suite.txt 2>&1 || rc=1\n' \
