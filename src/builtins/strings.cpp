@@ -29,19 +29,17 @@ Type str_type(Sema& s, Expr& e) {
   s.positional_as_string(*e.args[0]);
   Type t = s.arg(e, 0);
   uint32_t size = s.options().default_strlen;
+  // A length known only at run time keeps BPFTRACE_STRLEN (bpftrace's rule); a literal one
+  // sizes the string.
   int64_t len = 0;
   bool literal = e.args.size() == 2 && s.literal_int(*e.args[1], len);
-  if (e.args.size() == 2 && !literal && s.arg(e, 1).is_int()) {
-    // A length known only at run time (bpftrace's rule): at most BPFTRACE_STRLEN bytes.
-  } else if (e.args.size() == 2) {
-    if (!literal || len < 1) {
-      s.error(DiagKind::BadLiteralArg, e.args[1]->loc, "str() length must be a positive integer");
-    } else if (len > kMaxStrLen) {
-      s.error(DiagKind::LimitExceeded, e.args[1]->loc,
-              "str() length " + std::to_string(len) + " is over the limit of " + std::to_string(kMaxStrLen) + " bytes");
-    } else {
-      size = uint32_t(len) + 1;
-    }
+  if ((literal && len < 1) || (e.args.size() == 2 && !literal && !s.arg(e, 1).is_int())) {
+    s.error(DiagKind::BadLiteralArg, e.args[1]->loc, "str() length must be a positive integer");
+  } else if (literal && len > kMaxStrLen) {
+    s.error(DiagKind::LimitExceeded, e.args[1]->loc,
+            "str() length " + std::to_string(len) + " is over the limit of " + std::to_string(kMaxStrLen) + " bytes");
+  } else if (literal) {
+    size = uint32_t(len) + 1;
   }
   if (t.kind == TypeKind::None) return Type::none();
   if (t.is_str()) return Type::string(std::min(t.size, size));
@@ -50,8 +48,8 @@ Type str_type(Sema& s, Expr& e) {
   return Type::string(size);
 }
 
-// strcontains and strfind: two strings, searched by a loop of |s| x |sub| steps, which the
-// verifier walks step by step: kept far below its budget of a million instructions.
+// strcontains and strfind: two strings, searched at each event in up to |s| x |sub| steps:
+// kept cheap.
 Type search_type(Sema& s, Expr& e, Type result) {
   if (!both_strings(s, e)) return Type::none();
   if (uint64_t(e.args[0]->type.size) * e.args[1]->type.size > 64 * 1024) {
@@ -177,9 +175,10 @@ llvm::Value* lower_buf(CodeGen& cg, const Expr& e, const Expr*) {
 // positions is a bpf_loop, whose callback compares sub at one position (a loop of |sub| steps).
 // The verifier checks the callback until the state it starts from repeats; what the callback
 // keeps from one position to the next therefore lives in scratch map memory, where the
-// verifier follows no values (on the stack, each new value made a state it had not seen). (A plain loop instead made it explore
-// what follows once per position found: a few searches in a row passed its budget of a
-// million instructions.) The callback's context is {a, sub, state}; the state is {result}.
+// verifier follows no values (on the stack, each new value made a state it had not seen). A
+// plain loop instead made it check what follows once per position found: a few searches in a
+// row passed its budget of a million instructions. The context is {a, sub, state}; the state
+// is {result}.
 llvm::Value* gen_find(CodeGen& cg, llvm::Value* a, uint32_t na, llvm::Value* s, uint32_t ns) {
   auto& b = cg.b_;
   auto* i8 = b.getInt8Ty();
@@ -190,44 +189,40 @@ llvm::Value* gen_find(CodeGen& cg, llvm::Value* a, uint32_t na, llvm::Value* s, 
   b.CreateStore(s, cg.byte_ptr(ctx, 8));
   b.CreateStore(state, cg.byte_ptr(ctx, 16));
   b.CreateStore(cg.i64(uint64_t(-1)), state);
-  static uint32_t seq = 0;
-  auto* cb = cg.make_callback("scry_strfind" + std::to_string(seq++), 0, true);
-  llvm::DebugLoc here = b.getCurrentDebugLocation();
-  CodeGen::FunctionState saved = cg.enter_callback(cb);
-  b.SetCurrentDebugLocation(llvm::DILocation::get(cg.ctx_, here ? here.getLine() : 0, 0, cg.sp_));
-  llvm::Value* i = cb->getArg(0);
-  llvm::Value* cctx = cb->getArg(1);
-  llvm::Value* ca = b.CreateLoad(b.getPtrTy(), cctx);
-  llvm::Value* cs = b.CreateLoad(b.getPtrTy(), cg.byte_ptr(cctx, 8));
-  auto mk = [&](const char* n) { return llvm::BasicBlock::Create(cg.ctx_, n, cb); };
-  auto *start = mk("find.start"), *inner = mk("find.inner"), *inner_body = mk("find.body"),
-       *in_a = mk("find.in_a"), *same = mk("find.same"), *found = mk("find.found"), *stop = mk("find.stop"),
-       *next = mk("find.next");
-  auto* jvar = cg.alloca_bytes(8, "find.j", false);
-  b.CreateCondBr(b.CreateICmpULT(i, cg.i64(na)), start, stop);
-  b.SetInsertPoint(start);  // the end of a (its NUL): not found
-  b.CreateStore(cg.i64(0), jvar);
-  b.CreateCondBr(b.CreateICmpEQ(b.CreateLoad(i8, b.CreateGEP(i8, ca, i)), b.getInt8(0)), stop, inner);
-  b.SetInsertPoint(inner);  // for j < |sub| until sub's NUL: a match
-  auto* j = b.CreateLoad(i64ty, jvar);
-  b.CreateCondBr(b.CreateICmpULT(j, cg.i64(ns)), inner_body, found);
-  b.SetInsertPoint(inner_body);
-  auto* c = b.CreateLoad(i8, b.CreateGEP(i8, cs, j));
-  auto* ij = b.CreateAdd(i, j);
-  b.CreateCondBr(b.CreateICmpEQ(c, b.getInt8(0)), found, in_a);
-  b.SetInsertPoint(in_a);  // sub runs past the end of a: no match here or further on
-  b.CreateCondBr(b.CreateICmpULT(ij, cg.i64(na)), same, stop);
-  b.SetInsertPoint(same);
-  b.CreateStore(b.CreateAdd(j, cg.i64(1)), jvar);
-  b.CreateCondBr(b.CreateICmpEQ(b.CreateLoad(i8, b.CreateGEP(i8, ca, ij)), c), inner, next);
-  b.SetInsertPoint(found);
-  b.CreateStore(i, b.CreateLoad(b.getPtrTy(), cg.byte_ptr(cctx, 16)));
-  b.CreateRet(cg.i64(1));
-  b.SetInsertPoint(stop);
-  b.CreateRet(cg.i64(1));
-  b.SetInsertPoint(next);
-  b.CreateRet(cg.i64(0));
-  cg.leave_callback(saved);
+  auto* cb = cg.loop_callback("scry_strfind", [&](llvm::Function* cb) {
+    llvm::Value* i = cb->getArg(0);
+    llvm::Value* cctx = cb->getArg(1);
+    llvm::Value* ca = b.CreateLoad(b.getPtrTy(), cctx);
+    llvm::Value* cs = b.CreateLoad(b.getPtrTy(), cg.byte_ptr(cctx, 8));
+    auto mk = [&](const char* n) { return llvm::BasicBlock::Create(cg.ctx_, n, cb); };
+    auto *start = mk("find.start"), *inner = mk("find.inner"), *inner_body = mk("find.body"),
+         *in_a = mk("find.in_a"), *same = mk("find.same"), *found = mk("find.found"), *stop = mk("find.stop"),
+         *next = mk("find.next");
+    auto* jvar = cg.alloca_bytes(8, "find.j", false);
+    b.CreateCondBr(b.CreateICmpULT(i, cg.i64(na)), start, stop);
+    b.SetInsertPoint(start);  // the end of a (its NUL): not found
+    b.CreateStore(cg.i64(0), jvar);
+    b.CreateCondBr(b.CreateICmpEQ(b.CreateLoad(i8, b.CreateGEP(i8, ca, i)), b.getInt8(0)), stop, inner);
+    b.SetInsertPoint(inner);  // for j < |sub| until sub's NUL: a match
+    auto* j = b.CreateLoad(i64ty, jvar);
+    b.CreateCondBr(b.CreateICmpULT(j, cg.i64(ns)), inner_body, found);
+    b.SetInsertPoint(inner_body);
+    auto* c = b.CreateLoad(i8, b.CreateGEP(i8, cs, j));
+    auto* ij = b.CreateAdd(i, j);
+    b.CreateCondBr(b.CreateICmpEQ(c, b.getInt8(0)), found, in_a);
+    b.SetInsertPoint(in_a);  // sub runs past the end of a: no match here or further on
+    b.CreateCondBr(b.CreateICmpULT(ij, cg.i64(na)), same, stop);
+    b.SetInsertPoint(same);
+    b.CreateStore(b.CreateAdd(j, cg.i64(1)), jvar);
+    b.CreateCondBr(b.CreateICmpEQ(b.CreateLoad(i8, b.CreateGEP(i8, ca, ij)), c), inner, next);
+    b.SetInsertPoint(found);
+    b.CreateStore(i, b.CreateLoad(b.getPtrTy(), cg.byte_ptr(cctx, 16)));
+    b.CreateRet(cg.i64(1));
+    b.SetInsertPoint(stop);
+    b.CreateRet(cg.i64(1));
+    b.SetInsertPoint(next);
+    b.CreateRet(cg.i64(0));
+  });
   cg.call_helper(abi::kLoop, i64ty, {cg.i64(na), cb, ctx, cg.i64(0)});
   return b.CreateLoad(i64ty, state);
 }
@@ -278,59 +273,55 @@ llvm::Value* lower_atoi(CodeGen& cg, const Expr& e, const Expr*) {
   b.CreateStore(state, cg.byte_ptr(ctx, 8));
   b.CreateStore(cg.i64(0), cg.byte_ptr(state, kValue));
   b.CreateStore(cg.i64(kLeading), cg.byte_ptr(state, kPhase));
-  static uint32_t seq = 0;
-  auto* cb = cg.make_callback("scry_atoi" + std::to_string(seq++), 0, true);
-  llvm::DebugLoc here = b.getCurrentDebugLocation();
-  CodeGen::FunctionState saved = cg.enter_callback(cb);
-  b.SetCurrentDebugLocation(llvm::DILocation::get(cg.ctx_, here ? here.getLine() : 0, 0, cg.sp_));
-  llvm::Value* i = cb->getArg(0);
-  llvm::Value* cctx = cb->getArg(1);
-  llvm::Value* cstate = b.CreateLoad(b.getPtrTy(), cg.byte_ptr(cctx, 8));
-  auto field = [&](uint32_t off) { return cg.byte_ptr(cstate, off); };
-  auto mk = [&](const char* n) { return llvm::BasicBlock::Create(cg.ctx_, n, cb); };
-  auto *read = mk("atoi.read"), *lead = mk("atoi.lead"), *begin = mk("atoi.begin"), *number = mk("atoi.number"),
-       *negative = mk("atoi.negative"), *positive = mk("atoi.positive"), *stop = mk("atoi.stop"),
-       *next = mk("atoi.next");
-  b.CreateCondBr(b.CreateICmpULT(i, cg.i64(size)), read, stop);
-  b.SetInsertPoint(read);
-  auto* str = b.CreateLoad(b.getPtrTy(), cctx);
-  auto* c = b.CreateZExt(b.CreateLoad(i8, b.CreateGEP(i8, str, i)), i64ty);
-  b.CreateCondBr(b.CreateICmpEQ(b.CreateLoad(i64ty, field(kPhase)), cg.i64(kLeading)), lead, number);
-  b.SetInsertPoint(lead);  // before the number: spaces, then one sign
-  auto* blank = b.CreateOr(b.CreateICmpEQ(c, cg.i64(' ')), b.CreateICmpEQ(c, cg.i64('\t')));
-  b.CreateCondBr(blank, next, begin);
-  b.SetInsertPoint(begin);
-  auto* minus = b.CreateICmpEQ(c, cg.i64('-'));
-  b.CreateStore(b.CreateSelect(minus, cg.i64(kNegative), cg.i64(kPositive)), field(kPhase));
-  b.CreateCondBr(b.CreateOr(minus, b.CreateICmpEQ(c, cg.i64('+'))), next, number);
-  b.SetInsertPoint(number);
-  auto* d = b.CreateSub(c, cg.i64('0'));
-  auto* v = b.CreateLoad(i64ty, field(kValue));
-  auto* digit = mk("atoi.digit");
-  b.CreateCondBr(b.CreateICmpULT(d, cg.i64(10)), digit, stop);
-  b.SetInsertPoint(digit);
-  b.CreateCondBr(b.CreateICmpEQ(b.CreateLoad(i64ty, field(kPhase)), cg.i64(kNegative)), negative, positive);
-  b.SetInsertPoint(negative);
-  auto* more_neg = mk("atoi.more.neg");
-  auto* over_neg = b.CreateOr(b.CreateICmpSLT(v, cg.i64(uint64_t(-kLast))),
-                              b.CreateAnd(b.CreateICmpEQ(v, cg.i64(uint64_t(-kLast))), b.CreateICmpUGT(d, cg.i64(8))));
-  b.CreateCondBr(over_neg, stop, more_neg);
-  b.SetInsertPoint(more_neg);
-  b.CreateStore(b.CreateSub(b.CreateMul(v, cg.i64(10)), d), field(kValue));
-  b.CreateRet(cg.i64(0));
-  b.SetInsertPoint(positive);
-  auto* more_pos = mk("atoi.more.pos");
-  auto* over_pos = b.CreateOr(b.CreateICmpSGT(v, cg.i64(uint64_t(kLast))),
-                              b.CreateAnd(b.CreateICmpEQ(v, cg.i64(uint64_t(kLast))), b.CreateICmpUGT(d, cg.i64(7))));
-  b.CreateCondBr(over_pos, stop, more_pos);
-  b.SetInsertPoint(more_pos);
-  b.CreateStore(b.CreateAdd(b.CreateMul(v, cg.i64(10)), d), field(kValue));
-  b.CreateRet(cg.i64(0));
-  b.SetInsertPoint(next);
-  b.CreateRet(cg.i64(0));
-  b.SetInsertPoint(stop);
-  b.CreateRet(cg.i64(1));
-  cg.leave_callback(saved);
+  auto* cb = cg.loop_callback("scry_atoi", [&](llvm::Function* cb) {
+    llvm::Value* i = cb->getArg(0);
+    llvm::Value* cctx = cb->getArg(1);
+    llvm::Value* cstate = b.CreateLoad(b.getPtrTy(), cg.byte_ptr(cctx, 8));
+    auto field = [&](uint32_t off) { return cg.byte_ptr(cstate, off); };
+    auto mk = [&](const char* n) { return llvm::BasicBlock::Create(cg.ctx_, n, cb); };
+    auto *read = mk("atoi.read"), *lead = mk("atoi.lead"), *begin = mk("atoi.begin"), *number = mk("atoi.number"),
+         *negative = mk("atoi.negative"), *positive = mk("atoi.positive"), *stop = mk("atoi.stop"),
+         *next = mk("atoi.next");
+    b.CreateCondBr(b.CreateICmpULT(i, cg.i64(size)), read, stop);
+    b.SetInsertPoint(read);
+    auto* str = b.CreateLoad(b.getPtrTy(), cctx);
+    auto* c = b.CreateZExt(b.CreateLoad(i8, b.CreateGEP(i8, str, i)), i64ty);
+    b.CreateCondBr(b.CreateICmpEQ(b.CreateLoad(i64ty, field(kPhase)), cg.i64(kLeading)), lead, number);
+    b.SetInsertPoint(lead);  // before the number: spaces, then one sign
+    auto* blank = b.CreateOr(b.CreateICmpEQ(c, cg.i64(' ')), b.CreateICmpEQ(c, cg.i64('\t')));
+    b.CreateCondBr(blank, next, begin);
+    b.SetInsertPoint(begin);
+    auto* minus = b.CreateICmpEQ(c, cg.i64('-'));
+    b.CreateStore(b.CreateSelect(minus, cg.i64(kNegative), cg.i64(kPositive)), field(kPhase));
+    b.CreateCondBr(b.CreateOr(minus, b.CreateICmpEQ(c, cg.i64('+'))), next, number);
+    b.SetInsertPoint(number);
+    auto* d = b.CreateSub(c, cg.i64('0'));
+    auto* v = b.CreateLoad(i64ty, field(kValue));
+    auto* digit = mk("atoi.digit");
+    b.CreateCondBr(b.CreateICmpULT(d, cg.i64(10)), digit, stop);
+    b.SetInsertPoint(digit);
+    b.CreateCondBr(b.CreateICmpEQ(b.CreateLoad(i64ty, field(kPhase)), cg.i64(kNegative)), negative, positive);
+    b.SetInsertPoint(negative);
+    auto* more_neg = mk("atoi.more.neg");
+    auto* over_neg = b.CreateOr(b.CreateICmpSLT(v, cg.i64(uint64_t(-kLast))),
+                                b.CreateAnd(b.CreateICmpEQ(v, cg.i64(uint64_t(-kLast))), b.CreateICmpUGT(d, cg.i64(8))));
+    b.CreateCondBr(over_neg, stop, more_neg);
+    b.SetInsertPoint(more_neg);
+    b.CreateStore(b.CreateSub(b.CreateMul(v, cg.i64(10)), d), field(kValue));
+    b.CreateRet(cg.i64(0));
+    b.SetInsertPoint(positive);
+    auto* more_pos = mk("atoi.more.pos");
+    auto* over_pos = b.CreateOr(b.CreateICmpSGT(v, cg.i64(uint64_t(kLast))),
+                                b.CreateAnd(b.CreateICmpEQ(v, cg.i64(uint64_t(kLast))), b.CreateICmpUGT(d, cg.i64(7))));
+    b.CreateCondBr(over_pos, stop, more_pos);
+    b.SetInsertPoint(more_pos);
+    b.CreateStore(b.CreateAdd(b.CreateMul(v, cg.i64(10)), d), field(kValue));
+    b.CreateRet(cg.i64(0));
+    b.SetInsertPoint(next);
+    b.CreateRet(cg.i64(0));
+    b.SetInsertPoint(stop);
+    b.CreateRet(cg.i64(1));
+  });
   cg.call_helper(abi::kLoop, i64ty, {cg.i64(size), cb, ctx, cg.i64(0)});
   return b.CreateLoad(i64ty, cg.byte_ptr(state, kValue));
 }

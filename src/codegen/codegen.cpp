@@ -388,6 +388,17 @@ llvm::Function* CodeGen::make_callback(const std::string& name, int line, bool l
   return fn;
 }
 
+llvm::Function* CodeGen::loop_callback(const std::string& base,
+                                       const std::function<void(llvm::Function* cb)>& body) {
+  auto* cb = make_callback(base + std::to_string(loop_callbacks_++), 0, true);
+  llvm::DebugLoc here = b_.getCurrentDebugLocation();
+  FunctionState saved = enter_callback(cb);
+  b_.SetCurrentDebugLocation(llvm::DILocation::get(ctx_, here ? here.getLine() : 0, 0, sp_));
+  body(cb);
+  leave_callback(saved);
+  return cb;
+}
+
 CodeGen::FunctionState CodeGen::enter_callback(llvm::Function* cb) {
   FunctionState s{function_members(), b_.GetInsertBlock(), b_.getCurrentDebugLocation()};
   callback_depth_++;

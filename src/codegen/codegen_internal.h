@@ -45,6 +45,11 @@ class CodeGen {
   // the verifier checks callbacks by their prototype.
   // With `loop`, a bpf_loop callback instead: (u64 index, ctx).
   llvm::Function* make_callback(const std::string& name, int line, bool loop = false);
+  // A bpf_loop callback (u64 index, ctx) named `base` and a number, at the current script
+  // line; `body` generates it and ends each of its paths with a return (0: go on, 1: stop).
+  // The caller passes it to bpf_loop (kLoop).
+  llvm::Function* loop_callback(const std::string& base, const std::function<void(llvm::Function* cb)>& body);
+  uint32_t loop_callbacks_ = 0;  // numbers their names
   static std::string program_name(const ProbeSpec& spec, size_t index);
   // Code generation moves into a callback and back: what belongs to the function being
   // generated is saved on entering the callback and restored on leaving it.
@@ -201,7 +206,6 @@ class CodeGen {
   // a bpf_loop callback (the verifier checks the body once, however many CPUs there are).
   void for_each_cpu_value(uint32_t map_id, llvm::Value* key, llvm::Value* dst,
                           const std::function<void(llvm::Value*, llvm::Value*)>& body);
-  uint32_t cpu_loops_ = 0;  // names the callbacks
   std::map<uint32_t, llvm::Function*> snapshot_cbs_;  // by map id
   // clear(@m) / zero(@m): every element deleted / set to zero, in the kernel, now.
   void gen_clear_map(const Expr& call, bool zero);

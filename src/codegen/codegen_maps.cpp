@@ -243,15 +243,12 @@ void CodeGen::delete_buckets(uint32_t map_id, llvm::Value* bkey) {
   const MapSpec& spec = manifest_.maps[map_id];
   llvm::Function*& cb = delete_cbs_[map_id];
   if (!cb) {
-    cb = make_callback("scry_delete_buckets" + std::to_string(map_id), 0, true);
-    llvm::DebugLoc here = b_.getCurrentDebugLocation();
-    FunctionState saved = enter_callback(cb);
-    b_.SetCurrentDebugLocation(llvm::DILocation::get(ctx_, here ? here.getLine() : 0, 0, sp_));
-    llvm::Value* k = cb->getArg(1);
-    b_.CreateStore(cb->getArg(0), byte_ptr(k, spec.bpf_key_size() - 8));
-    call_helper(kMapDelete, b_.getInt64Ty(), {maps_[map_id], k});
-    b_.CreateRet(i64(0));
-    leave_callback(saved);
+    cb = loop_callback("scry_delete_buckets", [&](llvm::Function* cb) {
+      llvm::Value* k = cb->getArg(1);
+      b_.CreateStore(cb->getArg(0), byte_ptr(k, spec.bpf_key_size() - 8));
+      call_helper(kMapDelete, b_.getInt64Ty(), {maps_[map_id], k});
+      b_.CreateRet(i64(0));
+    });
   }
   call_helper(kLoop, b_.getInt64Ty(), {i64(spec.value.buckets()), cb, bkey, i64(0)});
 }

@@ -49,22 +49,20 @@ void CodeGen::for_each_cpu_value(uint32_t map_id, llvm::Value* key, llvm::Value*
   auto* ctx = alloca_bytes(16, "cpu.ctx", false);
   b_.CreateStore(key, ctx);
   b_.CreateStore(dst ? dst : llvm::ConstantPointerNull::get(b_.getPtrTy()), byte_ptr(ctx, 8));
-  auto* cb = make_callback("scry_cpus" + std::to_string(cpu_loops_++), 0, true);
-  llvm::DebugLoc here = b_.getCurrentDebugLocation();
-  FunctionState saved = enter_callback(cb);
-  b_.SetCurrentDebugLocation(llvm::DILocation::get(ctx_, here ? here.getLine() : 0, 0, sp_));
-  llvm::Value* k = b_.CreateLoad(b_.getPtrTy(), cb->getArg(1));
-  llvm::Value* d = b_.CreateLoad(b_.getPtrTy(), byte_ptr(cb->getArg(1), 8));
-  auto* v = call_helper(kMapLookupPercpuElem, b_.getPtrTy(), {maps_[map_id], k, b_.CreateTrunc(cb->getArg(0), b_.getInt32Ty())});
-  auto* each = llvm::BasicBlock::Create(ctx_, "cpu.each", cb);
-  auto* stop = llvm::BasicBlock::Create(ctx_, "cpu.none", cb);
-  b_.CreateCondBr(b_.CreateIsNull(v), stop, each);
-  b_.SetInsertPoint(stop);
-  b_.CreateRet(i64(1));  // no such CPU: stop
-  b_.SetInsertPoint(each);
-  body(v, d);
-  b_.CreateRet(i64(0));
-  leave_callback(saved);
+  auto* cb = loop_callback("scry_cpus", [&](llvm::Function* cb) {
+    llvm::Value* k = b_.CreateLoad(b_.getPtrTy(), cb->getArg(1));
+    llvm::Value* d = b_.CreateLoad(b_.getPtrTy(), byte_ptr(cb->getArg(1), 8));
+    auto* v = call_helper(kMapLookupPercpuElem, b_.getPtrTy(),
+                          {maps_[map_id], k, b_.CreateTrunc(cb->getArg(0), b_.getInt32Ty())});
+    auto* each = llvm::BasicBlock::Create(ctx_, "cpu.each", cb);
+    auto* stop = llvm::BasicBlock::Create(ctx_, "cpu.none", cb);
+    b_.CreateCondBr(b_.CreateIsNull(v), stop, each);
+    b_.SetInsertPoint(stop);
+    b_.CreateRet(i64(1));  // no such CPU: stop
+    b_.SetInsertPoint(each);
+    body(v, d);
+    b_.CreateRet(i64(0));
+  });
   call_helper(kLoop, b_.getInt64Ty(), {i64(uint64_t(ncpus > 0 ? ncpus : 1)), cb, ctx, i64(0)});
 }
 
