@@ -57,11 +57,19 @@ struct MapSpec {
   // of every key (an lhist of 1,000 buckets would take 8 KB per key per CPU). User space puts
   // each key's buckets back together (group_buckets) into `value`, an array of counts.
   bool bucketed = false;
+  // Bucketed maps compiled for --metrics: bucket index value.buckets() holds the sum of the
+  // values (a histogram's _sum in Prometheus); group_buckets puts it after the counts.
+  bool hist_sum = false;
+  // A label name for each part of the key (--metrics): the builtin, field or variable the first
+  // use's key expression is (comm, pid, filename), or key0, key1... by position.
+  std::vector<std::string> key_names;
   uint32_t key_size() const { return key.kind == TypeKind::None ? 8 : key.size; }
   // The BPF map's own key and value: for a bucketed map, the key padded to 8 bytes then the
   // u64 bucket index; the value a u64.
   uint32_t bpf_key_size() const { return bucketed ? (key_size() + 7) / 8 * 8 + 8 : key_size(); }
   uint32_t bpf_value_size() const { return bucketed ? 8 : value.value_size(); }
+  // Bucket indexes in the BPF map: the buckets, then the sum when there is one.
+  uint32_t bucket_slots() const { return value.buckets() + (hist_sum ? 1 : 0); }
 };
 
 // A stack trace map: kstack/ustack values of up to `frames` frames are ids in it.

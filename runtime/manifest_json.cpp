@@ -49,7 +49,7 @@ void from_json(const json& j, Type& t) {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ProbeSpec, kind, attach, listed, name, prog_name, category, event, period_ns,
                                    freq_hz, path, func, func_display, funcs, funcs_base, offset, sw_config, sw_period, hint,
                                    ref_ctr_offset, wp_addr, wp_len, wp_mode, block, wp_arg, wp_async)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MapSpec, name, bpf_name, key, value, max_entries, percpu, bucketed)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MapSpec, name, bpf_name, key, value, max_entries, percpu, bucketed, hist_sum, key_names)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(StackMapSpec, bpf_name, frames)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PrintfSpec, print_value, format, args, offsets)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HelperSite, helper, line, col, end_col, file, source)

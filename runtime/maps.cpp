@@ -44,7 +44,7 @@ std::vector<uint8_t> fold_percpu(const MapSpec& spec, const uint8_t* raw, int nc
 }
 
 std::vector<MapEntry> group_buckets(const MapSpec& spec, std::vector<MapEntry> raw) {
-  uint32_t ks = spec.key_size(), index_at = spec.bpf_key_size() - 8, nb = spec.value.buckets();
+  uint32_t ks = spec.key_size(), index_at = spec.bpf_key_size() - 8, nb = spec.bucket_slots();
   std::map<std::vector<uint8_t>, std::vector<uint8_t>> by_key;
   for (auto& e : raw) {
     if (e.key.size() < index_at + 8 || e.value.size() < 8) continue;

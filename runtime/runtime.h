@@ -23,8 +23,11 @@ struct RunOptions {
   bool warn_missing = false;  // --missing-probes=warn
   size_t cat_bytes_max = 10240;  // BPFTRACE_CAT_BYTES_MAX: what cat() prints of a file, at most
   uint32_t log_size = 1000000;   // BPFTRACE_LOG_SIZE: bytes of the verifier's log that -v asks for
-  bool demangle = true;
-  bool truncate_out = false;     // -o FILE: emptied once the program has loaded, not before          // BPFTRACE_NO_CPP_DEMANGLE=1: C++ names in stacks as in the binary
+  bool demangle = true;         // BPFTRACE_NO_CPP_DEMANGLE=1: C++ names in stacks as in the binary
+  bool truncate_out = false;     // -o FILE: emptied once the program has loaded, not before
+  // --metrics [ADDR:]PORT: the maps served to Prometheus while the program runs (port -1: not)
+  std::string metrics_host = "0.0.0.0";
+  int metrics_port = -1;
 };
 
 // Returns the process exit code. Load failures are returned in `load_error` (exit code 1)

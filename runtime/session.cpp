@@ -7,14 +7,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sys/epoll.h>
+
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <utility>
 
 #include "runtime/attach.h"
 #include "runtime/events.h"
 #include "runtime/features.h"
+#include "runtime/format/prometheus.h"
 #include "runtime/maps.h"
+#include "runtime/metrics/endpoint.h"
 #include "runtime/runtime.h"
 #include "runtime/symbols/kallsyms.h"
 #include "runtime/symbols/user_symbols.h"
@@ -213,6 +218,33 @@ uint64_t discard_unread(ring_buffer* rb, EventContext& ec) {
   return std::exchange(ec.discarded, 0);
 }
 
+// Waits up to `timeout_ms` for records without reading them (ring_buffer__poll would read
+// them at once): the caller reads them in its turn at the maps. >0 when there are some.
+int wait_for_records(ring_buffer* rb, int timeout_ms) {
+  epoll_event ev;
+  int n = epoll_wait(ring_buffer__epoll_fd(rb), &ev, 1, timeout_ms);
+  return n < 0 ? -errno : n;
+}
+
+// --metrics: the endpoint, whose scrapes read every map and the drop counters once each, in
+// their turn (`turn`: the event loop holds it while it handles records and prints).
+std::unique_ptr<MetricsEndpoint> start_metrics(const RunOptions& opts, const Manifest& m, const EventContext& ec,
+                                               int drops_fd, std::mutex& turn, std::string& error) {
+  auto render = [&m, &ec, drops_fd, &turn] {
+    std::lock_guard<std::mutex> lock(turn);
+    std::vector<std::vector<MapEntry>> all;
+    for (size_t i = 0; i < m.maps.size(); i++) all.push_back(read_map(ec.map_fds[i], m.maps[i]));
+    return fmt::prometheus_text(m, all, read_drops(drops_fd, 1 + m.maps.size()), ec.names);
+  };
+  auto endpoint = serve_metrics(opts.metrics_host, opts.metrics_port, render, error);
+  if (endpoint) {
+    bool v6 = opts.metrics_host.find(':') != std::string::npos;
+    fprintf(stderr, "scry: serving metrics on http://%s%s%s:%d/metrics\n", v6 ? "[" : "", opts.metrics_host.c_str(),
+            v6 ? "]" : "", endpoint->port());
+  }
+  return endpoint;
+}
+
 }  // namespace
 
 int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOptions& opts,
@@ -281,6 +313,15 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     bpf_map_update_elem(globals_fd, &zero, globals.data(), BPF_ANY);
   }
 
+  // Scrapes and the event loop take turns at the maps and at what names their values.
+  std::mutex turn;
+  std::unique_ptr<MetricsEndpoint> metrics;
+  if (opts.metrics_port >= 0 && !(metrics = start_metrics(opts, m, ec, drops_fd, turn, error))) {
+    child.abandon();
+    out.error(error);
+    return 1;
+  }
+
   install_signal_handlers();
   // BEGIN runs before any probe is attached, as in bpftrace: what it sets up (@count = 0) is
   // there before the first event, and no probe fires before it.
@@ -328,7 +369,9 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   std::vector<uint64_t> reported(1 + m.maps.size(), 0);
   uint64_t last_drop_check = monotonic_ns();
   while (!ec.exit_requested && !g_signal) {
-    int rc = ring_buffer__poll(rb.get(), 100);
+    int rc = wait_for_records(rb.get(), 100);
+    std::lock_guard<std::mutex> my_turn(turn);
+    if (rc > 0) rc = ring_buffer__consume(rb.get());
     if (rc < 0 && rc != -EINTR && rc != kStopReading) {
       out.error(std::string("reading the ring buffer: ") + strerror(-rc));
       break;
@@ -357,6 +400,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
       last_drop_check = monotonic_ns();
     }
   }
+  metrics.reset();  // no scrape from now on: the maps are final, and printed below
   attached.detach_all();
   arming = false;
   // A process a watchpoint's setup probe stopped, whose address scry did not read, goes on.

@@ -58,6 +58,8 @@ void usage(FILE* f) {
           "    --missing-probes=warn|error   a probe that cannot attach: a warning, or (default) an error\n"
           "    --map-size N    entries per map (default 4096; also BPFTRACE_MAP_KEYS_MAX)\n"
           "    --map-memory SIZE  kernel memory one map may take, N[K|M|G] (default: a quarter of RAM)\n"
+          "    --metrics [ADDR:]PORT  serve the maps to Prometheus at http://ADDR:PORT/metrics while\n"
+          "                    the program runs (ADDR: 0.0.0.0 when left out; PORT 0: any free port)\n"
           "    --dump=STAGE    print a stage and stop: ast, typed, ir, elf (the BPF object)\n"
           "    --info          what this kernel and this build support (bpftrace's layout)\n"
           "    --usdt-file-activation  USDT semaphores of every process that maps the file (always\n"
@@ -106,6 +108,22 @@ std::vector<std::string> split_command(const std::string& cmd) {
 }
 
 // A pid as bpftrace checks it: decimal, within the kernel's largest possible pid.
+// --metrics [ADDR:]PORT: "9100", "127.0.0.1:9100", "[::1]:9100", ":9100".
+bool parse_listen_address(const std::string& v, std::string& host, int& port, std::string& error) {
+  size_t colon = v.rfind(':');
+  std::string p = colon == std::string::npos ? v : v.substr(colon + 1);
+  if (colon != std::string::npos && colon > 0) host = v.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  char* end = nullptr;
+  long n = p.empty() ? -1 : strtol(p.c_str(), &end, 10);
+  if (p.empty() || *end || n < 0 || n > 65535 || host.empty()) {
+    error = "--metrics takes [ADDR:]PORT (such as 9100 or 127.0.0.1:9100), not '" + v + "'";
+    return false;
+  }
+  port = int(n);
+  return true;
+}
+
 bool parse_pid(const std::string& v, int& pid, std::string& error) {
   constexpr long kPidMaxLimit = 4194304;  // PID_MAX_LIMIT on 64-bit kernels
   char* end = nullptr;
@@ -164,7 +182,7 @@ FILE* open_output_file(const std::string& path, std::string& error) {
 }
 
 enum LongOption {
-  kDryRun = 256, kNoCache, kUnsafe, kMissingProbes, kMapSize, kDump, kInfo, kInclude, kUsdtFileActivation, kMapMemory,
+  kDryRun = 256, kNoCache, kUnsafe, kMissingProbes, kMapSize, kDump, kInfo, kInclude, kUsdtFileActivation, kMapMemory, kMetrics,
 };
 
 }  // namespace
@@ -200,6 +218,7 @@ int main(int argc, char** argv) {
       {"include", required_argument, nullptr, kInclude},
       {"usdt-file-activation", no_argument, nullptr, kUsdtFileActivation},
       {"map-memory", required_argument, nullptr, kMapMemory},
+      {"metrics", required_argument, nullptr, kMetrics},
       {nullptr, 0, nullptr, 0},
   };
   opterr = 0;  // the messages below say it as bpftrace does, with the usage
@@ -273,6 +292,12 @@ int main(int argc, char** argv) {
         unsigned long long scale = unit == "" ? 1 : unit == "K" ? 1ull << 10 : unit == "M" ? 1ull << 20 : unit == "G" ? 1ull << 30 : 0;
         if (end == v.c_str() || !scale || n == 0) return fail("--map-memory takes a size: N, NK, NM or NG bytes");
         opts.map_memory = n * scale;
+        break;
+      }
+      case kMetrics: {
+        std::string error;
+        if (!parse_listen_address(v, opts.run.metrics_host, opts.run.metrics_port, error)) return fail(error);
+        opts.hist_sums = true;  // a histogram's _sum
         break;
       }
       default: {

@@ -32,29 +32,8 @@ size_t utf8_length(const std::string& s, size_t i) {
 }
 
 // Bucket i of a histogram: {"min": lo, "max": hi, "count": c}; an open end is left out.
-std::string bucket_json(const Type& t, size_t i, size_t n, uint64_t count) {
-  std::string lo, hi;
-  if (t.kind == TypeKind::Hist) {
-    if (i == 0) hi = "-1";
-    else if (i == 1) lo = hi = "0";
-    else {
-      lo = std::to_string(uint64_t(1) << (i - 2));
-      hi = std::to_string(i - 1 >= 64 ? UINT64_MAX : (uint64_t(1) << (i - 1)) - 1);
-    }
-  } else if (t.kind == TypeKind::LHist) {
-    if (i == 0) hi = std::to_string(t.lmin - 1);
-    else if (i == n - 1) lo = std::to_string(t.lmax);
-    else {
-      int64_t low = t.lmin + int64_t(i - 1) * t.lstep;
-      lo = std::to_string(low);
-      hi = std::to_string(std::min(low + t.lstep, t.lmax) - 1);
-    }
-  } else {  // LLHist
-    auto lower = llhist_bounds(t);
-    if (i == 0) hi = std::to_string(int64_t(lower[0]) - 1);
-    else if (i == n - 1) lo = std::to_string(lower.back());
-    else lo = std::to_string(lower[i - 1]), hi = std::to_string(lower[i] - 1);
-  }
+std::string bucket_json(const Type& t, size_t i, uint64_t count) {
+  auto [lo, hi] = bucket_bounds(t, i);
   std::string out = "{";
   if (!lo.empty()) out += "\"min\": " + lo + ", ";
   if (!hi.empty()) out += "\"max\": " + hi + ", ";
@@ -74,7 +53,7 @@ std::string hist_json(const Type& t, const uint8_t* p, uint64_t div) {
   for (long i = first; first >= 0 && i <= last; i++) {
     uint64_t c = get64(p + 8 * size_t(i));
     if (t.kind != TypeKind::LLHist && div) c /= div;  // as the text divides them
-    out += (i > first ? ", " : "") + bucket_json(t, size_t(i), n, c);
+    out += (i > first ? ", " : "") + bucket_json(t, size_t(i), c);
   }
   return out + "]";
 }

@@ -272,4 +272,31 @@ std::string format_all_maps(const Manifest& m, const std::vector<std::vector<Map
   return out;
 }
 
+BucketBounds bucket_bounds(const Type& t, size_t i) {
+  size_t n = t.buckets();
+  std::string lo, hi;
+  if (t.kind == TypeKind::Hist) {
+    if (i == 0) hi = "-1";
+    else if (i == 1) lo = hi = "0";
+    else {
+      lo = std::to_string(uint64_t(1) << (i - 2));
+      hi = std::to_string(i - 1 >= 64 ? UINT64_MAX : (uint64_t(1) << (i - 1)) - 1);
+    }
+  } else if (t.kind == TypeKind::LHist) {
+    if (i == 0) hi = std::to_string(t.lmin - 1);
+    else if (i == n - 1) lo = std::to_string(t.lmax);
+    else {
+      int64_t low = t.lmin + int64_t(i - 1) * t.lstep;
+      lo = std::to_string(low);
+      hi = std::to_string(std::min(low + t.lstep, t.lmax) - 1);
+    }
+  } else {  // LLHist
+    auto lower = llhist_bounds(t);
+    if (i == 0) hi = std::to_string(int64_t(lower[0]) - 1);
+    else if (i == n - 1) lo = std::to_string(lower.back());
+    else lo = std::to_string(lower[i - 1]), hi = std::to_string(lower[i] - 1);
+  }
+  return {lo, hi};
+}
+
 }  // namespace scry::fmt

@@ -45,4 +45,11 @@ std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint6
 std::string format_all_maps(const Manifest& m, const std::vector<std::vector<MapEntry>>& entries,
                             const ValueNames& names, bool at_exit);
 
+// The values bucket i of a hist/lhist/llhist holds, from `lo` to `hi` inclusive, as text; ""
+// for an open end (below the first bucket, above the last).
+struct BucketBounds {
+  std::string lo, hi;
+};
+BucketBounds bucket_bounds(const Type& t, size_t i);
+
 }  // namespace scry::fmt

@@ -193,7 +193,7 @@ llvm::Value* lower_hist(CodeGen& cg, const Expr& e, const Expr* map) {
   }
   auto* idx = b.CreateSelect(b.CreateICmpSLT(op.value, cg.i64(0)), cg.i64(0),
                              b.CreateSelect(b.CreateICmpEQ(op.value, cg.i64(0)), cg.i64(1), b.CreateAdd(n, cg.i64(2))));
-  cg.hist_increment(*map, op.key, idx);
+  cg.hist_increment(*map, op.key, idx, op.value);
   return nullptr;
 }
 
@@ -208,7 +208,7 @@ llvm::Value* lower_lhist(CodeGen& cg, const Expr& e, const Expr* map) {
   auto* idx =
       b.CreateSelect(b.CreateICmpSLT(v, cg.i64(uint64_t(t.lmin))), cg.i64(0),
                      b.CreateSelect(b.CreateICmpSGE(v, cg.i64(uint64_t(t.lmax))), cg.i64(t.buckets() - 1), lin));
-  cg.hist_increment(*map, op.key, idx);
+  cg.hist_increment(*map, op.key, idx, op.value);
   return nullptr;
 }
 
@@ -220,7 +220,7 @@ llvm::Value* lower_llhist(CodeGen& cg, const Expr& e, const Expr* map) {
   llvm::Value* idx = cg.i64(0);
   for (size_t i = 0; i < bounds.size(); i++)
     idx = b.CreateSelect(b.CreateICmpSGE(op.value, cg.i64(bounds[i])), cg.i64(i + 1), idx);
-  cg.hist_increment(*map, op.key, idx);
+  cg.hist_increment(*map, op.key, idx, op.value);
   return nullptr;
 }
 

@@ -154,7 +154,7 @@ class CodeGen {
   AggregationOperands aggregation_operands(const Expr& map, const Expr& call);
   // Adds 1 to bucket `idx` of the histogram of `key` (MapSpec::bucketed: the entry of the key
   // and the bucket, inserted when it is new).
-  void hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx);
+  void hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx, llvm::Value* value);
   // A bucketed map's key: `key` padded, then the u64 bucket index (0 here).
   llvm::Value* bucket_key(const MapSpec& spec, llvm::Value* key);
   // delete(@h[key]) of a histogram: the entry of every bucket, in a bpf_loop.

@@ -212,14 +212,18 @@ CodeGen::AggregationOperands CodeGen::aggregation_operands(const Expr& map, cons
   return ops;
 }
 
-void CodeGen::hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx) {
+void CodeGen::hist_increment(const Expr& map, llvm::Value* key, llvm::Value* idx, llvm::Value* value) {
   // The map's key is (the key, the bucket): each bucket in use is an entry of its own.
   const MapSpec& spec = manifest_.maps[map.map_id];
   auto* bkey = bucket_key(spec, key);
-  b_.CreateStore(idx, byte_ptr(bkey, spec.bpf_key_size() - 8));
-  upsert(map.map_id, bkey, 8,
-         [&](llvm::Value* p) { b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), p), i64(1)), p); },
-         [&](llvm::Value* buf) { b_.CreateStore(i64(1), buf); });
+  auto add = [&](llvm::Value* bucket, llvm::Value* n) {
+    b_.CreateStore(bucket, byte_ptr(bkey, spec.bpf_key_size() - 8));
+    upsert(map.map_id, bkey, 8,
+           [&](llvm::Value* p) { b_.CreateStore(b_.CreateAdd(b_.CreateLoad(b_.getInt64Ty(), p), n), p); },
+           [&](llvm::Value* buf) { b_.CreateStore(n, buf); });
+  };
+  add(idx, i64(1));
+  if (spec.hist_sum) add(i64(spec.value.buckets()), value);  // the sum's own slot, after the buckets
 }
 
 llvm::Value* CodeGen::bucket_key(const MapSpec& spec, llvm::Value* key) {
@@ -250,7 +254,7 @@ void CodeGen::delete_buckets(uint32_t map_id, llvm::Value* bkey) {
       b_.CreateRet(i64(0));
     });
   }
-  call_helper(kLoop, b_.getInt64Ty(), {i64(spec.value.buckets()), cb, bkey, i64(0)});
+  call_helper(kLoop, b_.getInt64Ty(), {i64(spec.bucket_slots()), cb, bkey, i64(0)});
 }
 
 }  // namespace scry

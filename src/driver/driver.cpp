@@ -264,6 +264,7 @@ bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stag
   sopts.default_stack_mode = opts.stack_mode;
   sopts.map_memory_budget = opts.map_memory ? opts.map_memory : default_map_memory();
   sopts.possible_cpus = uint32_t(std::max(1, libbpf_num_possible_cpus()));
+  sopts.hist_sums = opts.hist_sums;
   run_sema(c.prog, c.instances, c.manifest, sopts, diags);
   t.done("sema");
   if (diags.has_errors() || last == Stage::Typed) return !diags.has_errors();
@@ -299,7 +300,7 @@ int run_driver(const DriverOptions& options) {
   std::string changes = "unsafe=" + std::to_string(opts.unsafe) + " map_size=" + std::to_string(opts.map_size) +
                         " strlen=" + std::to_string(opts.strlen) + " max_probes=" + std::to_string(opts.max_probes) +
                         " max_programs=" + std::to_string(opts.max_programs) +
-                        " pid=" + std::to_string(opts.run.pid) + " k=" + std::to_string(opts.helper_check) + " stack_mode=" + std::to_string(int(opts.stack_mode)) + " map_memory=" + std::to_string(opts.map_memory) +
+                        " pid=" + std::to_string(opts.run.pid) + " k=" + std::to_string(opts.helper_check) + " stack_mode=" + std::to_string(int(opts.stack_mode)) + " map_memory=" + std::to_string(opts.map_memory) + " hist_sums=" + std::to_string(opts.hist_sums) +
                         " c=" + (opts.run.command.empty() ? "" : opts.run.command[0]);  // usdt::NAME: the process's files
   for (auto& i : opts.includes) changes += " include=" + i;
   for (auto& d : opts.include_dirs) changes += " -I" + d;

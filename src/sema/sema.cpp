@@ -1,5 +1,7 @@
 #include "src/sema/sema.h"
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 
 #include "src/types/btf.h"
@@ -348,6 +350,33 @@ Type Sema::map_key_type(Expr& map) {
   return Type::tuple(std::move(elems));
 }
 
+// What a key expression is called, for labels (--metrics): the builtin, field or variable it
+// is, or that a call such as str(args.filename) reads; "" when it has no name of its own.
+static std::string key_expr_name(const Expr& e) {
+  switch (e.kind) {
+    case ExprKind::Builtin:
+    case ExprKind::Field: return e.str;
+    case ExprKind::Var: return e.str.substr(e.str.find_first_not_of('$'));
+    case ExprKind::Call: return e.args.empty() ? e.str : key_expr_name(*e.args[0]);
+    default: return "";
+  }
+}
+
+// One name per part of a key: key_expr_name when it is a valid label name not used yet, else
+// keyN (N: the part's position).
+static std::vector<std::string> key_names(const Expr& map) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < map.args.size(); i++) {
+    std::string n = key_expr_name(*map.args[i]);
+    bool valid = !n.empty() && !isdigit((unsigned char)n[0]) && n.compare(0, 2, "__") != 0;
+    for (char c : n) valid = valid && (isalnum((unsigned char)c) || c == '_');
+    if (!valid || n.compare(0, 3, "key") == 0 || std::find(names.begin(), names.end(), n) != names.end())
+      n = "key" + std::to_string(i);
+    names.push_back(n);
+  }
+  return names;
+}
+
 static std::string key_desc(const Type& t, bool scalar) {
   return scalar ? "no key" : "key " + t.name();
 }
@@ -360,6 +389,7 @@ void Sema::use_map_key(Expr& map) {
   if (!scalar && k.kind == TypeKind::None) return;
   if (!mi.key_known) {
     mi.key = k;
+    mi.key_names = key_names(map);
     mi.key_known = true;
     mi.key_loc = map.loc;
     return;
@@ -427,11 +457,13 @@ void Sema::finish_maps() {
   for (auto& [name, mi] : maps_) {
     MapSpec& spec = manifest_.maps[mi.id];
     spec.key = mi.key;
+    spec.key_names = mi.key_names;
     spec.value = mi.value;
     spec.percpu = mi.value.is_aggregation();
     spec.bucketed = mi.value.is_histogram();
+    spec.hist_sum = spec.bucketed && opts_.hist_sums;
     // A histogram without keys has an entry per bucket: it can never be full.
-    spec.max_entries = mi.key.kind != TypeKind::None ? opts_.map_max_entries : spec.bucketed ? mi.value.buckets() : 1;
+    spec.max_entries = mi.key.kind != TypeKind::None ? opts_.map_max_entries : spec.bucketed ? spec.bucket_slots() : 1;
     if (mi.value_known) check_map_memory(spec, mi.value_loc);
     if (!mi.value_known && !diags_.has_errors())  // else it follows from an earlier error
       error(DiagKind::UndefinedVariable, mi.key_loc, "map " + name + " is used but never assigned");

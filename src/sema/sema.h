@@ -24,6 +24,7 @@ struct SemaOptions {
   // values once per possible CPU); 0: no limit.
   uint64_t map_memory_budget = 0;
   uint32_t possible_cpus = 1;  // BPFTRACE_STACK_MODE: kstack/ustack without a mode
+  bool hist_sums = false;  // --metrics, --compile: histograms keep their values' sum (MapSpec::hist_sum)
 };
 
 bool run_sema(Program& prog, const std::vector<ProbeInstance>& instances, Manifest& manifest,
@@ -83,6 +84,7 @@ class Sema {
   struct MapInfo {
     int id = -1;
     Type key, value;
+    std::vector<std::string> key_names;  // MapSpec::key_names, from the first use
     bool key_known = false, value_known = false;
     Loc key_loc, value_loc;
   };
