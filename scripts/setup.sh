@@ -19,6 +19,8 @@ PACKAGES=(
   clang-19 libclang-rt-19-dev                   # the sanitizer lane: ASan, UBSan, libFuzzer
   qemu-system-x86 busybox-static xz-utils       # the VM lane: stock kernels under QEMU
   curl wget openssl                             # the tools' tests: TLS clients (OpenSSL, GnuTLS), a certificate
+  libcpp-httplib-dev                            # --metrics: the HTTP server (a plugin, scry-http.so)
+  prometheus                                    # the --metrics test scrapes scry with the real server
 )
 
 missing=()

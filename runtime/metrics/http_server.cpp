@@ -17,6 +17,12 @@ class HttpEndpoint : public MetricsEndpoint {
  public:
   explicit HttpEndpoint(MetricsRender render) : render_(std::move(render)) {
     server_.new_task_queue = [] { return new httplib::ThreadPool(kServerThreads); };
+    // SO_REUSEADDR (a restarted scry gets its port back at once), but not httplib's default
+    // SO_REUSEPORT: a second scry on the same port must be refused, not handed half the scrapes.
+    server_.set_socket_options([](int sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(render_(), "text/plain; version=0.0.4; charset=utf-8");
     });
