@@ -131,8 +131,11 @@ enum GlobalSlot : uint32_t {
   kGlobalGeneration = 2,  // print() snapshots, counted
   kGlobalExit = 3,        // exit() was called: probes do nothing more, and scry stops (the Exit
                           // record may not fit in a full ring buffer; this always tells)
-  kGlobalSlots = 4,
+  kGlobalParamCount = 4,  // a compiled program's $# (Manifest::runtime_params)
+  kGlobalParams = 5,      // its $1 .. $kMaxRuntimeParams, numbers given when it runs
+  kGlobalSlots = 5 + 16,
 };
+constexpr uint32_t kMaxRuntimeParams = 16;
 
 // Slots of the per-CPU "drops" counter array: what was lost, so it can be reported.
 constexpr uint32_t kDropRingbuf = 0;
@@ -171,6 +174,9 @@ struct Manifest {
   // lookups that find nothing and failed memory reads. Read by code generation.
   uint32_t helper_check = 0;
   bool needs_unsafe = false;  // uses system() or signal(): runs only with --unsafe
+  // A program compiled to a file without parameters (scry --compile): $1..$N and $# are
+  // read when it runs, from the globals, numbers its command line gives.
+  bool runtime_params = false;
   std::vector<HelperSite> helper_sites;
   // Files the compiler read besides the script (cgroupid() paths; uprobe binaries are in
   // `probes`): the compile cache checks them. Not used at run time.

@@ -55,7 +55,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(PrintfSpec, print_value, format, args, offset
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(HelperSite, helper, line, col, end_col, file, source)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Manifest, probes, maps, printfs, time_formats, join_separators,
                                    cgroup_filters, stack_maps, ringbuf_map, drops_map, globals_map, ringbuf_size,
-                                   helper_check, helper_sites, needs_unsafe)
+                                   helper_check, helper_sites, needs_unsafe, runtime_params)
 
 json manifest_to_json(const Manifest& m) { return json(m); }
 

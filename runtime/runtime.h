@@ -28,6 +28,7 @@ struct RunOptions {
   // --metrics [ADDR:]PORT: the maps served to Prometheus while the program runs (port -1: not)
   std::string metrics_host = "0.0.0.0";
   int metrics_port = -1;
+  std::vector<int64_t> params;  // a compiled program's $1..$N (Manifest::runtime_params)
 };
 
 // Returns the process exit code. Load failures are returned in `load_error` (exit code 1)

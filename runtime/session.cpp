@@ -288,6 +288,10 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   uint32_t zero = 0;
   std::vector<uint64_t> globals((globals_size + 7) / 8 + kGlobalSlots, 0);
   globals[kGlobalStart] = monotonic_ns();
+  if (m.runtime_params) {
+    globals[kGlobalParamCount] = opts.params.size();
+    for (size_t i = 0; i < opts.params.size() && i < kMaxRuntimeParams; i++) globals[kGlobalParams + i] = uint64_t(opts.params[i]);
+  }
   bpf_map_update_elem(globals_fd, &zero, globals.data(), BPF_ANY);
 
   std::unique_ptr<ring_buffer, RingBufferDeleter> rb(ring_buffer__new(rb_fd, handle_event, &ec, nullptr));

@@ -60,6 +60,10 @@ void usage(FILE* f) {
           "    --map-memory SIZE  kernel memory one map may take, N[K|M|G] (default: a quarter of RAM)\n"
           "    --metrics [ADDR:]PORT  serve the maps to Prometheus at http://ADDR:PORT/metrics while\n"
           "                    the program runs (ADDR: 0.0.0.0 when left out; PORT 0: any free port)\n"
+          "    --compile -o FILE  compile the program into FILE and stop; `scry FILE [ARGS]` (or\n"
+          "                    ./FILE) runs it without compiling, here or on another machine whose\n"
+          "                    kernel lays out what it reads alike. Without ARGS when compiling, its\n"
+          "                    $1..$16 and $# are numbers given when it runs\n"
           "    --dump=STAGE    print a stage and stop: ast, typed, ir, elf (the BPF object)\n"
           "    --info          what this kernel and this build support (bpftrace's layout)\n"
           "    --usdt-file-activation  USDT semaphores of every process that maps the file (always\n"
@@ -182,7 +186,7 @@ FILE* open_output_file(const std::string& path, std::string& error) {
 }
 
 enum LongOption {
-  kDryRun = 256, kNoCache, kUnsafe, kMissingProbes, kMapSize, kDump, kInfo, kInclude, kUsdtFileActivation, kMapMemory, kMetrics,
+  kDryRun = 256, kNoCache, kUnsafe, kMissingProbes, kMapSize, kDump, kInfo, kInclude, kUsdtFileActivation, kMapMemory, kMetrics, kCompile,
 };
 
 }  // namespace
@@ -203,7 +207,7 @@ int main(int argc, char** argv) {
   allow_deep_recursion();
 
   scry::DriverOptions opts;
-  bool have_program = false, list = false, list_verbose = false;
+  bool have_program = false, list = false, list_verbose = false, compile = false;
   std::string out_file;
   static const option long_options[] = {
       {"help", no_argument, nullptr, 'h'},
@@ -219,6 +223,7 @@ int main(int argc, char** argv) {
       {"usdt-file-activation", no_argument, nullptr, kUsdtFileActivation},
       {"map-memory", required_argument, nullptr, kMapMemory},
       {"metrics", required_argument, nullptr, kMetrics},
+      {"compile", no_argument, nullptr, kCompile},
       {nullptr, 0, nullptr, 0},
   };
   opterr = 0;  // the messages below say it as bpftrace does, with the usage
@@ -294,6 +299,7 @@ int main(int argc, char** argv) {
         opts.map_memory = n * scale;
         break;
       }
+      case kCompile: compile = true; break;
       case kMetrics: {
         std::string error;
         if (!parse_listen_address(v, opts.run.metrics_host, opts.run.metrics_port, error)) return fail(error);
@@ -366,7 +372,10 @@ int main(int argc, char** argv) {
   opts.params = rest;
   std::string env_error;
   if (!scry::read_environment(opts, env_error)) return fail(env_error);
-  if (!out_file.empty()) {
+  if (compile) {  // -o names the program file, written by the driver
+    if (out_file.empty()) return fail("--compile needs -o FILE: the file to write the compiled program to");
+    opts.compile_to = out_file;
+  } else if (!out_file.empty()) {
     std::string error;
     opts.run.out = open_output_file(out_file, error);
     if (!opts.run.out) return fail(error);

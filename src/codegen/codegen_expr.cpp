@@ -147,6 +147,10 @@ llvm::Value* CodeGen::gen_expr(const Expr& e) {
   set_loc(e.loc);
   switch (e.kind) {
     case ExprKind::Int: return i64(uint64_t(e.ival));
+    // Only in a program compiled to run with its parameters given then (Manifest::runtime_params).
+    case ExprKind::Positional:
+      return b_.CreateLoad(b_.getInt64Ty(), global_slot(GlobalSlot(kGlobalParams + uint32_t(e.ival) - 1)));
+    case ExprKind::ParamCount: return b_.CreateLoad(b_.getInt64Ty(), global_slot(kGlobalParamCount));
     case ExprKind::Str: return gen_string_literal(e.str, e.type.size);
     case ExprKind::Var: {
       auto it = vars_.find(var_key(e));

@@ -1,12 +1,16 @@
 #include "src/driver/driver.h"
 
 #include <bpf/libbpf.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
 
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 #include "grammar/parse_context.h"
@@ -14,6 +18,7 @@
 #include "src/codegen/codegen.h"
 #include "runtime/features.h"
 #include "src/driver/compile_cache.h"
+#include "src/driver/program_file.h"
 #include "src/diag/diag.h"
 #include "src/preprocess/preprocess.h"
 #include "src/probes/binaries.h"
@@ -265,11 +270,13 @@ bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stag
   sopts.map_memory_budget = opts.map_memory ? opts.map_memory : default_map_memory();
   sopts.possible_cpus = uint32_t(std::max(1, libbpf_num_possible_cpus()));
   sopts.hist_sums = opts.hist_sums;
+  sopts.runtime_params = opts.runtime_params;
   run_sema(c.prog, c.instances, c.manifest, sopts, diags);
   t.done("sema");
   if (diags.has_errors() || last == Stage::Typed) return !diags.has_errors();
 
   c.manifest.helper_check = opts.helper_check;
+  c.manifest.runtime_params = opts.runtime_params;
   bool ok = generate(c.prog, c.instances, c.manifest, diags, opts.dump == "ir", c.code);
   for (auto& site : c.manifest.helper_sites) {
     site.file = opts.filename;
@@ -278,6 +285,150 @@ bool compile(const DriverOptions& opts, Diagnostics& diags, Compilation& c, Stag
   t.done("codegen");
   return ok;
 }
+
+namespace {
+
+// The options that change the compiled program, kept in a compiled program's file.
+nlohmann::json compile_options_json(const DriverOptions& o) {
+  return {{"unsafe", o.unsafe},         {"k", o.helper_check},         {"stack_mode", int(o.stack_mode)},
+          {"map_memory", o.map_memory}, {"map_size", o.map_size},       {"strlen", o.strlen},
+          {"max_probes", o.max_probes}, {"max_programs", o.max_programs}, {"includes", o.includes},
+          {"include_dirs", o.include_dirs}, {"hist_sums", o.hist_sums}, {"runtime_params", o.runtime_params}};
+}
+
+void apply_compile_options(const nlohmann::json& j, DriverOptions& o) {
+  o.unsafe = j.value("unsafe", false);
+  o.helper_check = j.value("k", 0u);
+  o.stack_mode = StackMode(j.value("stack_mode", 0));
+  o.map_memory = j.value("map_memory", uint64_t(0));
+  o.map_size = j.value("map_size", 0u);
+  o.strlen = j.value("strlen", 0u);
+  o.max_probes = j.value("max_probes", o.max_probes);
+  o.max_programs = j.value("max_programs", o.max_programs);
+  o.includes = j.value("includes", std::vector<std::string>{});
+  o.include_dirs = j.value("include_dirs", std::vector<std::string>{});
+  o.hist_sums = j.value("hist_sums", false);
+  o.runtime_params = j.value("runtime_params", false);
+}
+
+std::string kernel_release() {
+  utsname u;
+  return uname(&u) == 0 ? u.release : "an unknown kernel";
+}
+
+// A regular file (or a new one) is written beside and renamed over, executable: a program
+// that runs from it meanwhile never reads half of it. Anything else (/dev/null) is written to.
+bool write_program(const std::string& path, const std::string& bytes) {
+  struct stat st;
+  bool regular = stat(path.c_str(), &st) != 0 || S_ISREG(st.st_mode);
+  std::string tmp = regular ? path + ".tmp" : path;
+  FILE* f = fopen(tmp.c_str(), "wb");
+  bool ok = f && fwrite(bytes.data(), 1, bytes.size(), f) == bytes.size();
+  if (f && fclose(f) != 0) ok = false;
+  if (ok && regular) ok = chmod(tmp.c_str(), 0755) == 0 && rename(tmp.c_str(), path.c_str()) == 0;
+  int saved = errno;
+  if (!ok && regular) unlink(tmp.c_str());
+  errno = saved;
+  return ok;
+}
+
+// --compile -o FILE: the program, with what is needed to check the kernel where it runs.
+// Without parameters its $N are read when it runs; histograms keep their sums (--metrics).
+int compile_to_file(DriverOptions opts, Output& out, PhaseTimer& t) {
+  opts.hist_sums = true;
+  opts.runtime_params = opts.params.empty();
+  Diagnostics diags(opts.filename, opts.source);
+  Reporter reporter{out, diags, 0, {}};
+  Compilation c;
+  bool ok = compile(opts, diags, c, Stage::Code, &t);
+  reporter.flush();
+  if (!ok) return 1;
+  ProgramFile p{SCRY_VERSION, kernel_release(), opts.source, opts.filename, opts.params,
+                compile_options_json(opts), layout_facts(c.prog, c.instances), c.manifest, c.code.elf};
+  if (!write_program(opts.compile_to, program_file_bytes(p))) {
+    out.error("cannot write '" + opts.compile_to + "': " + strerror(errno));
+    return 1;
+  }
+  fprintf(stderr, "scry: compiled %s into %s (%zu probes, a BPF object of %zu bytes)\n", opts.filename.c_str(),
+          opts.compile_to.c_str(), c.manifest.probes.size(), c.code.elf.size());
+  return 0;
+}
+
+// `ARGS` of a compiled program that reads them when it runs: numbers.
+bool runtime_params(const std::vector<std::string>& args, std::vector<int64_t>& values, std::string& error) {
+  if (args.size() > kMaxRuntimeParams) {
+    error = "a compiled program takes at most " + std::to_string(kMaxRuntimeParams) + " parameters";
+    return false;
+  }
+  for (size_t i = 0; i < args.size(); i++) {
+    char* end = nullptr;
+    errno = 0;
+    long long v = args[i].empty() ? 0 : strtoll(args[i].c_str(), &end, 0);
+    if (args[i].empty() || *end || errno) {
+      error = "parameter $" + std::to_string(i + 1) + " is '" + args[i] + "': a compiled program's parameters are numbers";
+      return false;
+    }
+    values.push_back(v);
+  }
+  return true;
+}
+
+// scry prog.scry [ARGS]: checks that this kernel lays out what the program reads as the one
+// it was compiled on did (the script typed again, no code generated), then runs it.
+int run_program_file(const DriverOptions& cli, Output& out, PhaseTimer& t) {
+  ProgramFile p;
+  std::string error;
+  if (!parse_program_file(cli.source, p, error)) {
+    out.error(cli.filename + ": " + error);
+    return 1;
+  }
+  if (p.version != SCRY_VERSION) {
+    out.error(cli.filename + " was compiled by scry " + p.version + ", this is scry " + SCRY_VERSION +
+              ": compile it again with this one");
+    return 1;
+  }
+  DriverOptions opts;
+  opts.source = p.source;
+  opts.filename = p.filename;
+  opts.params = p.params;
+  apply_compile_options(p.options, opts);
+  opts.run = cli.run;
+  opts.timings = cli.timings;
+  if (!p.manifest.runtime_params && !cli.params.empty()) {
+    out.error(cli.filename + " was compiled with its parameters given (" + std::to_string(p.params.size()) +
+              "): it takes none when it runs");
+    return 1;
+  }
+  if (p.manifest.runtime_params && !runtime_params(cli.params, opts.run.params, error)) {
+    out.error(error);
+    return 1;
+  }
+  Diagnostics diags(opts.filename, opts.source);
+  Reporter reporter{out, diags, 0, {}};
+  Compilation c;
+  if (!compile(opts, diags, c, Stage::Typed, &t)) {
+    reporter.flush();
+    out.error(cli.filename + " cannot run on this kernel: its script does not type here (compiled on " + p.kernel + ")");
+    return 1;
+  }
+  LayoutDifference d = layout_difference(p.layout, layout_facts(c.prog, c.instances));
+  t.done("layout");
+  if (!d.message.empty()) {
+    auto& r = diags.report(DiagKind::LayoutChanged, d.loc,
+                           cli.filename + " was compiled for another kernel (" + p.kernel + "): " + d.message);
+    r.notes.push_back("in probe " + d.probe);
+    r.notes.push_back("compile it again on this kernel: scry --compile -o " + cli.filename + " " + p.filename);
+    return reporter.fail();
+  }
+  reporter.flush();
+  if (!has_bpf_privileges()) {
+    out.error("scry needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs: run it as root");
+    return 1;
+  }
+  return run_compiled(opts, diags, reporter, p.elf, p.manifest, t);
+}
+
+}  // namespace
 
 int run_driver(const DriverOptions& options) {
   DriverOptions opts = options;
@@ -290,6 +441,8 @@ int run_driver(const DriverOptions& options) {
   Reporter reporter{out, diags, 0, {}};
   set_target_pid(opts.run.pid);
   set_target_command(opts.run.command.empty() ? "" : opts.run.command[0]);
+  if (is_program_file(opts.source)) return run_program_file(opts, out, t);
+  if (!opts.compile_to.empty()) return compile_to_file(opts, out, t);
 
   // A script compiled before runs from the compile cache: nothing is parsed or compiled.
   // Loading needs root; compiling does not (a script can be checked, listed and dumped by

@@ -33,6 +33,8 @@ struct DriverOptions {
   // a fraction of the time (all 720 syscall tracepoints in well under a second).
   size_t max_probes = 4096;
   size_t max_programs = 4096;
+  std::string compile_to;  // --compile -o FILE: write the compiled program there and stop
+  bool runtime_params = false;  // SemaOptions::runtime_params
   bool hist_sums = false;  // histograms keep their sums (--metrics, --compile: Prometheus' _sum)
   bool cache = true;       // --no-cache: compile even if the compile cache has the program
   std::vector<std::string> includes;      // --include FILE: as an #include before the program

@@ -24,6 +24,8 @@ struct SemaOptions {
   // values once per possible CPU); 0: no limit.
   uint64_t map_memory_budget = 0;
   uint32_t possible_cpus = 1;  // BPFTRACE_STACK_MODE: kstack/ustack without a mode
+  // scry --compile without parameters: $N and $# are numbers read when the program runs.
+  bool runtime_params = false;
   bool hist_sums = false;  // --metrics, --compile: histograms keep their values' sum (MapSpec::hist_sum)
 };
 
@@ -57,6 +59,7 @@ class Sema {
   void check_printf(Expr& e, bool record = true);
   // str($1), str($1 + N): the parameter's text (from byte N) as a string literal.
   void positional_as_string(Expr& e);
+  void positional_literal(Expr& e);
   bool check_map_arg(Expr& call, size_t i, bool allow_keys);
   void use_map_key(Expr& map);
   // len(), has_key() and for loops see a map's entries one by one; a histogram's entries are

@@ -17,6 +17,22 @@ bool Sema::literal_int(Expr& e, int64_t& out) {
   return false;
 }
 
+// $N becomes a literal: a number if the parameter is numeric, else a string; a parameter
+// that was not given reads as 0 (or "" where a string is expected).
+void Sema::positional_literal(Expr& e) {
+  size_t n = size_t(e.ival);
+  std::string v = n >= 1 && n <= opts_.params.size() ? opts_.params[n - 1] : "";
+  char* end = nullptr;
+  long long num = v.empty() ? 0 : std::strtoll(v.c_str(), &end, 0);
+  if (v.empty() || *end == 0) {
+    e.kind = ExprKind::Int;
+    e.ival = num;
+  } else {
+    e.kind = ExprKind::Str;
+    e.str = v;
+  }
+}
+
 Type Sema::check_expr(Expr& e) {
   switch (e.kind) {
     case ExprKind::Int:
@@ -24,23 +40,18 @@ Type Sema::check_expr(Expr& e) {
       return e.type = Type::integer(8, e.op != "unsigned");
     case ExprKind::Str:
       return e.type = Type::string(uint32_t(e.str.size() + 1));
-    case ExprKind::Positional: {
-      // $N becomes a literal: a number if the parameter is numeric, else a string; a
-      // parameter that was not given reads as 0 (or "" where a string is expected).
-      size_t n = size_t(e.ival);
-      std::string v = n >= 1 && n <= opts_.params.size() ? opts_.params[n - 1] : "";
-      char* end = nullptr;
-      long long num = v.empty() ? 0 : std::strtoll(v.c_str(), &end, 0);
-      if (v.empty() || *end == 0) {
-        e.kind = ExprKind::Int;
-        e.ival = num;
-      } else {
-        e.kind = ExprKind::Str;
-        e.str = v;
+    case ExprKind::Positional:
+      if (opts_.runtime_params) {
+        if (e.ival > kMaxRuntimeParams)
+          error(DiagKind::CompiledParameter, e.loc,
+                "a compiled program has at most " + std::to_string(kMaxRuntimeParams) + " parameters, not $" +
+                    std::to_string(e.ival));
+        return e.type = Type::integer(8, true);
       }
+      positional_literal(e);
       return check_expr(e);
-    }
     case ExprKind::ParamCount:
+      if (opts_.runtime_params) return e.type = Type::integer(8, true);
       e.kind = ExprKind::Int;
       e.ival = int64_t(opts_.params.size());
       return check_expr(e);
@@ -189,8 +200,9 @@ Type Sema::check_binop(Expr& e) {
   return e.type = Type::integer(8, l.is_signed && r.is_signed);
 }
 
+// (A compiled program's $N and $# are literals given when it runs.)
 static bool is_literal(const Expr& e) {
-  return e.kind == ExprKind::Int || (e.kind == ExprKind::Unop && e.op == "-" && e.args[0]->kind == ExprKind::Int);
+  return e.kind == ExprKind::Int || e.kind == ExprKind::Positional || e.kind == ExprKind::ParamCount || (e.kind == ExprKind::Unop && e.op == "-" && e.args[0]->kind == ExprKind::Int);
 }
 
 // As bpftrace warns: a signed and an unsigned value compared or combined (the signed one is
@@ -258,6 +270,12 @@ void Sema::positional_as_string(Expr& e) {
     skip = e.args[1]->ival;
   }
   if (pos->kind != ExprKind::Positional || skip < 0) return;
+  if (opts_.runtime_params) {
+    error(DiagKind::CompiledParameter, e.loc,
+          "str($" + std::to_string(pos->ival) + "): a compiled program's parameters are numbers, given when it runs",
+          "compile it with its parameters (scry --compile -o FILE script.bt ARGS) to have their text in it");
+    return;
+  }
   size_t n = size_t(pos->ival);
   std::string v = n >= 1 && n <= opts_.params.size() ? opts_.params[n - 1] : "";
   e.kind = ExprKind::Str;

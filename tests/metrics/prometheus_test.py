@@ -8,8 +8,9 @@ scrapes them every second. The values are then checked through Prometheus' query
 instance and summed across them with PromQL, and one instance's /metrics text directly. Also:
 a port already in use and a malformed --metrics are refused before anything is attached.
 
-usage: prometheus_test.py SCRY [PROGRAM]
-  PROGRAM: run this instead of fleet.bt (a compiled program: scry --compile -o).
+usage: prometheus_test.py SCRY [--compiled]
+  --compiled: the instances run fleet.bt compiled first (scry --compile -o fleet.scry), as
+  deploy/ runs programs.
 """
 import json
 import os
@@ -147,11 +148,16 @@ def refusals(scry, taken_port):
 
 def main():
     scry = os.path.abspath(sys.argv[1])
-    program = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "fleet.bt")
     if not shutil.which("prometheus"):
         print("FAIL prometheus is not installed (scripts/setup.sh installs it)")
         return 1
     tmp = tempfile.mkdtemp(prefix="scry-metrics.")
+    program = os.path.join(HERE, "fleet.bt")
+    if "--compiled" in sys.argv[2:]:
+        compiled = os.path.join(tmp, "fleet.scry")
+        r = subprocess.run([scry, "--compile", "-o", compiled, program], capture_output=True, text=True)
+        check(r.returncode == 0, "fleet.bt compiles into fleet.scry: " + r.stderr.strip())
+        program = compiled
     instances, prom = [], None
     try:
         instances = [Scry(scry, program, n) for n in range(1, INSTANCES + 1)]
