@@ -10,6 +10,8 @@
 #   - Debian's kprobe tools (tool_cases.txt) under both, on triggers the test target makes;
 #   - a program compiled on this machine is not run from the compile cache there
 #     (cross_kernel.sh);
+#   - programs compiled here with --compile run there from their files, by the executable
+#     alone, or are refused naming what the kernel lays out otherwise (compiled.sh);
 #   - scry's own tools where this machine's kernel cannot show them (tool_cases_scry.sh:
 #     module loads);
 #   - the tests of bpftrace's own suite that attach kprobes or kfuncs (not_yet_passing_vm.txt
@@ -27,6 +29,7 @@ mkdir -p "$out"
 /usr/bin/python3 -c "import sys; sys.path.insert(0, '$tests/compat'); import bpftrace_suite; bpftrace_suite.source_tree()" ||
   { echo "vm: bpftrace's test sources could not be fetched"; exit 1; }
 "$here/cross_kernel.sh" host "$scry" "$out/cache" || exit 1
+"$here/compiled.sh" host "$scry" "$out/compiled" || exit 1
 {
   echo 'echo "guest: Linux $(uname -r), $(nproc) CPUs"'
   printf 'rc=0\n'
@@ -34,6 +37,7 @@ mkdir -p "$out"
   printf '%q %q %q || rc=1\n' "$here/diff.sh" "$scry" "$here/diff"
   printf '%q %q %q %q || rc=1\n' "$tests/tools/run_tools_live.sh" "$scry" "$target" "$here/tool_cases.txt"
   printf '%q guest %q %q || rc=1\n' "$here/cross_kernel.sh" "$scry" "$out/cache"
+  printf '%q guest %q %q || rc=1\n' "$here/compiled.sh" "$scry" "$out/compiled"
   printf 'SCRY_TOOLS_CASES=%q %q %q %q || rc=1\n' "$here/tool_cases_scry.sh" "$tests/scry_tools/run.sh" "$scry" "$target"
   # bpftrace's own tests that attach kprobes or kfuncs (skipped on this machine), with their
   # time limits tripled: the guest is emulated, and a cold start there takes seconds.
