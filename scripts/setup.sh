@@ -21,6 +21,7 @@ PACKAGES=(
   curl wget openssl                             # the tools' tests: TLS clients (OpenSSL, GnuTLS), a certificate
   libcpp-httplib-dev                            # --metrics: the HTTP server (a plugin, scry-http.so)
   prometheus                                    # the --metrics test scrapes scry with the real server
+  python3-yaml systemd                          # the deploy test reads the DaemonSet, verifies the unit
 )
 
 missing=()
