@@ -10,13 +10,10 @@ namespace scry::fmt {
 
 namespace {
 
-uint64_t get64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
+uint64_t get64(const uint8_t* p) { return word_at(p); }
 
-std::string int_text(uint64_t v, bool is_signed, uint64_t div = 0) {
+// An integer's text, divided by `div` first unless it is 0 (print(@m, top, div)).
+std::string divided_text(uint64_t v, bool is_signed, uint64_t div) {
   if (is_signed) return std::to_string(div ? int64_t(v) / int64_t(div) : int64_t(v));
   return std::to_string(div ? v / div : v);
 }
@@ -60,11 +57,11 @@ std::string hist_json(const Type& t, const uint8_t* p, uint64_t div) {
 
 std::string aggregate_json(const Type& t, const uint8_t* p, uint64_t div, const ValueNames& names) {
   switch (t.kind) {
-    case TypeKind::Count: return int_text(get64(p), false, div);
+    case TypeKind::Count: return divided_text(get64(p), false, div);
     case TypeKind::Integer:
     case TypeKind::Sum:
     case TypeKind::Min:
-    case TypeKind::Max: return int_text(get64(p), t.is_signed, div);
+    case TypeKind::Max: return divided_text(get64(p), t.is_signed, div);
     case TypeKind::Avg:
     case TypeKind::Stats:
     case TypeKind::Stddev: {

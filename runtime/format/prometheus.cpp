@@ -10,13 +10,7 @@ namespace scry::fmt {
 
 namespace {
 
-uint64_t get64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-
-std::string int_text(uint64_t v, bool is_signed) { return is_signed ? std::to_string(int64_t(v)) : std::to_string(v); }
+uint64_t get64(const uint8_t* p) { return word_at(p); }
 
 // The names scry's own metrics take: a map that would take one of them is suffixed.
 const char* const kEventsLost = "scry_events_lost_total";

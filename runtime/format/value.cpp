@@ -16,15 +16,7 @@ namespace {
 
 SpecialPrinter (*g_special_printers)(const std::string& kind) = nullptr;
 
-uint64_t get64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-
-std::string int_text(uint64_t v, bool is_signed) {
-  return is_signed ? std::to_string(int64_t(v)) : std::to_string(v);
-}
+uint64_t get64(const uint8_t* p) { return word_at(p); }
 
 int64_t div_signed(int64_t v, uint64_t div) { return div ? v / int64_t(div) : v; }
 uint64_t div_unsigned(uint64_t v, uint64_t div) { return div ? v / div : v; }
@@ -270,6 +262,16 @@ std::string format_all_maps(const Manifest& m, const std::vector<std::vector<Map
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m.maps[a].name < m.maps[b].name; });
   for (size_t i : order) out += format_map(m.maps[i], entries[i], 0, 0, names);
   return out;
+}
+
+uint64_t word_at(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+std::string int_text(uint64_t v, bool is_signed) {
+  return is_signed ? std::to_string(int64_t(v)) : std::to_string(v);
 }
 
 BucketBounds bucket_bounds(const Type& t, size_t i) {

@@ -45,6 +45,11 @@ std::string format_map(const MapSpec& spec, std::vector<MapEntry> entries, uint6
 std::string format_all_maps(const Manifest& m, const std::vector<std::vector<MapEntry>>& entries,
                             const ValueNames& names, bool at_exit);
 
+// The u64 at `p` (map values and records are u64 words, not always aligned); an integer's
+// decimal text.
+uint64_t word_at(const uint8_t* p);
+std::string int_text(uint64_t v, bool is_signed);
+
 // The values bucket i of a hist/lhist/llhist holds, from `lo` to `hi` inclusive, as text; ""
 // for an open end (below the first bucket, above the last).
 struct BucketBounds {
