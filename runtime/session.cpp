@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <sys/epoll.h>
+#include <sys/mman.h>
 
 #include <cerrno>
 #include <cstring>
@@ -202,12 +203,37 @@ bpf_map* globals_map(bpf_object* obj, const std::string& section) {
   return nullptr;
 }
 
-// .bss holds the globals first; the map's value may be bigger (other zeroed globals).
-bool exit_flagged(int globals_fd, size_t value_size) {
-  uint32_t key = 0;
-  std::vector<uint64_t> v((value_size + 7) / 8 + kGlobalSlots, 0);
-  return bpf_map_lookup_elem(globals_fd, &key, v.data()) == 0 && v[kGlobalExit] != 0;
-}
+// Whether exit() was called: the exit slot of the globals (.bss holds them first; the map's
+// value may be bigger, other zeroed globals). Read from the map mapped into scry's memory
+// when it can be (BPF_F_MMAPABLE, as libbpf makes .bss): a bpf() system call per turn of the
+// event loop would be an event of its own for a script that traces capable() or bpf(), which
+// scry would then read, and answer with another system call.
+class ExitFlag {
+ public:
+  ExitFlag(bpf_map* globals, int fd, size_t value_size) : fd_(fd), value_size_(value_size) {
+    if (!globals || !(bpf_map__map_flags(globals) & BPF_F_MMAPABLE) || value_size < (kGlobalExit + 1) * 8) return;
+    size_t page = size_t(sysconf(_SC_PAGESIZE));
+    mapped_size_ = (value_size + page - 1) / page * page;
+    void* p = mmap(nullptr, mapped_size_, PROT_READ, MAP_SHARED, fd, 0);
+    if (p != MAP_FAILED) mem_ = static_cast<const volatile uint64_t*>(p);
+  }
+  ~ExitFlag() {
+    if (mem_) munmap(const_cast<uint64_t*>(mem_), mapped_size_);
+  }
+  ExitFlag(const ExitFlag&) = delete;
+  ExitFlag& operator=(const ExitFlag&) = delete;
+  bool raised() const {
+    if (mem_) return mem_[kGlobalExit] != 0;
+    uint32_t key = 0;
+    std::vector<uint64_t> v((value_size_ + 7) / 8 + kGlobalSlots, 0);
+    return bpf_map_lookup_elem(fd_, &key, v.data()) == 0 && v[kGlobalExit] != 0;
+  }
+
+ private:
+  int fd_;
+  size_t value_size_, mapped_size_ = 0;
+  const volatile uint64_t* mem_ = nullptr;
+};
 
 // Reads past what is left in the ring buffer (the probes are detached: it ends), so that
 // END's output is not mixed with it; returns how many records there were.
@@ -339,7 +365,8 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
   std::vector<std::string> skipped;
   // A BEGIN that called exit() ends the run before any probe is attached (as in bpftrace: a
   // probe that could not attach is then no error).
-  bool begin_exited = exit_flagged(globals_fd, globals_size);
+  ExitFlag exit_flag(globals_bss, globals_fd, globals_size);
+  bool begin_exited = exit_flag.raised();
   bool attached_ok = begin_exited || attach_probes(obj.get(), m, target, opts.warn_missing, attached, error, skipped);
   for (auto& s : skipped) out.attach_error(s, false);
   if (!attached_ok) {
@@ -387,7 +414,7 @@ int run_program(const std::vector<uint8_t>& elf, const Manifest& m, const RunOpt
     if (rc > 0 && !g_signal && !ec.exit_requested) usleep(1000);
     if (child.pid > 0 && child.poll_exited()) break;
     if (opts.pid > 0 && kill(opts.pid, 0) != 0 && errno == ESRCH) break;  // -p: the process is gone
-    if (exit_flagged(globals_fd, globals_size)) {
+    if (exit_flag.raised()) {
       // exit() was called, and its record may not have fit: what came before it is shown.
       ring_buffer__consume(rb.get());
       ec.exit_requested = true;
