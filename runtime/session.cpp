@@ -53,10 +53,15 @@ void install_signal_handlers() {
   sigaction(SIGCHLD, &sa, nullptr);
 }
 
-void print_all_maps(Output& out, const Manifest& m, const EventContext& ec, bool at_exit) {
+// Every map's entries, each map read once.
+std::vector<std::vector<MapEntry>> read_all_maps(const Manifest& m, const EventContext& ec) {
   std::vector<std::vector<MapEntry>> all;
   for (size_t i = 0; i < m.maps.size(); i++) all.push_back(read_map(ec.map_fds[i], m.maps[i]));
-  out.all_maps(m, std::move(all), at_exit);
+  return all;
+}
+
+void print_all_maps(Output& out, const Manifest& m, const EventContext& ec, bool at_exit) {
+  out.all_maps(m, read_all_maps(m, ec), at_exit);
 }
 
 struct RingBufferDeleter {
@@ -258,9 +263,7 @@ std::unique_ptr<MetricsEndpoint> start_metrics(const RunOptions& opts, const Man
                                                int drops_fd, std::mutex& turn, std::string& error) {
   auto render = [&m, &ec, drops_fd, &turn] {
     std::lock_guard<std::mutex> lock(turn);
-    std::vector<std::vector<MapEntry>> all;
-    for (size_t i = 0; i < m.maps.size(); i++) all.push_back(read_map(ec.map_fds[i], m.maps[i]));
-    return fmt::prometheus_text(m, all, read_drops(drops_fd, 1 + m.maps.size()), ec.names);
+    return fmt::prometheus_text(m, read_all_maps(m, ec), read_drops(drops_fd, 1 + m.maps.size()), ec.names);
   };
   auto endpoint = serve_metrics(opts.metrics_host, opts.metrics_port, render, error);
   if (endpoint) {

@@ -10,12 +10,13 @@ namespace scry {
 
 namespace {
 
-std::vector<std::string> codegen_places() { return plugin_places("scry-codegen.so", "SCRY_CODEGEN_PLUGIN"); }
+const char kPlugin[] = "scry-codegen.so";
+const char kPluginVariable[] = "SCRY_CODEGEN_PLUGIN";  // tests of the compiler name another build's
 
 }  // namespace
 
 std::string codegen_plugin_path() {
-  for (auto& p : codegen_places())
+  for (auto& p : plugin_places(kPlugin, kPluginVariable))
     if (access(p.c_str(), F_OK) == 0) return p;
   return "";
 }
@@ -24,7 +25,7 @@ bool generate(const Program& prog, const std::vector<ProbeInstance>& instances, 
               Diagnostics& diags, bool want_ir, CodegenResult& out) {
   static std::string error;
   static GenerateFn fn =
-      reinterpret_cast<GenerateFn>(plugin_symbol("scry-codegen.so", "SCRY_CODEGEN_PLUGIN", kGenerateSymbol, error));
+      reinterpret_cast<GenerateFn>(plugin_symbol(kPlugin, kPluginVariable, kGenerateSymbol, error));
   if (!fn) {
     diags.report(DiagKind::CodegenUnavailable, Loc{}, "cannot load scry's code generator: " + error);
     return false;

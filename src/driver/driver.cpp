@@ -311,6 +311,11 @@ void apply_compile_options(const nlohmann::json& j, DriverOptions& o) {
   o.runtime_params = j.value("runtime_params", false);
 }
 
+int refuse_unprivileged(Output& out) {
+  out.error("scry needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs: run it as root");
+  return 1;
+}
+
 std::string kernel_release() {
   utsname u;
   return uname(&u) == 0 ? u.release : "an unknown kernel";
@@ -422,8 +427,7 @@ int run_program_file(const DriverOptions& cli, Output& out, PhaseTimer& t) {
   }
   reporter.flush();
   if (!has_bpf_privileges()) {
-    out.error("scry needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs: run it as root");
-    return 1;
+    return refuse_unprivileged(out);
   }
   return run_compiled(opts, diags, reporter, p.elf, p.manifest, t);
 }
@@ -496,8 +500,7 @@ int run_driver(const DriverOptions& options) {
   }
 
   if (!root) {
-    out.error("scry needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN) to load BPF programs: run it as root");
-    return 1;
+    return refuse_unprivileged(out);
   }
   cache.store({code.elf, manifest, reporter.warnings}, compile_inputs(manifest));
   int rc = run_compiled(opts, diags, reporter, code.elf, manifest, t);
